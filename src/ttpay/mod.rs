@@ -1,0 +1,64 @@
+//! TTPay / TokenPay transaction API v1: everything that is specific to this provider — its
+//! signing scheme, its settings, its endpoints, its embedded double and its steps.
+
+pub mod signing;
+pub mod settings;
+
+use std::fmt;
+
+pub use settings::{AmountUnit, Profile, QueryMethod, ResponseSignatures, TimestampUnit};
+pub use signing::AppSecret;
+
+/// One of the three operations (T1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    Create,
+    Query,
+    Close,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 3] = [Endpoint::Create, Endpoint::Query, Endpoint::Close];
+
+    /// The path under the base URL.
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Create => "/v1/transaction/prepayment",
+            Endpoint::Query => "/v1/transaction/query",
+            Endpoint::Close => "/v1/transaction/close",
+        }
+    }
+
+    /// The short name used in feature files and reports: `create`, `query`, `close`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Create => "create",
+            Endpoint::Query => "query",
+            Endpoint::Close => "close",
+        }
+    }
+
+    /// Reads `create` / `prepayment`, `query`, `close`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "create" | "prepayment" => Some(Endpoint::Create),
+            "query" => Some(Endpoint::Query),
+            "close" => Some(Endpoint::Close),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.path())
+    }
+}
+
+/// A merchant's credentials: an application (`app_id`) of a merchant (`mch_id`) and its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merchant {
+    pub app_id: String,
+    pub mch_id: String,
+    pub secret: AppSecret,
+}
