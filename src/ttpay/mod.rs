@@ -1,8 +1,12 @@
 //! TTPay / TokenPay transaction API v1: everything that is specific to this provider — its
-//! signing scheme, its settings, its endpoints, its embedded double and its steps.
+//! signing scheme, its settings, its client, its rules, its steps and its embedded double.
 
-pub mod signing;
+pub mod checks;
+pub mod client;
 pub mod settings;
+pub mod signing;
+mod steps;
+pub mod world;
 
 use std::fmt;
 

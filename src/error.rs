@@ -1,0 +1,76 @@
+//! Errors that stop a run before it starts — bad configuration, unreadable or unknown
+//! feature files — and the exit codes of the tool.
+
+use std::path::PathBuf;
+
+/// Exit codes: what a CI job branches on.
+pub mod exit {
+    /// The target conforms.
+    pub const CONFORMING: i32 = 0;
+    /// At least one deviation.
+    pub const DEVIATIONS: i32 = 1;
+    /// Usage or configuration error: nothing was (or could be) concluded.
+    pub const USAGE: i32 = 2;
+    /// No deviation, but some scenarios were inconclusive (network, rate limit).
+    pub const INCONCLUSIVE: i32 = 3;
+}
+
+/// A problem with what the user asked for. Exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    ReadConfig {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    ParseConfig { path: PathBuf, message: String },
+    #[error("environment variable {name} is not set\n(hint: {hint})")]
+    MissingEnv { name: String, hint: String },
+    #[error("{name}: {source}")]
+    BadSecret {
+        name: String,
+        #[source]
+        source: crate::ttpay::signing::SecretLengthError,
+    },
+    #[error("{what}")]
+    Invalid { what: String },
+    #[error("cannot read feature files at {path}: {source}")]
+    ReadFeatures {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no .feature files under {0}")]
+    NoFeatures(PathBuf),
+    #[error("feature files do not parse:\n  {}", .0.join("\n  "))]
+    Features(Vec<String>),
+    #[error("feature files use steps that do not exist:\n  {}\n(hint: `pay-conformance steps` lists every step)", .0.join("\n  "))]
+    UnknownSteps(Vec<String>),
+    #[error("invalid tag expression `{expr}`: {message}")]
+    Tags { expr: String, message: String },
+    #[error("cannot start: {0}")]
+    Start(String),
+    #[error("cannot write report {path}: {source}")]
+    WriteReport {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// `e` and its causes, one per line: the message a user reads.
+pub fn report(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str("\n  caused by: ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    crate::redact::redact(&text).into_owned()
+}

@@ -1,0 +1,178 @@
+//! The HTTP layer every provider shares: one `reqwest::Client` for the whole run, timeouts,
+//! retries of transport failures, and pacing. Whatever the network keeps from us comes back
+//! as a [`TransportError`] — which the suite reports as inconclusive, never as a deviation.
+
+mod pacer;
+
+use std::time::{Duration, Instant};
+
+pub use pacer::Pacer;
+pub use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+/// A request, fully built (signed) and ready to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub method: Method,
+    /// Absolute URL.
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub elapsed: Duration,
+}
+
+impl Incoming {
+    /// A header's value as text, if present and readable.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The network kept the request from being answered.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TransportError {
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("connection failed: {0}")]
+    Other(String),
+    #[error("request could not be built: {0}")]
+    Build(String),
+}
+
+/// Timeouts and retries.
+#[derive(Debug, Clone, Copy)]
+pub struct TransportPolicy {
+    /// Per attempt.
+    pub timeout: Duration,
+    /// Further attempts after a transport failure.
+    pub retries: u32,
+    /// Pause before the first retry; doubled each time.
+    pub backoff: Duration,
+}
+
+impl Default for TransportPolicy {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(15),
+            retries: 2,
+            backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// One HTTP client for the run (building one costs ~30 ms: never per request).
+#[derive(Debug, Clone)]
+pub struct Transport {
+    client: reqwest::Client,
+    policy: TransportPolicy,
+}
+
+impl Transport {
+    /// Builds the shared client; `user_agent` goes on every request.
+    pub fn new(user_agent: &str, policy: TransportPolicy) -> Result<Self, TransportError> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .timeout(policy.timeout)
+            .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| TransportError::Build(error_chain(&e)))?;
+        Ok(Self { client, policy })
+    }
+
+    pub fn policy(&self) -> TransportPolicy {
+        self.policy
+    }
+
+    /// Sends once, and again after a transport failure, up to the policy's retries.
+    pub async fn send(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
+        let mut pause = self.policy.backoff;
+        let mut attempt = 0;
+        loop {
+            match self.send_once(request).await {
+                Ok(incoming) => return Ok(incoming),
+                Err(TransportError::Build(e)) => return Err(TransportError::Build(e)),
+                Err(e) if attempt >= self.policy.retries => return Err(e),
+                Err(_) => {
+                    attempt += 1;
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+            }
+        }
+    }
+
+    /// Sends exactly once, no retry.
+    pub async fn send_once(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| TransportError::Build(format!("header `{name}` is not valid")))?;
+            headers.insert(HeaderName::from_static(name), value);
+        }
+        let started = Instant::now();
+        let response = self
+            .client
+            .request(request.method.clone(), &request.url)
+            .headers(headers)
+            .body(request.body.clone())
+            .send()
+            .await
+            .map_err(|e| self.classify(e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| self.classify(e))?;
+        Ok(Incoming {
+            status,
+            headers,
+            body: body.to_vec(),
+            elapsed: started.elapsed(),
+        })
+    }
+
+    fn classify(&self, e: reqwest::Error) -> TransportError {
+        if e.is_timeout() {
+            TransportError::Timeout(self.policy.timeout)
+        } else if e.is_connect() {
+            TransportError::Connect(error_chain(&e))
+        } else if e.is_builder() {
+            TransportError::Build(error_chain(&e))
+        } else {
+            TransportError::Other(error_chain(&e))
+        }
+    }
+}
+
+/// An error with its causes, `a: b: c` (reqwest's own `Display` stops at the first).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// rustls needs one process-wide crypto provider; we use ring.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -1,0 +1,136 @@
+//! Secrets never leave: every line the tool writes — console, reports, logs, panic messages —
+//! passes through [`redact`], which hides the registered app secrets, `Authorization` values
+//! and request / response signatures.
+
+use std::borrow::Cow;
+use std::sync::{LazyLock, RwLock};
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use regex::Regex;
+
+/// What stands in for a hidden value.
+pub const MASK: &str = "<redacted>";
+
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        // `Authorization: …` / `"authorization": "…"` — the whole value.
+        r#"(?i)(authorization"?\s*[:=]\s*"?)[^"\r\n]+"#,
+        // `signature=…` inside an Authorization value that reached us some other way.
+        r#"(?i)(signature=)[^,\s"']+"#,
+        // `TTPay-Signature: …` / `"ttpay-signature": "…"`.
+        r#"(?i)(ttpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#,
+    ]
+    .iter()
+    .map(|p| Regex::new(p).expect("static redaction pattern"))
+    .collect()
+});
+
+/// Registers a secret: from now on, no output shows it. Empty strings are ignored.
+pub fn register(secret: &str) {
+    if secret.is_empty() {
+        return;
+    }
+    let mut secrets = SECRETS.write().unwrap_or_else(|e| e.into_inner());
+    if !secrets.iter().any(|s| s == secret) {
+        secrets.push(secret.to_owned());
+        // Longest first, so that a secret containing another is hidden whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+}
+
+/// `text` with every registered secret and every signature or authorization value masked.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(text);
+    {
+        let secrets = SECRETS.read().unwrap_or_else(|e| e.into_inner());
+        for secret in secrets.iter() {
+            if out.contains(secret.as_str()) {
+                out = Cow::Owned(out.replace(secret.as_str(), MASK));
+            }
+        }
+    }
+    for pattern in PATTERNS.iter() {
+        if pattern.is_match(&out) {
+            out = Cow::Owned(
+                pattern
+                    .replace_all(&out, |c: &regex::Captures<'_>| format!("{}{MASK}", &c[1]))
+                    .into_owned(),
+            );
+        }
+    }
+    out
+}
+
+/// Installs a panic hook that prints panic messages redacted, so that not even a bug leaks a
+/// secret.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        if QUIET.load(Ordering::SeqCst) > 0 {
+            return;
+        }
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("(no message)");
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("pay-conformance: internal error{location}: {}", redact(payload));
+    }));
+}
+
+static QUIET: AtomicUsize = AtomicUsize::new(0);
+
+/// While one lives, the panic hook stays silent: cucumber turns a failing step into a panic,
+/// and the run reports it itself (redacted) instead of the hook printing it.
+#[derive(Debug)]
+pub struct QuietPanics(());
+
+impl QuietPanics {
+    pub fn new() -> Self {
+        QUIET.fetch_add(1, Ordering::SeqCst);
+        Self(())
+    }
+}
+
+impl Default for QuietPanics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        QUIET.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hides_registered_secrets_and_signatures() {
+        register("s3cr3t-s3cr3t-s3cr3t-s3cr3t-abcd");
+        let line = "key s3cr3t-s3cr3t-s3cr3t-s3cr3t-abcd, Authorization: TTPAY-AES-256-ECB app_id=a,signature=QUJD+/=\nTTPay-Signature: WFla==";
+        let out = redact(line);
+        assert!(!out.contains("s3cr3t"), "{out}");
+        assert!(!out.contains("QUJD"), "{out}");
+        assert!(!out.contains("WFla"), "{out}");
+        assert!(out.contains(MASK));
+    }
+
+    #[test]
+    fn leaves_clean_text_alone() {
+        assert!(matches!(
+            redact("nothing to hide here"),
+            Cow::Borrowed("nothing to hide here")
+        ));
+    }
+}

@@ -1,0 +1,31 @@
+//! The JSON report: the whole run, machine-readable, with the verdict and counts on top.
+
+use serde::Serialize;
+
+use crate::runner::{Counts, RunReport, Verdict};
+
+#[derive(Serialize)]
+struct Document<'a> {
+    tool: &'static str,
+    version: &'static str,
+    verdict: Verdict,
+    exit_code: i32,
+    counts: Counts,
+    broken_rules: Vec<String>,
+    #[serde(flatten)]
+    report: &'a RunReport,
+}
+
+/// The report as pretty JSON (redacted when written).
+pub fn render(report: &RunReport) -> String {
+    let doc = Document {
+        tool: "pay-conformance",
+        version: env!("CARGO_PKG_VERSION"),
+        verdict: report.verdict(),
+        exit_code: report.verdict().exit_code(),
+        counts: report.counts(),
+        broken_rules: report.broken_rules(),
+        report,
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

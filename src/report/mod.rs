@@ -1,0 +1,42 @@
+//! Reports of a run, one format per file: what a person reads first ([`console`]), and the
+//! same result for CI ([`junit`], [`json`]). Every line goes through [`crate::redact`].
+
+pub mod console;
+pub mod json;
+pub mod junit;
+
+use std::path::Path;
+
+use crate::error::ConfigError;
+use crate::runner::RunReport;
+
+/// Writes `text`, redacted, to `path`.
+pub fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| ConfigError::WriteReport {
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    std::fs::write(path, crate::redact::redact(text).as_bytes()).map_err(|source| {
+        ConfigError::WriteReport {
+            path: path.to_owned(),
+            source,
+        }
+    })
+}
+
+/// Writes the JUnit and JSON reports a run was asked for.
+pub fn write_files(
+    report: &RunReport,
+    junit: Option<&Path>,
+    json: Option<&Path>,
+) -> Result<(), ConfigError> {
+    if let Some(path) = junit {
+        write_file(path, &junit::render(report))?;
+    }
+    if let Some(path) = json {
+        write_file(path, &json::render(report))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! The runner: feeds parsed features to cucumber, binds each scenario's world to the run,
+//! skips (and says why) what the configuration cannot support, and gathers one record per
+//! scenario. Cucumber's own output is not used: the reports are ours (`crate::report`).
+
+pub mod features;
+mod record;
+mod sink;
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cucumber::gherkin;
+use cucumber::tag::Ext as _;
+use cucumber::{World, event};
+use futures::FutureExt as _;
+
+pub use record::{Counts, Outcome, RunReport, ScenarioRecord, Verdict};
+
+use crate::findings::Findings;
+
+/// A provider's world, as the runner needs it.
+pub trait Suite: World + Debug {
+    /// What every scenario of a run shares (client, credentials, schemas).
+    type Context: Debug + Send + Sync + 'static;
+    /// Binds a fresh world to the run; `tags` are the scenario's, its feature's and rule's.
+    fn attach(&mut self, ctx: Arc<Self::Context>, tags: &[String]);
+    /// What the scenario found.
+    fn take_findings(&mut self) -> Findings;
+    /// Why a scenario with these tags cannot run against this context, if it cannot.
+    fn skip_reason(ctx: &Self::Context, tags: &[String]) -> Option<String>;
+}
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Only the scenarios whose tags satisfy this expression.
+    pub tags: Option<gherkin::tagexpr::TagOperation>,
+    /// Scenarios in flight at once.
+    pub concurrency: usize,
+    /// Shown in reports as what was tested.
+    pub target: String,
+}
+
+type Key = (String, usize);
+
+/// Runs `features` (already parsed and step-checked) against `ctx`.
+pub async fn run<W: Suite>(
+    features: Vec<gherkin::Feature>,
+    ctx: Arc<W::Context>,
+    options: RunOptions,
+) -> RunReport {
+    let started = Instant::now();
+    let records: Arc<Mutex<HashMap<Key, ScenarioRecord>>> = Arc::default();
+    let starts: Arc<Mutex<HashMap<Key, Instant>>> = Arc::default();
+    let failed_steps: Arc<Mutex<HashMap<Key, String>>> = Arc::default();
+
+    // Decide up front what runs, what is skipped (with its reason) and what the tags leave out.
+    let mut to_run: std::collections::HashSet<Key> = Default::default();
+    for feature in &features {
+        for (rule, scenario) in scenarios(feature) {
+            let tags = tags_of(feature, rule, scenario);
+            if options.tags.as_ref().is_some_and(|expr| !expr.eval(tags.iter())) {
+                continue;
+            }
+            let key = key(feature, scenario);
+            match W::skip_reason(&ctx, &tags) {
+                Some(reason) => {
+                    let mut record = blank_record(feature, scenario, tags);
+                    record.outcome = Outcome::Skipped(reason);
+                    lock(&records).insert(key, record);
+                }
+                None => {
+                    to_run.insert(key);
+                }
+            }
+        }
+    }
+
+    let before_ctx = ctx.clone();
+    let before_starts = starts.clone();
+    let after_records = records.clone();
+    let after_starts = starts.clone();
+    let sink = sink::Sink::<W>::new(failed_steps.clone());
+    let cucumber = W::cucumber()
+        .with_parser(sink::Preparsed)
+        .with_writer(sink)
+        .with_default_cli()
+        .max_concurrent_scenarios(options.concurrency.max(1))
+        .before(move |feature, rule, scenario, world| {
+            let tags = tags_of(feature, rule, scenario);
+            world.attach(before_ctx.clone(), &tags);
+            lock(&before_starts).insert(key(feature, scenario), Instant::now());
+            async {}.boxed_local()
+        })
+        .after(move |feature, rule, scenario, finished, world| {
+            let key = key(feature, scenario);
+            let tags = tags_of(feature, rule, scenario);
+            let mut record = blank_record(feature, scenario, tags);
+            record.findings = world.map(|w| w.take_findings()).unwrap_or_default();
+            record.duration = lock(&after_starts)
+                .remove(&key)
+                .map_or(Duration::ZERO, |t| t.elapsed());
+            record.outcome = outcome(finished, &record.findings);
+            lock(&after_records).insert(key, record);
+            async {}.boxed_local()
+        });
+    let _quiet = crate::redact::QuietPanics::new();
+    cucumber
+        .filter_run(features, move |feature, _, scenario| {
+            to_run.contains(&key(feature, scenario))
+        })
+        .await;
+
+    let failed_steps = std::mem::take(&mut *lock(&failed_steps));
+    let mut scenarios: Vec<ScenarioRecord> = std::mem::take(&mut *lock(&records))
+        .into_iter()
+        .map(|(key, mut record)| {
+            record.failed_step = failed_steps.get(&key).cloned();
+            record
+        })
+        .collect();
+    scenarios.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    RunReport {
+        target: options.target,
+        scenarios,
+        elapsed: started.elapsed(),
+    }
+}
+
+fn sort_key(r: &ScenarioRecord) -> (String, usize) {
+    let (path, line) = r.location.rsplit_once(':').unwrap_or((&r.location, "0"));
+    (path.to_owned(), line.parse().unwrap_or(0))
+}
+
+fn outcome(finished: &event::ScenarioFinished, findings: &Findings) -> Outcome {
+    if !findings.deviations.is_empty() {
+        return Outcome::Failed;
+    }
+    if let Some(inconclusive) = &findings.inconclusive {
+        return Outcome::Inconclusive(inconclusive.to_string());
+    }
+    match finished {
+        event::ScenarioFinished::StepPassed => Outcome::Passed,
+        event::ScenarioFinished::StepSkipped => {
+            Outcome::Error("a step matches no step definition".to_owned())
+        }
+        event::ScenarioFinished::BeforeHookFailed(info) => {
+            Outcome::Error(format!("setup failed: {}", panic_text(info.as_ref())))
+        }
+        event::ScenarioFinished::StepFailed(_, _, error) => Outcome::Error(match error {
+            event::StepError::Panic(info) => panic_text(info.as_ref()),
+            other => other.to_string(),
+        }),
+    }
+}
+
+/// The text of a panic payload (a failed step's message), redacted.
+pub fn panic_text(info: &(dyn std::any::Any + Send)) -> String {
+    let text = info
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| info.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    crate::redact::redact(text).into_owned()
+}
+
+/// Every scenario of a feature, with its rule.
+fn scenarios(
+    feature: &gherkin::Feature,
+) -> impl Iterator<Item = (Option<&gherkin::Rule>, &gherkin::Scenario)> {
+    feature.scenarios.iter().map(|s| (None, s)).chain(
+        feature
+            .rules
+            .iter()
+            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s))),
+    )
+}
+
+fn tags_of(
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    scenario: &gherkin::Scenario,
+) -> Vec<String> {
+    let mut tags: Vec<String> = feature
+        .tags
+        .iter()
+        .chain(rule.iter().flat_map(|r| r.tags.iter()))
+        .chain(scenario.tags.iter())
+        .cloned()
+        .collect();
+    tags.dedup();
+    tags
+}
+
+fn path_of(feature: &gherkin::Feature) -> String {
+    feature
+        .path
+        .as_deref()
+        .map_or_else(|| feature.name.clone(), |p| p.display().to_string())
+}
+
+fn key(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Key {
+    (path_of(feature), scenario.position.line)
+}
+
+fn blank_record(
+    feature: &gherkin::Feature,
+    scenario: &gherkin::Scenario,
+    tags: Vec<String>,
+) -> ScenarioRecord {
+    ScenarioRecord {
+        feature: feature.name.clone(),
+        location: format!("{}:{}", path_of(feature), scenario.position.line),
+        name: scenario.name.clone(),
+        rules: tags
+            .iter()
+            .filter(|t| crate::ttpay::world::is_rule_id(t))
+            .cloned()
+            .collect(),
+        tags,
+        outcome: Outcome::Passed,
+        failed_step: None,
+        findings: Findings::default(),
+        duration: Duration::ZERO,
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) use lock as lock_mutex;

@@ -1,0 +1,158 @@
+//! Steps that query and close the order under test, or send what no client should send.
+
+use cucumber::gherkin::Step;
+use cucumber::when;
+use serde_json::json;
+
+use super::{Payload, StepResult, Tamper, TtpayWorld, Who, lookup, tamper};
+use crate::findings::{Deviation, StepFailure};
+use crate::ttpay::Endpoint;
+use crate::ttpay::world::fresh_id;
+
+#[when(regex = r"^(the merchant|the other merchant) queries it by (out_trade_no|transaction_id)(?: (with a wrong signature|with a timestamp an hour old|as an unknown application))?$")]
+async fn queries_it(w: &mut TtpayWorld, who: String, key: String, how: String) -> StepResult {
+    let order = w.order()?.clone();
+    let value = if key == "transaction_id" {
+        order.transaction_id.clone().ok_or_else(|| {
+            StepFailure::Usage("the order has no transaction_id yet (was it created?)".into())
+        })?
+    } else {
+        order.out_trade_no.clone()
+    };
+    let who = Who::parse(&who);
+    let body = lookup(w, who, &key, &value)?;
+    w.send_last(Endpoint::Query, who, Payload::Json(body), tamper(Some(&how)))
+        .await
+}
+
+#[when(regex = r"^the merchant queries it both ways$")]
+async fn queries_it_both_ways(w: &mut TtpayWorld) -> StepResult {
+    let order = w.order()?.clone();
+    let transaction_id = order.transaction_id.clone().ok_or_else(|| {
+        StepFailure::Usage("the order has no transaction_id yet (was it created?)".into())
+    })?;
+    w.queries.clear();
+    for (key, value) in [
+        ("out_trade_no", order.out_trade_no.as_str()),
+        ("transaction_id", transaction_id.as_str()),
+    ] {
+        let body = lookup(w, Who::Merchant, key, value)?;
+        let exchange = w
+            .send(Endpoint::Query, Who::Merchant, Payload::Json(body), Tamper::None)
+            .await?;
+        w.queries.push(exchange.clone());
+        w.last = Some(exchange);
+    }
+    Ok(())
+}
+
+#[when(regex = r"^the merchant queries an order that does not exist(?: by (out_trade_no|transaction_id))?$")]
+async fn queries_a_missing_order(w: &mut TtpayWorld, key: String) -> StepResult {
+    let key = if key.is_empty() { "out_trade_no" } else { key.as_str() };
+    let value = if key == "transaction_id" {
+        uuid::Uuid::new_v4().simple().to_string()
+    } else {
+        fresh_id("missing")
+    };
+    let body = lookup(w, Who::Merchant, key, &value)?;
+    w.send_last(Endpoint::Query, Who::Merchant, Payload::Json(body), Tamper::None)
+        .await
+}
+
+#[when(regex = r"^the merchant queries without out_trade_no or transaction_id$")]
+async fn queries_without_ids(w: &mut TtpayWorld) -> StepResult {
+    let merchant = w.merchant(Who::Merchant)?;
+    let body = json!({ "app_id": merchant.app_id, "mch_id": merchant.mch_id });
+    w.send_last(Endpoint::Query, Who::Merchant, Payload::Json(body), Tamper::None)
+        .await
+}
+
+#[when(regex = r"^(the merchant|the other merchant) closes it(?: again)?(?: (with a wrong signature|with a timestamp an hour old|as an unknown application))?$")]
+async fn closes_it(w: &mut TtpayWorld, who: String, how: String) -> StepResult {
+    close_order(w, Who::parse(&who), tamper(Some(&how))).await
+}
+
+/// Closes the order under test by its transaction_id, as `who`.
+pub(super) async fn close_order(w: &mut TtpayWorld, who: Who, tamper: Tamper) -> StepResult {
+    let transaction_id = w.order()?.transaction_id.clone().ok_or_else(|| {
+        StepFailure::Usage("the order has no transaction_id yet (was it created?)".into())
+    })?;
+    let body = lookup(w, who, "transaction_id", &transaction_id)?;
+    w.send_last(Endpoint::Close, who, Payload::Json(body), tamper)
+        .await
+}
+
+#[when(regex = r"^the merchant closes an order that does not exist$")]
+async fn closes_a_missing_order(w: &mut TtpayWorld) -> StepResult {
+    let body = lookup(
+        w,
+        Who::Merchant,
+        "transaction_id",
+        &uuid::Uuid::new_v4().simple().to_string(),
+    )?;
+    w.send_last(Endpoint::Close, Who::Merchant, Payload::Json(body), Tamper::None)
+        .await
+}
+
+#[when(regex = r"^the merchant closes without a transaction_id$")]
+async fn closes_without_id(w: &mut TtpayWorld) -> StepResult {
+    let merchant = w.merchant(Who::Merchant)?;
+    let body = json!({ "app_id": merchant.app_id, "mch_id": merchant.mch_id });
+    w.send_last(Endpoint::Close, Who::Merchant, Payload::Json(body), Tamper::None)
+        .await
+}
+
+#[when(regex = r"^I send to (\w+) the raw body:$")]
+async fn send_raw(w: &mut TtpayWorld, step: &Step, endpoint: String) -> StepResult {
+    let endpoint = endpoint_named(&endpoint)?;
+    let body = step.docstring.clone().unwrap_or_default();
+    malformed(w, endpoint, body.trim().as_bytes().to_vec()).await
+}
+
+#[when(regex = r"^the merchant sends (\w+) a body that is not UTF-8$")]
+async fn send_not_utf8(w: &mut TtpayWorld, endpoint: String) -> StepResult {
+    let endpoint = endpoint_named(&endpoint)?;
+    malformed(w, endpoint, b"{\"mch_id\": \"\xff\xfe\xc3\x28\"}".to_vec()).await
+}
+
+/// Sends malformed input. A dropped connection here is a deviation (T5) when a well-formed
+/// request right after is answered: the server, not the network, gave up.
+async fn malformed(w: &mut TtpayWorld, endpoint: Endpoint, body: Vec<u8>) -> StepResult {
+    match w
+        .send_last(endpoint, Who::Merchant, Payload::Raw(body), Tamper::None)
+        .await
+    {
+        Err(StepFailure::Inconclusive(reason)) => {
+            let probe = lookup(w, Who::Merchant, "out_trade_no", &fresh_id("probe"))?;
+            let ctx = w.ctx();
+            let merchant = w.merchant(Who::Merchant)?;
+            let answered = ctx
+                .client
+                .call(Endpoint::Query, &merchant, &Payload::Json(probe), Tamper::None)
+                .await
+                .is_ok();
+            if !answered {
+                return Err(StepFailure::Inconclusive(reason));
+            }
+            w.findings.inconclusive = None;
+            w.deviate(vec![Deviation::new(
+                "T5",
+                endpoint.path(),
+                "(connection)",
+                "a JSON refusal to malformed input",
+                format!("no answer ({reason}), while a well-formed request right after was answered"),
+            )])
+        }
+        other => other,
+    }
+}
+
+/// `create`, `query` or `close` as written in a feature file.
+pub(super) fn endpoint_named(name: &str) -> Result<Endpoint, StepFailure> {
+    Endpoint::from_name(name).ok_or_else(|| {
+        StepFailure::Usage(format!(
+            "unknown endpoint \"{name}\"\n(hint: one of create, query, close)"
+        ))
+    })
+}
+

@@ -1,0 +1,295 @@
+//! The Then steps: each names what the contract expects, in the domain's words, and hands
+//! the evidence to [`crate::ttpay::checks`].
+
+use cucumber::then;
+use serde_json::Value;
+
+use super::{StepResult, TtpayWorld, checks, detail, lookup, query_order};
+use crate::checks::matcher::show;
+use crate::findings::{Deviation, Observation, StepFailure};
+use crate::ttpay::client::{Payload, Tamper, now_ms};
+use crate::ttpay::Endpoint;
+
+#[then(regex = r"^the response is well-formed$")]
+async fn well_formed(w: &mut TtpayWorld) -> StepResult {
+    let ctx = w.ctx();
+    let last = w.last()?.clone();
+    let mut found = checks::transport(&last);
+    found.extend(checks::envelope(&last, &ctx.schemas));
+    w.deviate(found)
+}
+
+#[then(regex = r"^the request succeeds$")]
+async fn succeeds(w: &mut TtpayWorld) -> StepResult {
+    let last = w.last()?.clone();
+    if last.code() == Some(0) {
+        return Ok(());
+    }
+    let rule = w.rule();
+    w.deviate_at(&rule, &last, vec![("/code".into(), "0 (success)".into(), checks::refusal(&last))])
+}
+
+#[then(regex = r"^the request is refused$")]
+async fn refused(w: &mut TtpayWorld) -> StepResult {
+    refused_with(w, &[]).await
+}
+
+#[then(regex = r"^the request is refused with (?:code|one of) ([\d, ]+)$")]
+async fn refused_with_codes(w: &mut TtpayWorld, codes: String) -> StepResult {
+    let codes: Vec<i64> = codes
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    refused_with(w, &codes).await
+}
+
+async fn refused_with(w: &mut TtpayWorld, codes: &[i64]) -> StepResult {
+    let last = w.last()?.clone();
+    let ok = match last.code() {
+        Some(0) | None => false,
+        Some(code) => codes.is_empty() || codes.contains(&code),
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = match codes {
+        [] => "a refusal (code other than 0)".to_owned(),
+        [one] => format!("a refusal with code {one}"),
+        many => format!(
+            "a refusal with one of {}",
+            many.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let rule = w.rule();
+    w.deviate_at(&rule, &last, vec![("/code".into(), expected, checks::refusal(&last))])
+}
+
+#[then(regex = r"^the response carries no order data$")]
+async fn no_order_data(w: &mut TtpayWorld) -> StepResult {
+    let last = w.last()?.clone();
+    match last.pointer("/data") {
+        None | Some(Value::Null) => Ok(()),
+        Some(data) => {
+            let rule = w.rule();
+            w.deviate_at(&rule, &last, vec![("/data".into(), "absent or null".into(), show(Some(data)))])
+        }
+    }
+}
+
+#[then(regex = r"^the order is created$")]
+async fn order_is_created(w: &mut TtpayWorld) -> StepResult {
+    let last = w.last()?.clone();
+    w.deviate(checks::created(&last))
+}
+
+#[then(regex = r"^no order exists with that out_trade_no$")]
+async fn no_order_exists(w: &mut TtpayWorld) -> StepResult {
+    let order = w.order()?.clone();
+    if order.out_trade_no.is_empty() {
+        return Err(StepFailure::Usage("the create sent no out_trade_no to look for".into()));
+    }
+    let body = lookup(w, super::Who::Merchant, "out_trade_no", &order.out_trade_no)?;
+    let found = w
+        .send(Endpoint::Query, super::Who::Merchant, Payload::Json(body), Tamper::None)
+        .await?;
+    let rule = w.rule();
+    match found.code() {
+        Some(0) => w.deviate_at(
+            &rule,
+            &found,
+            vec![(
+                "/code".into(),
+                "12002: the refused create left no order behind".into(),
+                format!("{} — the order exists", checks::refusal(&found)),
+            )],
+        ),
+        Some(12002) => Ok(()),
+        _ => {
+            w.findings.observations.push(Observation {
+                rule,
+                endpoint: found.endpoint.path().to_owned(),
+                note: format!("no order found, but answered {} rather than 12002", checks::refusal(&found)),
+                request_id: found.request_id(),
+            });
+            Ok(())
+        }
+    }
+}
+
+#[then(regex = r"^the order is (?:still )?(NOTPAY|SUCCESS|CLOSED|REFUND)$")]
+async fn order_is(w: &mut TtpayWorld, state: String) -> StepResult {
+    query_order(w).await?;
+    let data = detail(w).await?;
+    let actual = data.get("trade_state");
+    if actual == Some(&Value::String(state.clone())) {
+        return Ok(());
+    }
+    let last = w.last()?.clone();
+    let rule = w.rule();
+    w.deviate_at(&rule, &last, vec![("/data/trade_state".into(), format!("\"{state}\""), show(actual))])
+}
+
+#[then(regex = r"^the order has a close_time$")]
+async fn has_close_time(w: &mut TtpayWorld) -> StepResult {
+    let data = detail(w).await?;
+    let close = data.get("close_time").and_then(Value::as_i64);
+    let create = data.get("create_time").and_then(Value::as_i64).unwrap_or(0);
+    if close.is_some_and(|c| c > 0 && c >= create) {
+        return Ok(());
+    }
+    let last = w.last()?.clone();
+    w.deviate_at(
+        "X1",
+        &last,
+        vec![("/data/close_time".into(), format!("> 0 and ≥ create_time ({create})"), show(data.get("close_time")))],
+    )
+}
+
+#[then(regex = r"^its close_time is unchanged$")]
+async fn close_time_unchanged(w: &mut TtpayWorld) -> StepResult {
+    let before = w.order()?.close_time;
+    let data = detail(w).await?;
+    let now = data.get("close_time").and_then(Value::as_i64);
+    if now == before {
+        return Ok(());
+    }
+    let last = w.last()?.clone();
+    let expected = before.map_or("the first close_time".to_owned(), |t| t.to_string());
+    w.deviate_at("X3", &last, vec![("/data/close_time".into(), expected, show(data.get("close_time")))])
+}
+
+#[then(regex = r"^no second order is created$")]
+async fn no_second_order(w: &mut TtpayWorld) -> StepResult {
+    let last = w.last()?.clone();
+    let first = w.order()?.prepay_id.clone();
+    match last.code() {
+        Some(0) => {
+            let again = last.pointer("/data/prepay_id").and_then(Value::as_str);
+            if again.is_some() && again == first.as_deref() {
+                return Ok(());
+            }
+            w.deviate_at(
+                "C6",
+                &last,
+                vec![(
+                    "/data/prepay_id".into(),
+                    format!("a refusal (12001), or code 0 with the same prepay_id {}", first.unwrap_or_default()),
+                    format!("code 0 with prepay_id {}", show(last.pointer("/data/prepay_id"))),
+                )],
+            )
+        }
+        Some(12001) => Ok(()),
+        _ => {
+            w.findings.observations.push(Observation {
+                rule: "C6".into(),
+                endpoint: last.endpoint.path().to_owned(),
+                note: format!("duplicate refused with {} rather than 12001", checks::refusal(&last)),
+                request_id: last.request_id(),
+            });
+            Ok(())
+        }
+    }
+}
+
+#[then(regex = r"^the order keeps the values it was created with$")]
+async fn keeps_values(w: &mut TtpayWorld) -> StepResult {
+    let order = w.order()?.clone();
+    let body = lookup(w, order.owner, "out_trade_no", &order.out_trade_no)?;
+    w.send_last(Endpoint::Query, order.owner, Payload::Json(body), Tamper::None)
+        .await?;
+    let data = detail(w).await?;
+    let unit = w.ctx().amount_unit;
+    let found = checks::echoes(&order.sent, &data, unit);
+    let last = w.last()?.clone();
+    w.deviate_at("C6", &last, found)
+}
+
+#[then(regex = r"^both queries agree on every field but expire_second$")]
+async fn queries_agree(w: &mut TtpayWorld) -> StepResult {
+    let [by_out_trade_no, by_transaction_id] = w.queries.as_slice() else {
+        return Err(StepFailure::Usage("put \"When the merchant queries it both ways\" before this step".into()));
+    };
+    let (a, b) = (by_out_trade_no.clone(), by_transaction_id.clone());
+    let mut found = Vec::new();
+    for exchange in [&a, &b] {
+        if exchange.code() != Some(0) {
+            found.push(
+                Deviation::new("Q1", Endpoint::Query.path(), "/code", "0: the order is found", checks::refusal(exchange))
+                    .with_request_id(exchange.request_id()),
+            );
+        }
+    }
+    w.deviate(found)?;
+    let differences = checks::agree(
+        a.data().unwrap_or(&Default::default()),
+        b.data().unwrap_or(&Default::default()),
+    )
+    .into_iter()
+    .map(|(pointer, by_no, by_id)| (pointer, format!("{by_no} (as found by out_trade_no)"), format!("{by_id} (by transaction_id)")))
+    .collect();
+    w.deviate_at("Q1", &b, differences)
+}
+
+#[then(regex = r"^the order echoes what was created$")]
+async fn echoes(w: &mut TtpayWorld) -> StepResult {
+    let data = detail(w).await?;
+    let sent = w.order()?.sent.clone();
+    let found = checks::echoes(&sent, &data, w.ctx().amount_unit);
+    let last = w.last()?.clone();
+    w.deviate_at("Q6", &last, found)
+}
+
+#[then(regex = r"^the order looks like a new order$")]
+async fn looks_new(w: &mut TtpayWorld) -> StepResult {
+    let data = detail(w).await?;
+    let expire = w.order()?.sent.get("expire_second").and_then(Value::as_i64).unwrap_or(0);
+    let found = checks::new_order(&data, expire, now_ms());
+    let last = w.last()?.clone();
+    w.deviate_at("Q7", &last, found)
+}
+
+#[then(regex = r"^the order looks like a paid order$")]
+async fn looks_paid(w: &mut TtpayWorld) -> StepResult {
+    let data = detail(w).await?;
+    let last = w.last()?.clone();
+    w.deviate_at("Q8", &last, checks::paid_order(&data))
+}
+
+#[then(regex = r"^the response is signed by the provider$")]
+async fn signed(w: &mut TtpayWorld) -> StepResult {
+    let last = w.last()?.clone();
+    let mode = w.ctx().signatures;
+    // In observe mode the exchange check has already recorded it as an observation.
+    match checks::signature_problem(&last, mode) {
+        Some(problem) if mode == crate::ttpay::ResponseSignatures::Strict => w.deviate(vec![problem]),
+        _ => Ok(()),
+    }
+}
+
+#[then(regex = r"^the response is a JSON refusal$")]
+async fn json_refusal(w: &mut TtpayWorld) -> StepResult {
+    let last = w.last()?.clone();
+    let mut found = Vec::new();
+    if last.status >= 500 {
+        found.push(("(http status)".to_owned(), "no 5xx for malformed input".to_owned(), format!("HTTP {}", last.status)));
+    }
+    if last.object().is_none() {
+        found.push(("".to_owned(), "a JSON object".to_owned(), last.body_excerpt()));
+    } else if last.code().is_none_or(|c| c == 0) {
+        found.push(("/code".to_owned(), "a refusal (code other than 0)".to_owned(), checks::refusal(&last)));
+    }
+    w.deviate_at("T5", &last, found)
+}
+
+#[then(regex = r#"^the response matches the schema "([^"]+)"$"#)]
+async fn matches_schema(w: &mut TtpayWorld, name: String) -> StepResult {
+    let last = w.last()?.clone();
+    let ctx = w.ctx();
+    if ctx.schemas.raw(&name).is_none() {
+        return Err(StepFailure::Usage(format!(
+            "no schema named \"{name}\"\n(hint: one of {})",
+            ctx.schemas.names().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    w.deviate(checks::schema(&last, &ctx.schemas, &name))
+}
