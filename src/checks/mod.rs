@@ -1,0 +1,3 @@
+//! checks: what a response is compared against
+
+pub mod schema;
