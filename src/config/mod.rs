@@ -215,7 +215,7 @@ fn credentials(
     if !remote && app_id.is_none() && mch_id.is_none() && secret.is_none() {
         return Ok(None);
     }
-    let merchant = merchant(
+    let main = merchant(
         (app_id, &app_id_var),
         (mch_id, &mch_id_var),
         (secret, &secret_var),
@@ -252,7 +252,7 @@ fn credentials(
         env,
     );
     Ok(Some(Credentials {
-        merchant,
+        merchant: main,
         other,
         paid_out_trade_no,
     }))

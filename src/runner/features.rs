@@ -101,7 +101,7 @@ pub fn parse(sources: &[FeatureSource]) -> Result<Vec<gherkin::Feature>, ConfigE
 }
 
 /// Every step of every scenario must match exactly one step definition of `W`.
-pub fn check_steps<W: cucumber::World>(features: &[gherkin::Feature]) -> Result<(), ConfigError> {
+pub fn check_steps<W: super::Suite>(features: &[gherkin::Feature]) -> Result<(), ConfigError> {
     let steps = W::collection();
     let mut problems = Vec::new();
     for feature in features {

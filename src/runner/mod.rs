@@ -21,7 +21,7 @@ pub use record::{Counts, Outcome, RunReport, ScenarioRecord, Verdict};
 use crate::findings::Findings;
 
 /// A provider's world, as the runner needs it.
-pub trait Suite: World + Debug {
+pub trait Suite: World + cucumber::codegen::WorldInventory + Debug {
     /// What every scenario of a run shares (client, credentials, schemas).
     type Context: Debug + Send + Sync + 'static;
     /// Binds a fresh world to the run; `tags` are the scenario's, its feature's and rule's.
@@ -83,7 +83,7 @@ pub async fn run<W: Suite>(
     let after_records = records.clone();
     let after_starts = starts.clone();
     let sink = sink::Sink::<W>::new(failed_steps.clone());
-    let cucumber = W::cucumber()
+    let cucumber = W::cucumber::<&str>()
         .with_parser(sink::Preparsed)
         .with_writer(sink)
         .with_default_cli()
@@ -227,8 +227,7 @@ fn blank_record(
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-pub(crate) use lock as lock_mutex;

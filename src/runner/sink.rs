@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use cucumber::{Event, World, Writer, cli, event, gherkin, parser, writer};
 use futures::stream;
 
-use super::{key, lock_mutex, path_of};
+use super::{key, lock, path_of};
 
 /// Features parsed (and expanded) before the run.
 pub struct Preparsed;
@@ -71,7 +71,7 @@ impl<W: World> Writer<W> for Sink<W> {
                 path_of(&feature),
                 step.position.line
             );
-            lock_mutex(&self.failed_steps).insert(key(&feature, &scenario), text);
+            lock(&self.failed_steps).insert(key(&feature, &scenario), text);
         }
     }
 }

@@ -28,7 +28,7 @@ use crate::checks::matcher::{mismatches, show};
 use crate::findings::StepFailure;
 
 static VAR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#""#\((\w+)\)"|#\((\w+)\)"#).expect("static pattern"));
+    LazyLock::new(|| Regex::new(r##""#\((\w+)\)"|#\((\w+)\)"##).expect("static pattern"));
 
 #[when(regex = r"^I send to (\w+)( as the other merchant)?:$")]
 async fn send_json(w: &mut TtpayWorld, step: &Step, endpoint: String, who: String) -> StepResult {
