@@ -1,6 +1,7 @@
 //! TTPay / TokenPay transaction API v1: everything that is specific to this provider — its
 //! signing scheme, its settings, its endpoints, its embedded double and its steps.
 
+pub mod double;
 pub mod signing;
 pub mod settings;
 
