@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod client;
+pub mod double;
 pub mod settings;
 pub mod signing;
 mod steps;

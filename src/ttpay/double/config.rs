@@ -1,0 +1,102 @@
+//! How a double is set up: its merchants, its paid fixture, the units it reads, the fault it
+//! carries, and its limits.
+
+use std::time::Duration;
+
+use super::Fault;
+use crate::ttpay::{AmountUnit, AppSecret, Merchant, TimestampUnit};
+
+/// The `out_trade_no` of the paid order that [`DoubleConfig::builtin`] seeds.
+pub const BUILTIN_PAID_OUT_TRADE_NO: &str = "PAID-ORDER-0001";
+
+/// The default bound on stored orders.
+pub const DEFAULT_MAX_ORDERS: usize = 100_000;
+
+/// Everything a [`Double`](super::Double) is started with. `Debug` never shows a secret.
+#[derive(Clone, Debug)]
+pub struct DoubleConfig {
+    /// The known apps: the first is "the merchant", the second "the other merchant".
+    pub merchants: Vec<Merchant>,
+    /// A `SUCCESS` order seeded for the first merchant, with its chain facts filled in.
+    pub paid_out_trade_no: String,
+    /// The unit of the `Authorization` timestamp the double accepts.
+    pub timestamp_unit: TimestampUnit,
+    /// `Major`: a created order holds the sent amount × 10^decimals.
+    pub amount_unit: AmountUnit,
+    /// The fault the double starts with (see [`Double::set_fault`](super::Double::set_fault)).
+    pub fault: Option<Fault>,
+    /// Requests per second per `app_id`; beyond it the answer is 11001 and nothing happens.
+    pub rate_limit: Option<u32>,
+    /// A delay before every response.
+    pub latency: Option<Duration>,
+    /// At most this many orders are kept; the oldest go first, never the paid fixture.
+    pub max_orders: usize,
+}
+
+/// The built-in merchants: obviously fake, for tests and `serve` only.
+const BUILTIN_MERCHANTS: [(&str, &str, &str); 2] = [
+    (
+        "double-app-0001",
+        "9000000001",
+        "DOUBLE-ONLY-FAKE-SECRET-NUMBER-1",
+    ),
+    (
+        "double-app-0002",
+        "9000000002",
+        "DOUBLE-ONLY-FAKE-SECRET-NUMBER-2",
+    ),
+];
+
+impl DoubleConfig {
+    /// Two built-in test merchants with fixed fake secrets, the paid order
+    /// [`BUILTIN_PAID_OUT_TRADE_NO`], millisecond timestamps, minor units, no fault, no limit.
+    pub fn builtin() -> DoubleConfig {
+        let merchants = BUILTIN_MERCHANTS
+            .iter()
+            .map(|&(app_id, mch_id, secret)| Merchant {
+                app_id: app_id.to_owned(),
+                mch_id: mch_id.to_owned(),
+                secret: AppSecret::new(secret).expect("the built-in secrets are 32 bytes"),
+            })
+            .collect();
+        DoubleConfig {
+            merchants,
+            paid_out_trade_no: BUILTIN_PAID_OUT_TRADE_NO.to_owned(),
+            timestamp_unit: TimestampUnit::Ms,
+            amount_unit: AmountUnit::Minor,
+            fault: None,
+            rate_limit: None,
+            latency: None,
+            max_orders: DEFAULT_MAX_ORDERS,
+        }
+    }
+
+    /// The same configuration with `fault` set.
+    pub fn with_fault(self, fault: Option<Fault>) -> DoubleConfig {
+        DoubleConfig { fault, ..self }
+    }
+}
+
+impl Default for DoubleConfig {
+    fn default() -> Self {
+        DoubleConfig::builtin()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_has_two_merchants_and_hides_their_secrets() {
+        let config = DoubleConfig::builtin();
+        assert_eq!(config.merchants.len(), 2);
+        assert_ne!(config.merchants[0].mch_id, config.merchants[1].mch_id);
+        let debug = format!("{config:?}");
+        for merchant in &config.merchants {
+            assert!(!debug.contains(merchant.secret.expose()));
+        }
+        assert_eq!(config.paid_out_trade_no, BUILTIN_PAID_OUT_TRADE_NO);
+        assert_eq!(config.max_orders, DEFAULT_MAX_ORDERS);
+    }
+}

@@ -1,0 +1,249 @@
+//! The wire form of every answer: HTTP 200, `application/json`, the envelope
+//! `{code, msg, request_id, data?}` (CONTRACT T3, T4), signed with the app's secret (A6) — and
+//! the transport faults that break exactly that.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use wiremock::ResponseTemplate;
+
+use super::Fault;
+use crate::ttpay::AppSecret;
+use crate::ttpay::signing::{nonce, response_message};
+
+/// The business status codes the double answers with (T6).
+pub(crate) mod code {
+    pub const OK: i64 = 0;
+    pub const PARAMETER: i64 = 100;
+    pub const SIGNATURE: i64 = 103;
+    pub const EXPIRED: i64 = 104;
+    pub const TOO_FREQUENT: i64 = 11001;
+    pub const MISSING: i64 = 11003;
+    pub const EXISTS: i64 = 12001;
+    pub const NOT_FOUND: i64 = 12002;
+    pub const NO_APP: i64 = 20000;
+    pub const INVALID: i64 = 20005;
+}
+
+/// What to answer, before it is put on the wire.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// The envelope, signed with `signer` when the app is known.
+    Json {
+        code: i64,
+        msg: String,
+        data: Option<Box<Value>>,
+        signer: Option<AppSecret>,
+    },
+    /// Anything else: a crashed backend or a gateway's page.
+    Raw {
+        status: u16,
+        mime: &'static str,
+        body: &'static str,
+    },
+}
+
+impl Reply {
+    /// Code 0, `msg: "success"`.
+    pub fn ok(data: Option<Value>, signer: Option<&AppSecret>) -> Reply {
+        Reply::Json {
+            code: code::OK,
+            msg: "success".to_owned(),
+            data: data.map(Box::new),
+            signer: signer.cloned(),
+        }
+    }
+
+    /// A refusal with `code` and a lowercase `msg`, no data.
+    pub fn refuse(code: i64, msg: impl Into<String>, signer: Option<&AppSecret>) -> Reply {
+        Reply::Json {
+            code,
+            msg: msg.into(),
+            data: None,
+            signer: signer.cloned(),
+        }
+    }
+
+    /// The same reply carrying `data`.
+    pub fn with_data(self, value: Value) -> Reply {
+        match self {
+            Reply::Json {
+                code, msg, signer, ..
+            } => Reply::Json {
+                code,
+                msg,
+                data: Some(Box::new(value)),
+                signer,
+            },
+            raw => raw,
+        }
+    }
+}
+
+/// Puts `reply` on the wire at `now` (Unix ms), bent by `fault`, after `latency`.
+pub(crate) fn render(
+    reply: Reply,
+    fault: Option<Fault>,
+    latency: Option<Duration>,
+    now: i64,
+) -> ResponseTemplate {
+    let template = match reply {
+        Reply::Raw { status, mime, body } => {
+            ResponseTemplate::new(status).set_body_raw(body.as_bytes(), mime)
+        }
+        Reply::Json {
+            code,
+            msg,
+            data,
+            signer,
+        } => {
+            let has = |f: Fault| fault == Some(f);
+            let body = envelope(code, msg, data.map(|data| *data), fault, now);
+            let status = match code {
+                code::OK => 200,
+                _ if has(Fault::Http500OnError) => 500,
+                _ if has(Fault::HttpStatusMirrorsCode) => mirrored_status(code),
+                _ => 200,
+            };
+            let mime = if has(Fault::TextHtmlContentType) {
+                "text/html; charset=utf-8"
+            } else {
+                "application/json"
+            };
+            let template = match signer {
+                Some(secret) if !has(Fault::UnsignedResponses) => {
+                    sign(ResponseTemplate::new(status), &secret, &body, fault, now)
+                }
+                _ => ResponseTemplate::new(status),
+            };
+            template.set_body_raw(body, mime)
+        }
+    };
+    match latency {
+        Some(delay) => template.set_delay(delay),
+        None => template,
+    }
+}
+
+/// The envelope's bytes.
+fn envelope(
+    code: i64,
+    msg: String,
+    data: Option<Value>,
+    fault: Option<Fault>,
+    now: i64,
+) -> Vec<u8> {
+    let has = |f: Fault| fault == Some(f);
+    let mut envelope = Map::new();
+    let code = match has(Fault::CodeAsString) {
+        true => Value::String(code.to_string()),
+        false => Value::from(code),
+    };
+    envelope.insert("code".to_owned(), code);
+    if !has(Fault::EnvelopeWithoutMsg) {
+        envelope.insert("msg".to_owned(), Value::String(msg));
+    }
+    envelope.insert(
+        "request_id".to_owned(),
+        Value::String(request_id(fault, now)),
+    );
+    if let Some(data) = data {
+        envelope.insert("data".to_owned(), data);
+    }
+    let mut body = Value::Object(envelope).to_string().into_bytes();
+    if has(Fault::TrailingCommaJson) && body.last() == Some(&b'}') {
+        body.pop();
+        body.extend_from_slice(b",}");
+    }
+    body
+}
+
+/// A fresh UUID v4, or with `request-id-not-uuid` a counter.
+fn request_id(fault: Option<Fault>, now: i64) -> String {
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    match fault {
+        Some(Fault::RequestIdNotUuid) => {
+            format!("req-{now}-{}", SEQUENCE.fetch_add(1, Ordering::Relaxed))
+        }
+        _ => uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+/// The `TTPay-*` headers over `body` (A6), or the faulty signature the fault names.
+fn sign(
+    template: ResponseTemplate,
+    secret: &AppSecret,
+    body: &[u8],
+    fault: Option<Fault>,
+    now: i64,
+) -> ResponseTemplate {
+    let timestamp = now.to_string();
+    let nonce = nonce();
+    let message = match fault {
+        Some(Fault::WrongResponseSignature) => {
+            let mut message = response_message(&timestamp, &nonce, body);
+            message.push(b'\n');
+            message
+        }
+        Some(Fault::ResponseSignatureSkipsBody) => format!("{timestamp}\n{nonce}").into_bytes(),
+        _ => response_message(&timestamp, &nonce, body),
+    };
+    template
+        .insert_header("TTPay-Timestamp", timestamp.as_str())
+        .insert_header("TTPay-Nonce", nonce.as_str())
+        .insert_header("TTPay-Signature", secret.seal(&message).as_str())
+}
+
+/// The 4xx status a REST-minded provider would pick for `code`.
+fn mirrored_status(code: i64) -> u16 {
+    match code {
+        code::SIGNATURE | code::EXPIRED | code::NO_APP => 401,
+        code::NOT_FOUND => 404,
+        code::EXISTS => 409,
+        code::TOO_FREQUENT => 429,
+        _ => 400,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_is_strict_json_with_a_uuid() {
+        let body = envelope(0, "success".into(), None, None, 1);
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["code"], 0);
+        assert_eq!(value["msg"], "success");
+        let id = value["request_id"].as_str().unwrap();
+        assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 4);
+        assert!(value.get("data").is_none());
+    }
+
+    #[test]
+    fn transport_faults_bend_the_envelope() {
+        let body = envelope(0, "ok".into(), None, Some(Fault::TrailingCommaJson), 1);
+        assert!(body.ends_with(b",}"));
+        assert!(serde_json::from_slice::<Value>(&body).is_err());
+        let body = envelope(0, "ok".into(), None, Some(Fault::CodeAsString), 1);
+        assert!(serde_json::from_slice::<Value>(&body).unwrap()["code"].is_string());
+        let body = envelope(0, "ok".into(), None, Some(Fault::EnvelopeWithoutMsg), 1);
+        assert!(
+            serde_json::from_slice::<Value>(&body)
+                .unwrap()
+                .get("msg")
+                .is_none()
+        );
+        let body = envelope(0, "ok".into(), None, Some(Fault::RequestIdNotUuid), 1);
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert!(uuid::Uuid::parse_str(value["request_id"].as_str().unwrap()).is_err());
+    }
+
+    #[test]
+    fn mirrored_statuses_are_4xx() {
+        for code in [100, 103, 104, 11001, 11003, 12001, 12002, 20000, 20005] {
+            assert!((400..500).contains(&mirrored_status(code)));
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The embedded double: a stateful fake of the TTPay / TokenPay provider on a local port, built
+//! on `wiremock`. Without a fault it follows every rule of CONTRACT section 1; with a [`Fault`]
+//! it breaks exactly the rules that fault names, which is how the suite proves that each of its
+//! checks can fail.
+//!
+//! It serves `POST /v1/transaction/prepayment`, `POST` and `GET /v1/transaction/query` and
+//! `POST /v1/transaction/close` for the merchants of its [`DoubleConfig`], holds their orders
+//! in memory (a paid one is seeded for the first merchant) and signs its answers.
+//!
+//! ```
+//! use pay_conformance::ttpay::double::{BUILTIN_PAID_OUT_TRADE_NO, Double, DoubleConfig, Fault};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let double = Double::start(DoubleConfig::builtin()).await;
+//! assert!(double.uri().starts_with("http://127.0.0.1:"));
+//! assert_eq!(double.order_count(), 1); // the order BUILTIN_PAID_OUT_TRADE_NO
+//!
+//! double.set_fault(Fault::from_name("close-ignores-signature"));
+//! assert_eq!(double.fault().map(Fault::rules), Some(&["A3"][..]));
+//! # }
+//! ```
+
+mod auth;
+mod chains;
+mod config;
+mod detail;
+mod endpoints;
+mod envelope;
+mod faults;
+mod rate;
+mod respond;
+mod state;
+mod validate;
+
+use std::fmt;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use wiremock::matchers::{any, path};
+use wiremock::{Mock, MockServer, MockServerBuilder};
+
+pub use config::{BUILTIN_PAID_OUT_TRADE_NO, DEFAULT_MAX_ORDERS, DoubleConfig};
+pub use faults::{Fault, UnknownFault};
+
+use crate::ttpay::Endpoint;
+use respond::{Hangup, NotFound, Responder, connection_reset, lock};
+use state::{State, now_ms};
+
+/// A running double. It stops when dropped.
+pub struct Double {
+    server: MockServer,
+    state: Arc<Mutex<State>>,
+    config: DoubleConfig,
+}
+
+impl Double {
+    /// Starts a double on `127.0.0.1` and a random free port.
+    pub async fn start(config: DoubleConfig) -> Double {
+        Double::launch(MockServer::builder(), config).await
+    }
+
+    /// Starts a double on a listener already bound (`serve --port`).
+    pub async fn start_on(listener: TcpListener, config: DoubleConfig) -> Double {
+        Double::launch(MockServer::builder().listener(listener), config).await
+    }
+
+    async fn launch(builder: MockServerBuilder, config: DoubleConfig) -> Double {
+        let server = builder.disable_request_recording().start().await;
+        let state = Arc::new(Mutex::new(State::new(&config, now_ms())));
+        Mock::given(Hangup {
+            state: Arc::clone(&state),
+        })
+        .respond_with_err(connection_reset)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+        for endpoint in Endpoint::ALL {
+            Mock::given(path(endpoint.path()))
+                .respond_with(Responder {
+                    endpoint,
+                    state: Arc::clone(&state),
+                    latency: config.latency,
+                })
+                .mount(&server)
+                .await;
+        }
+        Mock::given(any())
+            .respond_with(NotFound)
+            .with_priority(u8::MAX)
+            .mount(&server)
+            .await;
+        Double {
+            server,
+            state,
+            config,
+        }
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT`.
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The configuration the double was started with (its `fault` is the initial one).
+    pub fn config(&self) -> &DoubleConfig {
+        &self.config
+    }
+
+    /// Puts `fault` in force from the next request on; `None` makes the double conform again.
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        lock(&self.state).fault = fault;
+    }
+
+    /// The fault in force now.
+    pub fn fault(&self) -> Option<Fault> {
+        lock(&self.state).fault
+    }
+
+    /// How many orders the double holds, the paid fixture included.
+    pub fn order_count(&self) -> usize {
+        lock(&self.state).orders.len()
+    }
+}
+
+impl fmt::Debug for Double {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Double")
+            .field("uri", &self.uri())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
