@@ -1,1 +1,11 @@
-fn main(){}
+//! `pay-conformance`: run the conformance suite, serve the double, list faults and steps.
+//! Exit codes: 0 conforming, 1 deviations found, 2 usage or configuration error,
+//! 3 inconclusive only.
+
+mod cli;
+
+fn main() {
+    pay_conformance::redact::install_panic_hook();
+    let code = cli::main();
+    std::process::exit(code);
+}

@@ -7,6 +7,7 @@ pub mod double;
 pub mod settings;
 pub mod signing;
 mod steps;
+pub mod suite;
 pub mod world;
 
 use std::fmt;

@@ -327,3 +327,22 @@ impl crate::runner::Suite for TtpayWorld {
         ctx.skip_reason(tags)
     }
 }
+
+/// Every step pattern, as `("Given", regex)`, sorted: what `pay-conformance steps` prints.
+pub fn step_patterns() -> Vec<(&'static str, String)> {
+    use cucumber::codegen::{StepConstructor, WorldInventory, inventory};
+    fn patterns<T: inventory::Collect + StepConstructor<TtpayWorld>>(
+        kind: &'static str,
+    ) -> Vec<(&'static str, String)> {
+        let mut out: Vec<_> = inventory::iter::<T>
+            .into_iter()
+            .map(|s| (kind, (s.inner().1)().as_str().to_owned()))
+            .collect();
+        out.sort();
+        out
+    }
+    let mut all = patterns::<<TtpayWorld as WorldInventory>::Given>("Given");
+    all.extend(patterns::<<TtpayWorld as WorldInventory>::When>("When"));
+    all.extend(patterns::<<TtpayWorld as WorldInventory>::Then>("Then"));
+    all
+}

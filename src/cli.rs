@@ -1,0 +1,150 @@
+//! The command line: each subcommand parses its own flags and returns an exit code.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use pay_conformance::config::{RunArgs, RunConfig};
+use pay_conformance::error::{ConfigError, exit, report};
+use pay_conformance::ttpay::double::{Double, DoubleConfig, Fault};
+use pay_conformance::ttpay::{AmountUnit, TimestampUnit, suite};
+
+/// Contract and conformance tests for payment-provider APIs (TTPay / TokenPay).
+///
+/// Without --base-url, `run` tests the embedded double, so it works anywhere with no
+/// credentials. Exit codes: 0 conforming, 1 deviations found, 2 usage or configuration error,
+/// 3 inconclusive only.
+#[derive(Debug, Parser)]
+#[command(name = "pay-conformance", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the conformance suite against a base URL, or the embedded double.
+    Run(RunArgs),
+    /// Serve the stateful double over HTTP, for `run --base-url` or your own integration tests.
+    Serve(ServeArgs),
+    /// List the faults the double can inject, with the rules each one breaks.
+    Faults,
+    /// List every step a feature file can use.
+    Steps,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 12111)]
+    port: u16,
+    /// Break one rule on purpose (see `pay-conformance faults`).
+    #[arg(long, value_name = "NAME")]
+    fault: Option<String>,
+    /// Delay every response by this many milliseconds.
+    #[arg(long, value_name = "MS")]
+    latency: Option<u64>,
+    /// Answer 11001 beyond this many requests per second per app_id.
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u32>,
+    /// Unit of the Authorization timestamp it accepts.
+    #[arg(long, value_enum, default_value_t = TimestampUnit::Ms)]
+    timestamp_unit: TimestampUnit,
+    /// Unit of `amount` in create requests.
+    #[arg(long, value_enum, default_value_t = AmountUnit::Minor)]
+    amount_unit: AmountUnit,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::CONFORMING };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pay-conformance: cannot start the async runtime: {e}");
+            return exit::USAGE;
+        }
+    };
+    let outcome = match cli.command {
+        Command::Run(args) => runtime.block_on(run(args)),
+        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Faults => Ok(faults()),
+        Command::Steps => Ok(steps()),
+    };
+    outcome.unwrap_or_else(|e| {
+        eprintln!("pay-conformance: {}", report(&e));
+        exit::USAGE
+    })
+}
+
+async fn run(args: RunArgs) -> Result<i32, ConfigError> {
+    let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
+    let report = suite::run(&config).await?;
+    print!("{}", pay_conformance::report::console::render(&report));
+    pay_conformance::report::write_files(&report, config.junit.as_deref(), config.json.as_deref())?;
+    Ok(report.verdict().exit_code())
+}
+
+async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
+    let env_args = RunArgs::default();
+    let env_config = RunConfig::resolve(&env_args, &|name| std::env::var(name).ok())?;
+    let mut config = DoubleConfig::builtin();
+    let builtin = env_config.credentials.is_none();
+    if !builtin {
+        config = suite::double_config(&env_config)?;
+    }
+    config.timestamp_unit = args.timestamp_unit;
+    config.amount_unit = args.amount_unit;
+    config.latency = args.latency.map(Duration::from_millis);
+    config.rate_limit = args.rate_limit;
+    if let Some(name) = &args.fault {
+        config.fault = Some(Fault::from_name(name).ok_or_else(|| ConfigError::Invalid {
+            what: format!("unknown fault `{name}`\n(hint: `pay-conformance faults` lists them)"),
+        })?);
+    }
+    let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
+        ConfigError::Start(format!(
+            "cannot listen on 127.0.0.1:{}: {e}\n(hint: pick another --port, or 0 for any free one)",
+            args.port
+        ))
+    })?;
+    let double = Double::start_on(listener, config).await;
+    println!("pay-conformance double listening on {}", double.uri());
+    if let Some(fault) = double.fault() {
+        println!("fault in force: {} (breaks {})", fault.name(), fault.rules().join(", "));
+    }
+    let merchants = &double.config().merchants;
+    for (i, m) in merchants.iter().enumerate() {
+        let prefix = if i == 0 { "TTPAY" } else { "TTPAY_OTHER" };
+        // The built-in secrets are public test data; configured ones stay hidden.
+        let secret = if builtin { m.secret.expose() } else { "<from your environment>" };
+        println!("export {prefix}_APP_ID={} {prefix}_MCH_ID={} {prefix}_APP_SECRET={secret}", m.app_id, m.mch_id);
+    }
+    println!("export TTPAY_PAID_OUT_TRADE_NO={}", double.config().paid_out_trade_no);
+    println!("then: pay-conformance run --base-url {} --response-signatures strict", double.uri());
+    println!("(Ctrl-C stops it)");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
+    Ok(exit::CONFORMING)
+}
+
+fn faults() -> i32 {
+    let width = Fault::all().iter().map(|f| f.name().len()).max().unwrap_or(0);
+    for fault in Fault::all() {
+        println!("{:width$}  {:<8}  {}", fault.name(), fault.rules().join(","), fault.description());
+    }
+    exit::CONFORMING
+}
+
+fn steps() -> i32 {
+    for (kind, pattern) in pay_conformance::ttpay::world::step_patterns() {
+        println!("{kind:<5} {pattern}");
+    }
+    exit::CONFORMING
+}
