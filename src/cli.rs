@@ -60,10 +60,17 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::USAGE } else { exit::CONFORMING };
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::CONFORMING
+            };
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("pay-conformance: cannot start the async runtime: {e}");
@@ -116,17 +123,34 @@ async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
     let double = Double::start_on(listener, config).await;
     println!("pay-conformance double listening on {}", double.uri());
     if let Some(fault) = double.fault() {
-        println!("fault in force: {} (breaks {})", fault.name(), fault.rules().join(", "));
+        println!(
+            "fault in force: {} (breaks {})",
+            fault.name(),
+            fault.rules().join(", ")
+        );
     }
     let merchants = &double.config().merchants;
     for (i, m) in merchants.iter().enumerate() {
         let prefix = if i == 0 { "TTPAY" } else { "TTPAY_OTHER" };
         // The built-in secrets are public test data; configured ones stay hidden.
-        let secret = if builtin { m.secret.expose() } else { "<from your environment>" };
-        println!("export {prefix}_APP_ID={} {prefix}_MCH_ID={} {prefix}_APP_SECRET={secret}", m.app_id, m.mch_id);
+        let secret = if builtin {
+            m.secret.expose()
+        } else {
+            "<from your environment>"
+        };
+        println!(
+            "export {prefix}_APP_ID={} {prefix}_MCH_ID={} {prefix}_APP_SECRET={secret}",
+            m.app_id, m.mch_id
+        );
     }
-    println!("export TTPAY_PAID_OUT_TRADE_NO={}", double.config().paid_out_trade_no);
-    println!("then: pay-conformance run --base-url {} --response-signatures strict", double.uri());
+    println!(
+        "export TTPAY_PAID_OUT_TRADE_NO={}",
+        double.config().paid_out_trade_no
+    );
+    println!(
+        "then: pay-conformance run --base-url {} --response-signatures strict",
+        double.uri()
+    );
     println!("(Ctrl-C stops it)");
     tokio::signal::ctrl_c()
         .await
@@ -135,9 +159,18 @@ async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
 }
 
 fn faults() -> i32 {
-    let width = Fault::all().iter().map(|f| f.name().len()).max().unwrap_or(0);
+    let width = Fault::all()
+        .iter()
+        .map(|f| f.name().len())
+        .max()
+        .unwrap_or(0);
     for fault in Fault::all() {
-        println!("{:width$}  {:<8}  {}", fault.name(), fault.rules().join(","), fault.description());
+        println!(
+            "{:width$}  {:<8}  {}",
+            fault.name(),
+            fault.rules().join(","),
+            fault.description()
+        );
     }
     exit::CONFORMING
 }

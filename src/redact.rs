@@ -81,7 +81,10 @@ pub fn install_panic_hook() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("pay-conformance: internal error{location}: {}", redact(payload));
+        eprintln!(
+            "pay-conformance: internal error{location}: {}",
+            redact(payload)
+        );
     }));
 }
 

@@ -248,26 +248,37 @@ fn violations_say_what_was_expected_and_what_came() {
         .shift_remove("decimal");
     let violations = check("ttpay/query_response", &body);
     let expected = [
-        ("/data/create_time", "integer", r#""1673407302044""#, "type"),
+        (
+            "/data/create_time",
+            "integer",
+            r#""1673407302044""#,
+            "type",
+            "Q4",
+        ),
         (
             "/data/currency/decimal",
             "required property `decimal`",
             ABSENT,
             "required",
+            "Q4",
         ),
         (
             "/data/trade_state",
             "one of NOTPAY, SUCCESS, CLOSED, REFUND",
             r#""success""#,
             "enum",
+            "Q5",
         ),
     ]
-    .map(|(pointer, expected, actual, keyword)| SchemaViolation {
-        pointer: pointer.to_owned(),
-        expected: expected.to_owned(),
-        actual: actual.to_owned(),
-        keyword: keyword.to_owned(),
-    });
+    .map(
+        |(pointer, expected, actual, keyword, rule)| SchemaViolation {
+            pointer: pointer.to_owned(),
+            expected: expected.to_owned(),
+            actual: actual.to_owned(),
+            keyword: keyword.to_owned(),
+            rule: Some(rule.to_owned()),
+        },
+    );
     assert_eq!(violations, expected);
 }
 
@@ -354,7 +365,7 @@ fn violations_serialize() {
     let violations = check("ttpay/close_request", &json!({"mch_id": "1"}));
     assert_eq!(
         serde_json::to_value(&violations).expect("serializes"),
-        json!([{"pointer": "/transaction_id", "expected": "required property `transaction_id`", "actual": "absent", "keyword": "required"}])
+        json!([{"pointer": "/transaction_id", "expected": "required property `transaction_id`", "actual": "absent", "keyword": "required", "rule": "X5"}])
     );
 }
 
@@ -411,4 +422,18 @@ fn references_resolve_locally_and_never_online() {
         remote.is_err(),
         "a reference outside the set must not be fetched"
     );
+}
+
+#[test]
+fn a_violation_names_the_rule_of_the_schema_part_it_breaks() {
+    let mut body = example("query_response");
+    body["data"]["tx_id"] = json!("");
+    let violations = check("ttpay/query_response", &body);
+    assert_eq!(violations.len(), 1, "{violations:#?}");
+    assert_eq!(violations[0].pointer, "/data/tx_id");
+    assert_eq!(violations[0].rule.as_deref(), Some("Q8"), "{violations:#?}");
+    let mut body = example("query_response");
+    body["request_id"] = json!("not-a-uuid");
+    let violations = check("ttpay/query_response", &body);
+    assert_eq!(violations[0].rule.as_deref(), Some("T4"), "{violations:#?}");
 }

@@ -75,3 +75,26 @@ Feature: Transport and envelope
     When the merchant creates an order with:
       | description | #repeat(x, 100000) |
     Then the response is well-formed
+
+  @T5
+  Scenario Outline: A <endpoint> request <case> gets a JSON refusal
+    When the merchant sends <endpoint> <case>
+    Then the response is a JSON refusal
+
+    @create
+    Examples: create
+      | endpoint | case                                    |
+      | create   | without an Authorization header         |
+      | create   | with an unreadable Authorization header |
+
+    @query
+    Examples: query
+      | endpoint | case                                    |
+      | query    | without an Authorization header         |
+      | query    | with an unreadable Authorization header |
+
+    @close
+    Examples: close
+      | endpoint | case                                    |
+      | close    | without an Authorization header         |
+      | close    | with an unreadable Authorization header |

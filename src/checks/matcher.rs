@@ -161,7 +161,9 @@ fn marker(marker: &str, actual: Option<&Value>) -> Result<(), String> {
             let re = Regex::new(&format!("^(?:{pattern})$"))
                 .map_err(|e| format!("a valid #regex marker ({e})"))?;
             ok(
-                present.and_then(Value::as_str).is_some_and(|s| re.is_match(s)),
+                present
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| re.is_match(s)),
                 &format!("a string matching /{pattern}/"),
             )
         }

@@ -60,6 +60,9 @@ pub struct SchemaViolation {
     pub actual: String,
     /// The JSON Schema keyword that failed: `type`, `enum`, `required`, `format`, …
     pub keyword: String,
+    /// The contract rule the failing part of the schema states: the `Q8` of the nearest
+    /// `"description": "Q8: …"` above the failing keyword, if any.
+    pub rule: Option<String>,
 }
 
 /// Why a schema set cannot be built, or a schema name is not in it.
@@ -165,13 +168,36 @@ impl SchemaSet {
         })?;
         let mut violations: Vec<SchemaViolation> = Vec::new();
         for error in compiled.validator.iter_errors(instance) {
-            let violation = violation(&error);
+            let mut violation = violation(&error);
+            violation.rule = error
+                .absolute_keyword_location()
+                .and_then(|uri| self.rule_at(uri.as_str()));
             if !violations.contains(&violation) {
                 violations.push(violation);
             }
         }
         violations.sort_by(|a, b| a.pointer.cmp(&b.pointer));
         Ok(violations)
+    }
+
+    /// The rule id of the nearest described schema object at or above `uri`
+    /// (`…/transaction_detail.json#/then/properties/pay_time/exclusiveMinimum` → `Q8`).
+    fn rule_at(&self, uri: &str) -> Option<String> {
+        let (document, fragment) = uri.split_once('#').unwrap_or((uri, ""));
+        let raw = self.raw(document.strip_prefix(ID_BASE)?)?;
+        let mut pointer = percent_decode(fragment);
+        loop {
+            let described = raw
+                .pointer(&pointer)
+                .and_then(|node| node.get("description"))
+                .and_then(Value::as_str)
+                .and_then(rule_prefix);
+            if described.is_some() {
+                return described;
+            }
+            let cut = pointer.rfind('/')?;
+            pointer.truncate(cut);
+        }
     }
 
     fn get(&self, name: &str) -> Option<&Compiled> {
@@ -213,6 +239,7 @@ fn violation(error: &ValidationError<'_>) -> SchemaViolation {
         expected,
         actual,
         keyword,
+        rule: None,
     }
 }
 
@@ -299,6 +326,40 @@ fn plain(value: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// `Q8` of `"Q8: a SUCCESS order …"`.
+fn rule_prefix(description: &str) -> Option<String> {
+    let (id, _) = description.split_once(':')?;
+    let mut chars = id.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && id.len() >= 2
+        && chars.all(|c| c.is_ascii_digit());
+    ok.then(|| id.to_owned())
+}
+
+/// Undoes the percent-encoding of a URI fragment (`%24ref` → `$ref`).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn truncate(text: String) -> String {

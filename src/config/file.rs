@@ -119,7 +119,10 @@ mod tests {
         .unwrap();
         assert_eq!(config.profile, Some(Profile::Tokenpay));
         assert_eq!(config.query_method, Some(QueryMethod::Get));
-        assert_eq!(config.credentials.app_secret_env.as_deref(), Some("MY_SECRET"));
+        assert_eq!(
+            config.credentials.app_secret_env.as_deref(),
+            Some("MY_SECRET")
+        );
     }
 
     #[test]

@@ -108,7 +108,10 @@ pub struct RunConfig {
 
 impl RunConfig {
     /// Resolves flags, the file they name, and the environment (`env` looks a variable up).
-    pub fn resolve(args: &RunArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn resolve(
+        args: &RunArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let file = match &args.config {
             Some(path) => FileConfig::load(path)?,
             None => FileConfig::default(),
@@ -127,10 +130,12 @@ impl RunConfig {
         let tags = match args.tags.clone().or(file.tags.clone()) {
             None => None,
             Some(expr) => {
-                let parsed = expr.parse::<TagOperation>().map_err(|e| ConfigError::Tags {
-                    expr: expr.clone(),
-                    message: e.to_string(),
-                })?;
+                let parsed = expr
+                    .parse::<TagOperation>()
+                    .map_err(|e| ConfigError::Tags {
+                        expr: expr.clone(),
+                        message: e.to_string(),
+                    })?;
                 Some((expr, parsed))
             }
         };
@@ -150,7 +155,10 @@ impl RunConfig {
         Ok(Self {
             profile: args.profile.or(file.profile).unwrap_or_default(),
             query_method: args.query_method.or(file.query_method).unwrap_or_default(),
-            timestamp_unit: args.timestamp_unit.or(file.timestamp_unit).unwrap_or_default(),
+            timestamp_unit: args
+                .timestamp_unit
+                .or(file.timestamp_unit)
+                .unwrap_or_default(),
             amount_unit: args.amount_unit.or(file.amount_unit).unwrap_or_default(),
             response_signatures: args
                 .response_signatures
@@ -233,8 +241,12 @@ fn credentials(
         "TTPAY_OTHER_MCH_ID",
         env,
     );
-    let (o_secret, o_secret_var) =
-        lookup(&None, &names.other_app_secret_env, "TTPAY_OTHER_APP_SECRET", env);
+    let (o_secret, o_secret_var) = lookup(
+        &None,
+        &names.other_app_secret_env,
+        "TTPAY_OTHER_APP_SECRET",
+        env,
+    );
     let other = if o_app.is_none() && o_mch.is_none() && o_secret.is_none() {
         None
     } else {

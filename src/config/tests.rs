@@ -38,7 +38,10 @@ fn remote_defaults_to_5_per_second_and_observe() {
         ("TTPAY_APP_SECRET", SECRET),
     ]);
     let config = RunConfig::resolve(&remote(), &vars).unwrap();
-    assert_eq!(config.target, Target::Remote("https://sandbox.example".into()));
+    assert_eq!(
+        config.target,
+        Target::Remote("https://sandbox.example".into())
+    );
     assert_eq!(config.rate_limit, 5);
     assert_eq!(config.response_signatures, ResponseSignatures::Observe);
     let credentials = config.credentials.unwrap();
@@ -64,7 +67,10 @@ fn a_short_secret_is_a_configuration_error_that_does_not_show_it() {
         ("TTPAY_APP_SECRET", "tooshort-secret"),
     ]);
     let e = crate::error::report(&RunConfig::resolve(&remote(), &vars).unwrap_err());
-    assert!(e.contains("TTPAY_APP_SECRET") && e.contains("32 bytes"), "{e}");
+    assert!(
+        e.contains("TTPAY_APP_SECRET") && e.contains("32 bytes"),
+        "{e}"
+    );
     assert!(!e.contains("tooshort-secret"), "{e}");
 }
 

@@ -28,14 +28,24 @@ pub fn render(report: &RunReport) -> String {
             format!(" [{}]", s.rules.join(" "))
         };
         let _ = writeln!(out, "  {mark:<4} {}{rules}  ({}){tail}", s.name, s.location);
-        if matches!(s.outcome, Outcome::Failed | Outcome::Error(_) | Outcome::Inconclusive(_))
-            && let Some(step) = &s.failed_step
+        if matches!(
+            s.outcome,
+            Outcome::Failed | Outcome::Error(_) | Outcome::Inconclusive(_)
+        ) && let Some(step) = &s.failed_step
         {
             let _ = writeln!(out, "         at: {step}");
         }
         for d in &s.findings.deviations {
-            let pointer = if d.pointer.is_empty() { "(body)" } else { &d.pointer };
-            let _ = writeln!(out, "         deviation {}  {}  {pointer}", d.rule, d.endpoint);
+            let pointer = if d.pointer.is_empty() {
+                "(body)"
+            } else {
+                &d.pointer
+            };
+            let _ = writeln!(
+                out,
+                "         deviation {}  {}  {pointer}",
+                d.rule, d.endpoint
+            );
             let _ = writeln!(out, "           expected: {}", d.expected);
             let _ = writeln!(out, "           actual:   {}", d.actual);
             if let Some(id) = &d.request_id {
@@ -62,7 +72,10 @@ pub fn verdict_line(report: &RunReport) -> String {
             report.broken_rules().join(", ")
         ),
         Verdict::Error => "ERROR: some scenarios could not run as written".to_owned(),
-        Verdict::Inconclusive => "INCONCLUSIVE: no deviation, but the network kept some scenarios from being decided".to_owned(),
+        Verdict::Inconclusive => {
+            "INCONCLUSIVE: no deviation, but the network kept some scenarios from being decided"
+                .to_owned()
+        }
     };
     format!(
         "{head} — {} of {total} scenarios passed, {} failed, {} skipped, {} inconclusive, {} errors; {} observations; {} requests to {} in {:.1} s",

@@ -70,7 +70,10 @@ fn case(s: &ScenarioRecord) -> TestCase {
         case.add_property(quick_junit::Property::new("rule", rule.as_str()));
     }
     if !s.findings.request_ids.is_empty() {
-        case.set_system_out(format!("request_ids: {}", s.findings.request_ids.join(", ")));
+        case.set_system_out(format!(
+            "request_ids: {}",
+            s.findings.request_ids.join(", ")
+        ));
     }
     case
 }

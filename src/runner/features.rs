@@ -66,10 +66,11 @@ fn walk(dir: &Path, out: &mut Vec<FeatureSource>) -> Result<(), ConfigError> {
         if path.is_dir() {
             walk(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "feature") {
-            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::ReadFeatures {
-                path: path.clone(),
-                source,
-            })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| ConfigError::ReadFeatures {
+                    path: path.clone(),
+                    source,
+                })?;
             out.push(FeatureSource { path, text });
         }
     }

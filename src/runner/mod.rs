@@ -61,7 +61,11 @@ pub async fn run<W: Suite>(
     for feature in &features {
         for (rule, scenario) in scenarios(feature) {
             let tags = tags_of(feature, rule, scenario);
-            if options.tags.as_ref().is_some_and(|expr| !expr.eval(tags.iter())) {
+            if options
+                .tags
+                .as_ref()
+                .is_some_and(|expr| !expr.eval(tags.iter()))
+            {
                 continue;
             }
             let key = key(feature, scenario);
@@ -230,4 +234,3 @@ fn blank_record(
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
-

@@ -28,6 +28,20 @@ pub enum Tamper {
     StaleTimestamp,
     /// Signed with the app's secret, but for an `app_id` nobody registered.
     UnknownApp,
+    /// No `Authorization` header at all.
+    NoAuthorization,
+    /// An `Authorization` header that is not `TTPAY-AES-256-ECB k=v,…`.
+    UnreadableAuthorization,
+}
+
+impl Tamper {
+    /// Whether the provider can know whose secret to sign its answer with.
+    fn identifies_the_app(self) -> bool {
+        !matches!(
+            self,
+            Tamper::UnknownApp | Tamper::NoAuthorization | Tamper::UnreadableAuthorization
+        )
+    }
 }
 
 /// What to send.
@@ -251,14 +265,21 @@ impl TtpayClient {
             .from_unix_ms(stamp_ms)
             .to_string();
         let nonce = signing::nonce();
-        let message =
-            signing::request_message(signed_url, &timestamp, &nonce, &String::from_utf8_lossy(&body));
+        let message = signing::request_message(
+            signed_url,
+            &timestamp,
+            &nonce,
+            &String::from_utf8_lossy(&body),
+        );
         let signature = match tamper {
             Tamper::WrongSignature => wrong_secret(&merchant.secret).seal(message.as_bytes()),
             _ => merchant.secret.seal(message.as_bytes()),
         };
         let app_id = if tamper == Tamper::UnknownApp {
-            format!("unknown{}", &uuid::Uuid::new_v4().simple().to_string()[..25])
+            format!(
+                "unknown{}",
+                &uuid::Uuid::new_v4().simple().to_string()[..25]
+            )
         } else {
             merchant.app_id.clone()
         };
@@ -269,13 +290,21 @@ impl TtpayClient {
             timestamp,
             signature,
         };
+        let mut headers = vec![("content-type", "application/json".to_owned())];
+        match tamper {
+            Tamper::NoAuthorization => {}
+            Tamper::UnreadableAuthorization => {
+                headers.push((
+                    "authorization",
+                    format!("{} {}", signing::SCHEME, nonce_garbage()),
+                ));
+            }
+            _ => headers.push(("authorization", authorization.to_header())),
+        }
         let outgoing = Outgoing {
             method,
             url,
-            headers: vec![
-                ("authorization", authorization.to_header()),
-                ("content-type", "application/json".to_owned()),
-            ],
+            headers,
             body,
         };
         Ok((outgoing, sent))
@@ -290,7 +319,7 @@ impl TtpayClient {
         merchant: &Merchant,
         tamper: Tamper,
     ) -> Exchange {
-        let signature = if tamper == Tamper::UnknownApp {
+        let signature = if !tamper.identifies_the_app() {
             SignatureCheck::NotApplicable
         } else {
             check_signature(&incoming, &merchant.secret)
@@ -327,9 +356,18 @@ fn check_signature(incoming: &Incoming, secret: &AppSecret) -> SignatureCheck {
     }
 }
 
+/// Something that is not `key=value,…`.
+fn nonce_garbage() -> String {
+    format!("{}%%;;{}", signing::nonce(), signing::nonce())
+}
+
 /// A secret of the right length that is certainly not the app's.
 fn wrong_secret(secret: &AppSecret) -> AppSecret {
-    let fill = if secret.expose().starts_with('x') { "y" } else { "x" };
+    let fill = if secret.expose().starts_with('x') {
+        "y"
+    } else {
+        "x"
+    };
     AppSecret::new(fill.repeat(32)).expect("32 ASCII bytes")
 }
 

@@ -21,7 +21,9 @@ pub struct AppSecret(String);
 
 /// The app secret is not 32 bytes long.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("app secret must be 32 bytes, found {len}\n(hint: copy the secret exactly as the merchant console shows it)")]
+#[error(
+    "app secret must be 32 bytes, found {len}\n(hint: copy the secret exactly as the merchant console shows it)"
+)]
 pub struct SecretLengthError {
     /// How many bytes the given secret has.
     pub len: usize,

@@ -89,11 +89,26 @@ pub async fn run(config: &RunConfig) -> Result<RunReport, ConfigError> {
             Ok(report)
         }
         Target::Remote(url) => {
-            let credentials = config.credentials.clone().ok_or_else(|| ConfigError::MissingEnv {
-                name: "TTPAY_APP_ID".into(),
-                hint: "a remote target needs TTPAY_APP_ID, TTPAY_MCH_ID and TTPAY_APP_SECRET".into(),
-            })?;
-            Ok(run_against(config, url, credentials, features, schemas, transport, url.clone()).await)
+            let credentials =
+                config
+                    .credentials
+                    .clone()
+                    .ok_or_else(|| ConfigError::MissingEnv {
+                        name: "TTPAY_APP_ID".into(),
+                        hint:
+                            "a remote target needs TTPAY_APP_ID, TTPAY_MCH_ID and TTPAY_APP_SECRET"
+                                .into(),
+                    })?;
+            Ok(run_against(
+                config,
+                url,
+                credentials,
+                features,
+                schemas,
+                transport,
+                url.clone(),
+            )
+            .await)
         }
     }
 }

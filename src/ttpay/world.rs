@@ -94,11 +94,7 @@ impl TtpayWorld {
     /// Binds the world to a run before the scenario's first step.
     pub fn attach(&mut self, ctx: Arc<TtpayContext>, tags: &[String]) {
         self.ctx = Some(ctx);
-        self.rules = tags
-            .iter()
-            .filter(|t| is_rule_id(t))
-            .cloned()
-            .collect();
+        self.rules = tags.iter().filter(|t| is_rule_id(t)).cloned().collect();
     }
 
     /// The run's context.
@@ -249,13 +245,19 @@ impl TtpayWorld {
         }
         if text == "#other_mch_id" {
             let ctx = self.ctx();
-            let other = ctx.other.as_ref().map_or("9999999999", |m| m.mch_id.as_str());
+            let other = ctx
+                .other
+                .as_ref()
+                .map_or("9999999999", |m| m.mch_id.as_str());
             return Ok(Some(Value::from(other)));
         }
         if text == "#unique" {
             return Ok(Some(Value::from(fresh_id("pc"))));
         }
-        if let Some(args) = text.strip_prefix("#repeat(").and_then(|r| r.strip_suffix(')')) {
+        if let Some(args) = text
+            .strip_prefix("#repeat(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
             let (unit, count) = args.rsplit_once(',').ok_or_else(|| {
                 StepFailure::Usage(format!("`{text}`: write #repeat(TEXT, COUNT)"))
             })?;
@@ -282,7 +284,9 @@ impl TtpayWorld {
         let order = self.order.as_ref();
         let found = match name {
             "out_trade_no" => order.map(|o| Value::from(o.out_trade_no.clone())),
-            "transaction_id" => order.and_then(|o| o.transaction_id.clone()).map(Value::from),
+            "transaction_id" => order
+                .and_then(|o| o.transaction_id.clone())
+                .map(Value::from),
             "prepay_id" => order.and_then(|o| o.prepay_id.clone()).map(Value::from),
             "mch_id" => Some(Value::from(ctx.merchant.mch_id.clone())),
             "app_id" => Some(Value::from(ctx.merchant.app_id.clone())),
@@ -309,7 +313,10 @@ pub fn is_rule_id(tag: &str) -> bool {
 
 /// A fresh id: `prefix-` and 24 hex digits.
 pub fn fresh_id(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..24])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..24]
+    )
 }
 
 impl crate::runner::Suite for TtpayWorld {

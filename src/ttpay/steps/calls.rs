@@ -9,7 +9,9 @@ use crate::findings::{Deviation, StepFailure};
 use crate::ttpay::Endpoint;
 use crate::ttpay::world::fresh_id;
 
-#[when(regex = r"^(the merchant|the other merchant) queries it by (out_trade_no|transaction_id)(?: (with a wrong signature|with a timestamp an hour old|as an unknown application))?$")]
+#[when(
+    regex = r"^(the merchant|the other merchant) queries it by (out_trade_no|transaction_id)(?: (with a wrong signature|with a timestamp an hour old|as an unknown application))?$"
+)]
 async fn queries_it(w: &mut TtpayWorld, who: String, key: String, how: String) -> StepResult {
     let order = w.order()?.clone();
     let value = if key == "transaction_id" {
@@ -21,8 +23,13 @@ async fn queries_it(w: &mut TtpayWorld, who: String, key: String, how: String) -
     };
     let who = Who::parse(&who);
     let body = lookup(w, who, &key, &value)?;
-    w.send_last(Endpoint::Query, who, Payload::Json(body), tamper(Some(&how)))
-        .await
+    w.send_last(
+        Endpoint::Query,
+        who,
+        Payload::Json(body),
+        tamper(Some(&how)),
+    )
+    .await
 }
 
 #[when(regex = r"^the merchant queries it both ways$")]
@@ -38,7 +45,12 @@ async fn queries_it_both_ways(w: &mut TtpayWorld) -> StepResult {
     ] {
         let body = lookup(w, Who::Merchant, key, value)?;
         let exchange = w
-            .send(Endpoint::Query, Who::Merchant, Payload::Json(body), Tamper::None)
+            .send(
+                Endpoint::Query,
+                Who::Merchant,
+                Payload::Json(body),
+                Tamper::None,
+            )
             .await?;
         w.queries.push(exchange.clone());
         w.last = Some(exchange);
@@ -46,28 +58,46 @@ async fn queries_it_both_ways(w: &mut TtpayWorld) -> StepResult {
     Ok(())
 }
 
-#[when(regex = r"^the merchant queries an order that does not exist(?: by (out_trade_no|transaction_id))?$")]
+#[when(
+    regex = r"^the merchant queries an order that does not exist(?: by (out_trade_no|transaction_id))?$"
+)]
 async fn queries_a_missing_order(w: &mut TtpayWorld, key: String) -> StepResult {
-    let key = if key.is_empty() { "out_trade_no" } else { key.as_str() };
+    let key = if key.is_empty() {
+        "out_trade_no"
+    } else {
+        key.as_str()
+    };
     let value = if key == "transaction_id" {
         uuid::Uuid::new_v4().simple().to_string()
     } else {
         fresh_id("missing")
     };
     let body = lookup(w, Who::Merchant, key, &value)?;
-    w.send_last(Endpoint::Query, Who::Merchant, Payload::Json(body), Tamper::None)
-        .await
+    w.send_last(
+        Endpoint::Query,
+        Who::Merchant,
+        Payload::Json(body),
+        Tamper::None,
+    )
+    .await
 }
 
 #[when(regex = r"^the merchant queries without out_trade_no or transaction_id$")]
 async fn queries_without_ids(w: &mut TtpayWorld) -> StepResult {
     let merchant = w.merchant(Who::Merchant)?;
     let body = json!({ "app_id": merchant.app_id, "mch_id": merchant.mch_id });
-    w.send_last(Endpoint::Query, Who::Merchant, Payload::Json(body), Tamper::None)
-        .await
+    w.send_last(
+        Endpoint::Query,
+        Who::Merchant,
+        Payload::Json(body),
+        Tamper::None,
+    )
+    .await
 }
 
-#[when(regex = r"^(the merchant|the other merchant) closes it(?: again)?(?: (with a wrong signature|with a timestamp an hour old|as an unknown application))?$")]
+#[when(
+    regex = r"^(the merchant|the other merchant) closes it(?: again)?(?: (with a wrong signature|with a timestamp an hour old|as an unknown application))?$"
+)]
 async fn closes_it(w: &mut TtpayWorld, who: String, how: String) -> StepResult {
     close_order(w, Who::parse(&who), tamper(Some(&how))).await
 }
@@ -90,16 +120,26 @@ async fn closes_a_missing_order(w: &mut TtpayWorld) -> StepResult {
         "transaction_id",
         &uuid::Uuid::new_v4().simple().to_string(),
     )?;
-    w.send_last(Endpoint::Close, Who::Merchant, Payload::Json(body), Tamper::None)
-        .await
+    w.send_last(
+        Endpoint::Close,
+        Who::Merchant,
+        Payload::Json(body),
+        Tamper::None,
+    )
+    .await
 }
 
 #[when(regex = r"^the merchant closes without a transaction_id$")]
 async fn closes_without_id(w: &mut TtpayWorld) -> StepResult {
     let merchant = w.merchant(Who::Merchant)?;
     let body = json!({ "app_id": merchant.app_id, "mch_id": merchant.mch_id });
-    w.send_last(Endpoint::Close, Who::Merchant, Payload::Json(body), Tamper::None)
-        .await
+    w.send_last(
+        Endpoint::Close,
+        Who::Merchant,
+        Payload::Json(body),
+        Tamper::None,
+    )
+    .await
 }
 
 #[when(regex = r"^I send to (\w+) the raw body:$")]
@@ -115,6 +155,28 @@ async fn send_not_utf8(w: &mut TtpayWorld, endpoint: String) -> StepResult {
     malformed(w, endpoint, b"{\"mch_id\": \"\xff\xfe\xc3\x28\"}".to_vec()).await
 }
 
+#[when(
+    regex = r"^the merchant sends (\w+) (without an Authorization header|with an unreadable Authorization header)$"
+)]
+async fn send_without_authorization(
+    w: &mut TtpayWorld,
+    endpoint: String,
+    how: String,
+) -> StepResult {
+    let endpoint = endpoint_named(&endpoint)?;
+    let tamper = if how.starts_with("without") {
+        Tamper::NoAuthorization
+    } else {
+        Tamper::UnreadableAuthorization
+    };
+    let body = match endpoint {
+        Endpoint::Create => serde_json::Value::Object(w.valid_order(Who::Merchant)?),
+        _ => lookup(w, Who::Merchant, "out_trade_no", &fresh_id("probe"))?,
+    };
+    w.send_last(endpoint, Who::Merchant, Payload::Json(body), tamper)
+        .await
+}
+
 /// Sends malformed input. A dropped connection here is a deviation (T5) when a well-formed
 /// request right after is answered: the server, not the network, gave up.
 async fn malformed(w: &mut TtpayWorld, endpoint: Endpoint, body: Vec<u8>) -> StepResult {
@@ -128,7 +190,12 @@ async fn malformed(w: &mut TtpayWorld, endpoint: Endpoint, body: Vec<u8>) -> Ste
             let merchant = w.merchant(Who::Merchant)?;
             let answered = ctx
                 .client
-                .call(Endpoint::Query, &merchant, &Payload::Json(probe), Tamper::None)
+                .call(
+                    Endpoint::Query,
+                    &merchant,
+                    &Payload::Json(probe),
+                    Tamper::None,
+                )
                 .await
                 .is_ok();
             if !answered {
@@ -140,7 +207,9 @@ async fn malformed(w: &mut TtpayWorld, endpoint: Endpoint, body: Vec<u8>) -> Ste
                 endpoint.path(),
                 "(connection)",
                 "a JSON refusal to malformed input",
-                format!("no answer ({reason}), while a well-formed request right after was answered"),
+                format!(
+                    "no answer ({reason}), while a well-formed request right after was answered"
+                ),
             )])
         }
         other => other,
@@ -155,4 +224,3 @@ pub(super) fn endpoint_named(name: &str) -> Result<Endpoint, StepFailure> {
         ))
     })
 }
-

@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::{StepResult, TtpayWorld, checks, detail, lookup, query_order};
 use crate::checks::matcher::show;
 use crate::findings::{Deviation, Observation, StepFailure};
-use crate::ttpay::client::{Payload, Tamper, now_ms};
 use crate::ttpay::Endpoint;
+use crate::ttpay::client::{Payload, Tamper, now_ms};
 
 #[then(regex = r"^the response is well-formed$")]
 async fn well_formed(w: &mut TtpayWorld) -> StepResult {
@@ -16,6 +16,7 @@ async fn well_formed(w: &mut TtpayWorld) -> StepResult {
     let last = w.last()?.clone();
     let mut found = checks::transport(&last);
     found.extend(checks::envelope(&last, &ctx.schemas));
+    found.extend(checks::data_on_success(&last));
     w.deviate(found)
 }
 
@@ -26,7 +27,11 @@ async fn succeeds(w: &mut TtpayWorld) -> StepResult {
         return Ok(());
     }
     let rule = w.rule();
-    w.deviate_at(&rule, &last, vec![("/code".into(), "0 (success)".into(), checks::refusal(&last))])
+    w.deviate_at(
+        &rule,
+        &last,
+        vec![("/code".into(), "0 (success)".into(), checks::refusal(&last))],
+    )
 }
 
 #[then(regex = r"^the request is refused$")]
@@ -57,11 +62,18 @@ async fn refused_with(w: &mut TtpayWorld, codes: &[i64]) -> StepResult {
         [one] => format!("a refusal with code {one}"),
         many => format!(
             "a refusal with one of {}",
-            many.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let rule = w.rule();
-    w.deviate_at(&rule, &last, vec![("/code".into(), expected, checks::refusal(&last))])
+    w.deviate_at(
+        &rule,
+        &last,
+        vec![("/code".into(), expected, checks::refusal(&last))],
+    )
 }
 
 #[then(regex = r"^the response carries no order data$")]
@@ -71,7 +83,11 @@ async fn no_order_data(w: &mut TtpayWorld) -> StepResult {
         None | Some(Value::Null) => Ok(()),
         Some(data) => {
             let rule = w.rule();
-            w.deviate_at(&rule, &last, vec![("/data".into(), "absent or null".into(), show(Some(data)))])
+            w.deviate_at(
+                &rule,
+                &last,
+                vec![("/data".into(), "absent or null".into(), show(Some(data)))],
+            )
         }
     }
 }
@@ -86,11 +102,18 @@ async fn order_is_created(w: &mut TtpayWorld) -> StepResult {
 async fn no_order_exists(w: &mut TtpayWorld) -> StepResult {
     let order = w.order()?.clone();
     if order.out_trade_no.is_empty() {
-        return Err(StepFailure::Usage("the create sent no out_trade_no to look for".into()));
+        return Err(StepFailure::Usage(
+            "the create sent no out_trade_no to look for".into(),
+        ));
     }
     let body = lookup(w, super::Who::Merchant, "out_trade_no", &order.out_trade_no)?;
     let found = w
-        .send(Endpoint::Query, super::Who::Merchant, Payload::Json(body), Tamper::None)
+        .send(
+            Endpoint::Query,
+            super::Who::Merchant,
+            Payload::Json(body),
+            Tamper::None,
+        )
         .await?;
     let rule = w.rule();
     match found.code() {
@@ -108,7 +131,10 @@ async fn no_order_exists(w: &mut TtpayWorld) -> StepResult {
             w.findings.observations.push(Observation {
                 rule,
                 endpoint: found.endpoint.path().to_owned(),
-                note: format!("no order found, but answered {} rather than 12002", checks::refusal(&found)),
+                note: format!(
+                    "no order found, but answered {} rather than 12002",
+                    checks::refusal(&found)
+                ),
                 request_id: found.request_id(),
             });
             Ok(())
@@ -126,7 +152,15 @@ async fn order_is(w: &mut TtpayWorld, state: String) -> StepResult {
     }
     let last = w.last()?.clone();
     let rule = w.rule();
-    w.deviate_at(&rule, &last, vec![("/data/trade_state".into(), format!("\"{state}\""), show(actual))])
+    w.deviate_at(
+        &rule,
+        &last,
+        vec![(
+            "/data/trade_state".into(),
+            format!("\"{state}\""),
+            show(actual),
+        )],
+    )
 }
 
 #[then(regex = r"^the order has a close_time$")]
@@ -141,7 +175,11 @@ async fn has_close_time(w: &mut TtpayWorld) -> StepResult {
     w.deviate_at(
         "X1",
         &last,
-        vec![("/data/close_time".into(), format!("> 0 and ≥ create_time ({create})"), show(data.get("close_time")))],
+        vec![(
+            "/data/close_time".into(),
+            format!("> 0 and ≥ create_time ({create})"),
+            show(data.get("close_time")),
+        )],
     )
 }
 
@@ -155,7 +193,15 @@ async fn close_time_unchanged(w: &mut TtpayWorld) -> StepResult {
     }
     let last = w.last()?.clone();
     let expected = before.map_or("the first close_time".to_owned(), |t| t.to_string());
-    w.deviate_at("X3", &last, vec![("/data/close_time".into(), expected, show(data.get("close_time")))])
+    w.deviate_at(
+        "X3",
+        &last,
+        vec![(
+            "/data/close_time".into(),
+            expected,
+            show(data.get("close_time")),
+        )],
+    )
 }
 
 #[then(regex = r"^no second order is created$")]
@@ -173,8 +219,14 @@ async fn no_second_order(w: &mut TtpayWorld) -> StepResult {
                 &last,
                 vec![(
                     "/data/prepay_id".into(),
-                    format!("a refusal (12001), or code 0 with the same prepay_id {}", first.unwrap_or_default()),
-                    format!("code 0 with prepay_id {}", show(last.pointer("/data/prepay_id"))),
+                    format!(
+                        "a refusal (12001), or code 0 with the same prepay_id {}",
+                        first.unwrap_or_default()
+                    ),
+                    format!(
+                        "code 0 with prepay_id {}",
+                        show(last.pointer("/data/prepay_id"))
+                    ),
                 )],
             )
         }
@@ -183,7 +235,10 @@ async fn no_second_order(w: &mut TtpayWorld) -> StepResult {
             w.findings.observations.push(Observation {
                 rule: "C6".into(),
                 endpoint: last.endpoint.path().to_owned(),
-                note: format!("duplicate refused with {} rather than 12001", checks::refusal(&last)),
+                note: format!(
+                    "duplicate refused with {} rather than 12001",
+                    checks::refusal(&last)
+                ),
                 request_id: last.request_id(),
             });
             Ok(())
@@ -195,8 +250,13 @@ async fn no_second_order(w: &mut TtpayWorld) -> StepResult {
 async fn keeps_values(w: &mut TtpayWorld) -> StepResult {
     let order = w.order()?.clone();
     let body = lookup(w, order.owner, "out_trade_no", &order.out_trade_no)?;
-    w.send_last(Endpoint::Query, order.owner, Payload::Json(body), Tamper::None)
-        .await?;
+    w.send_last(
+        Endpoint::Query,
+        order.owner,
+        Payload::Json(body),
+        Tamper::None,
+    )
+    .await?;
     let data = detail(w).await?;
     let unit = w.ctx().amount_unit;
     let found = checks::echoes(&order.sent, &data, unit);
@@ -207,15 +267,23 @@ async fn keeps_values(w: &mut TtpayWorld) -> StepResult {
 #[then(regex = r"^both queries agree on every field but expire_second$")]
 async fn queries_agree(w: &mut TtpayWorld) -> StepResult {
     let [by_out_trade_no, by_transaction_id] = w.queries.as_slice() else {
-        return Err(StepFailure::Usage("put \"When the merchant queries it both ways\" before this step".into()));
+        return Err(StepFailure::Usage(
+            "put \"When the merchant queries it both ways\" before this step".into(),
+        ));
     };
     let (a, b) = (by_out_trade_no.clone(), by_transaction_id.clone());
     let mut found = Vec::new();
     for exchange in [&a, &b] {
         if exchange.code() != Some(0) {
             found.push(
-                Deviation::new("Q1", Endpoint::Query.path(), "/code", "0: the order is found", checks::refusal(exchange))
-                    .with_request_id(exchange.request_id()),
+                Deviation::new(
+                    "Q1",
+                    Endpoint::Query.path(),
+                    "/code",
+                    "0: the order is found",
+                    checks::refusal(exchange),
+                )
+                .with_request_id(exchange.request_id()),
             );
         }
     }
@@ -225,7 +293,13 @@ async fn queries_agree(w: &mut TtpayWorld) -> StepResult {
         b.data().unwrap_or(&Default::default()),
     )
     .into_iter()
-    .map(|(pointer, by_no, by_id)| (pointer, format!("{by_no} (as found by out_trade_no)"), format!("{by_id} (by transaction_id)")))
+    .map(|(pointer, by_no, by_id)| {
+        (
+            pointer,
+            format!("{by_no} (as found by out_trade_no)"),
+            format!("{by_id} (by transaction_id)"),
+        )
+    })
     .collect();
     w.deviate_at("Q1", &b, differences)
 }
@@ -242,7 +316,12 @@ async fn echoes(w: &mut TtpayWorld) -> StepResult {
 #[then(regex = r"^the order looks like a new order$")]
 async fn looks_new(w: &mut TtpayWorld) -> StepResult {
     let data = detail(w).await?;
-    let expire = w.order()?.sent.get("expire_second").and_then(Value::as_i64).unwrap_or(0);
+    let expire = w
+        .order()?
+        .sent
+        .get("expire_second")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let found = checks::new_order(&data, expire, now_ms());
     let last = w.last()?.clone();
     w.deviate_at("Q7", &last, found)
@@ -261,7 +340,9 @@ async fn signed(w: &mut TtpayWorld) -> StepResult {
     let mode = w.ctx().signatures;
     // In observe mode the exchange check has already recorded it as an observation.
     match checks::signature_problem(&last, mode) {
-        Some(problem) if mode == crate::ttpay::ResponseSignatures::Strict => w.deviate(vec![problem]),
+        Some(problem) if mode == crate::ttpay::ResponseSignatures::Strict => {
+            w.deviate(vec![problem])
+        }
         _ => Ok(()),
     }
 }
@@ -271,12 +352,24 @@ async fn json_refusal(w: &mut TtpayWorld) -> StepResult {
     let last = w.last()?.clone();
     let mut found = Vec::new();
     if last.status >= 500 {
-        found.push(("(http status)".to_owned(), "no 5xx for malformed input".to_owned(), format!("HTTP {}", last.status)));
+        found.push((
+            "(http status)".to_owned(),
+            "no 5xx for malformed input".to_owned(),
+            format!("HTTP {}", last.status),
+        ));
     }
     if last.object().is_none() {
-        found.push(("".to_owned(), "a JSON object".to_owned(), last.body_excerpt()));
+        found.push((
+            "".to_owned(),
+            "a JSON object".to_owned(),
+            last.body_excerpt(),
+        ));
     } else if last.code().is_none_or(|c| c == 0) {
-        found.push(("/code".to_owned(), "a refusal (code other than 0)".to_owned(), checks::refusal(&last)));
+        found.push((
+            "/code".to_owned(),
+            "a refusal (code other than 0)".to_owned(),
+            checks::refusal(&last),
+        ));
     }
     w.deviate_at("T5", &last, found)
 }

@@ -34,7 +34,10 @@ static VAR: LazyLock<Regex> =
 async fn send_json(w: &mut TtpayWorld, step: &Step, endpoint: String, who: String) -> StepResult {
     let endpoint = endpoint_named(&endpoint)?;
     let text = step.docstring.as_deref().ok_or_else(|| {
-        StepFailure::Usage(format!("step \"{}\" needs a \"\"\" JSON docstring", step.value))
+        StepFailure::Usage(format!(
+            "step \"{}\" needs a \"\"\" JSON docstring",
+            step.value
+        ))
     })?;
     let mut failure = None;
     let text = VAR.replace_all(text, |c: &regex::Captures<'_>| {
@@ -51,9 +54,16 @@ async fn send_json(w: &mut TtpayWorld, step: &Step, endpoint: String, who: Strin
         return Err(e);
     }
     let body: Value = serde_json::from_str(&text).map_err(|e| {
-        StepFailure::Usage(format!("the request of \"{}\" is not JSON: {e}", step.value))
+        StepFailure::Usage(format!(
+            "the request of \"{}\" is not JSON: {e}",
+            step.value
+        ))
     })?;
-    let who = if who.is_empty() { Who::Merchant } else { Who::Other };
+    let who = if who.is_empty() {
+        Who::Merchant
+    } else {
+        Who::Other
+    };
     w.send_last(endpoint, who, Payload::Json(body), Tamper::None)
         .await
 }
@@ -65,19 +75,35 @@ async fn code_is(w: &mut TtpayWorld, code: i64) -> StepResult {
 
 #[then(regex = r"^the response code is one of ([-\d, ]+)$")]
 async fn code_is_one_of(w: &mut TtpayWorld, codes: String) -> StepResult {
-    let codes: Vec<i64> = codes.split(',').filter_map(|c| c.trim().parse().ok()).collect();
+    let codes: Vec<i64> = codes
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
     let last = w.last()?.clone();
     if last.code().is_some_and(|c| codes.contains(&c)) {
         return Ok(());
     }
     let rule = w.rule();
-    let list = codes.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-    w.deviate_at(&rule, &last, vec![("/code".into(), format!("one of {list}"), show(last.pointer("/code")))])
+    let list = codes
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    w.deviate_at(
+        &rule,
+        &last,
+        vec![(
+            "/code".into(),
+            format!("one of {list}"),
+            show(last.pointer("/code")),
+        )],
+    )
 }
 
 #[then(regex = r"^((?:data|code|msg|request_id)(?:\.\w+)*|/\S*) is (.+)$")]
 async fn path_is(w: &mut TtpayWorld, path: String, expected: String) -> StepResult {
-    let expected = serde_json::from_str(expected.trim()).unwrap_or_else(|_| Value::from(expected.trim()));
+    let expected =
+        serde_json::from_str(expected.trim()).unwrap_or_else(|_| Value::from(expected.trim()));
     expect_at(w, &to_pointer(&path), &expected)
 }
 
@@ -85,16 +111,25 @@ async fn path_is(w: &mut TtpayWorld, path: String, expected: String) -> StepResu
 async fn response_matches(w: &mut TtpayWorld, step: &Step) -> StepResult {
     let text = step.docstring.as_deref().unwrap_or("");
     let expected: Value = serde_json::from_str(text).map_err(|e| {
-        StepFailure::Usage(format!("the expected JSON of \"{}\" does not parse: {e}", step.value))
+        StepFailure::Usage(format!(
+            "the expected JSON of \"{}\" does not parse: {e}",
+            step.value
+        ))
     })?;
     expect_at(w, "", &expected)
 }
 
 #[then(regex = r#"^I remember (\S+) as "(\w+)"$"#)]
 async fn remember(w: &mut TtpayWorld, path: String, name: String) -> StepResult {
-    let value = w.last()?.pointer(&to_pointer(&path)).cloned().ok_or_else(|| {
-        StepFailure::Usage(format!("the last response has nothing at {path} to remember"))
-    })?;
+    let value = w
+        .last()?
+        .pointer(&to_pointer(&path))
+        .cloned()
+        .ok_or_else(|| {
+            StepFailure::Usage(format!(
+                "the last response has nothing at {path} to remember"
+            ))
+        })?;
     w.vars.insert(name, value);
     Ok(())
 }
@@ -110,7 +145,11 @@ fn to_pointer(path: &str) -> String {
 
 fn expect_at(w: &mut TtpayWorld, pointer: &str, expected: &Value) -> StepResult {
     let last = w.last()?.clone();
-    let actual = if pointer.is_empty() { last.json.as_ref().ok() } else { last.pointer(pointer) };
+    let actual = if pointer.is_empty() {
+        last.json.as_ref().ok()
+    } else {
+        last.pointer(pointer)
+    };
     let found = mismatches(expected, actual)
         .into_iter()
         .map(|m| (format!("{pointer}{}", m.pointer), m.expected, m.actual))

@@ -28,7 +28,10 @@ fn tamper(text: Option<&str>) -> Tamper {
 /// The step's `| field | value |` table applied to `body` (a `#absent` value removes it).
 fn apply_table(w: &TtpayWorld, step: &Step, body: &mut Map<String, Value>) -> StepResult {
     let table = step.table.as_ref().ok_or_else(|| {
-        StepFailure::Usage(format!("step \"{}\" needs a | field | value | table", step.value))
+        StepFailure::Usage(format!(
+            "step \"{}\" needs a | field | value | table",
+            step.value
+        ))
     })?;
     for row in &table.rows {
         let [field, value] = row.as_slice() else {
@@ -58,8 +61,13 @@ async fn query_order(w: &mut TtpayWorld) -> StepResult {
         Some(id) => lookup(w, order.owner, "transaction_id", id)?,
         None => lookup(w, order.owner, "out_trade_no", &order.out_trade_no)?,
     };
-    w.send_last(Endpoint::Query, order.owner, Payload::Json(body), Tamper::None)
-        .await
+    w.send_last(
+        Endpoint::Query,
+        order.owner,
+        Payload::Json(body),
+        Tamper::None,
+    )
+    .await
 }
 
 /// The order's detail: the last answer when it was a successful query, else a fresh query.
@@ -72,6 +80,7 @@ async fn detail(w: &mut TtpayWorld) -> Result<Map<String, Value>, StepFailure> {
         query_order(w).await?;
     }
     let exchange = w.last()?.clone();
+    w.deviate(checks::data_on_success(&exchange))?;
     if exchange.code() != Some(0) {
         let rule = w.rule();
         w.deviate_at(
@@ -90,7 +99,12 @@ async fn detail(w: &mut TtpayWorld) -> Result<Map<String, Value>, StepFailure> {
 /// Creates an order that must succeed and learns its transaction_id.
 async fn establish(w: &mut TtpayWorld, body: Map<String, Value>) -> StepResult {
     let created = w
-        .send(Endpoint::Create, Who::Merchant, Payload::Json(Value::Object(body.clone())), Tamper::None)
+        .send(
+            Endpoint::Create,
+            Who::Merchant,
+            Payload::Json(Value::Object(body.clone())),
+            Tamper::None,
+        )
         .await?;
     w.deviate(checks::created(&created))?;
     let out_trade_no = body
@@ -104,7 +118,12 @@ async fn establish(w: &mut TtpayWorld, body: Map<String, Value>) -> StepResult {
         .map(str::to_owned);
     let query = lookup(w, Who::Merchant, "out_trade_no", &out_trade_no)?;
     let found = w
-        .send(Endpoint::Query, Who::Merchant, Payload::Json(query), Tamper::None)
+        .send(
+            Endpoint::Query,
+            Who::Merchant,
+            Payload::Json(query),
+            Tamper::None,
+        )
         .await?;
     if found.code() != Some(0) {
         w.deviate_at(

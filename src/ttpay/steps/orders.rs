@@ -5,7 +5,9 @@ use cucumber::gherkin::Step;
 use cucumber::{given, when};
 use serde_json::Value;
 
-use super::{Order, Payload, StepResult, Tamper, TtpayWorld, Who, apply_table, establish, lookup, tamper};
+use super::{
+    Order, Payload, StepResult, Tamper, TtpayWorld, Who, apply_table, establish, lookup, tamper,
+};
 use crate::findings::StepFailure;
 use crate::ttpay::Endpoint;
 use crate::ttpay::checks;
@@ -31,7 +33,12 @@ async fn a_paid_order(w: &mut TtpayWorld) -> StepResult {
     })?;
     let query = lookup(w, Who::Merchant, "out_trade_no", &out_trade_no)?;
     let found = w
-        .send(Endpoint::Query, Who::Merchant, Payload::Json(query), Tamper::None)
+        .send(
+            Endpoint::Query,
+            Who::Merchant,
+            Payload::Json(query),
+            Tamper::None,
+        )
         .await?;
     if found.code() != Some(0) {
         return Err(StepFailure::Usage(format!(
@@ -65,11 +72,18 @@ async fn a_closed_order(w: &mut TtpayWorld) -> StepResult {
         w.deviate_at(
             "X1",
             &closed,
-            vec![("/code".into(), "0: an unpaid order closes".into(), checks::refusal(&closed))],
+            vec![(
+                "/code".into(),
+                "0: an unpaid order closes".into(),
+                checks::refusal(&closed),
+            )],
         )?;
     }
     let detail = super::detail(w).await?;
-    let close_time = detail.get("close_time").and_then(Value::as_i64).filter(|t| *t > 0);
+    let close_time = detail
+        .get("close_time")
+        .and_then(Value::as_i64)
+        .filter(|t| *t > 0);
     if detail.get("trade_state") != Some(&Value::from("CLOSED")) || close_time.is_none() {
         let last = w.last()?.clone();
         w.deviate_at(
@@ -92,7 +106,9 @@ async fn a_closed_order(w: &mut TtpayWorld) -> StepResult {
     Ok(())
 }
 
-#[when(regex = r"^(the merchant|the other merchant) creates an order(?: (with a wrong signature|with a timestamp an hour old|as an unknown application))?$")]
+#[when(
+    regex = r"^(the merchant|the other merchant) creates an order(?: (with a wrong signature|with a timestamp an hour old|as an unknown application))?$"
+)]
 async fn creates_an_order(w: &mut TtpayWorld, who: String, how: String) -> StepResult {
     let who = Who::parse(&who);
     let body = w.valid_order(who)?;
@@ -122,16 +138,29 @@ async fn creates_an_order_without(w: &mut TtpayWorld, field: String) -> StepResu
 async fn creates_it_again(w: &mut TtpayWorld, step: &Step) -> StepResult {
     let mut body = w.order()?.sent.clone();
     apply_table(w, step, &mut body)?;
-    w.send_last(Endpoint::Create, Who::Merchant, Payload::Json(body.into()), Tamper::None)
-        .await
+    w.send_last(
+        Endpoint::Create,
+        Who::Merchant,
+        Payload::Json(body.into()),
+        Tamper::None,
+    )
+    .await
 }
 
 #[when(regex = r"^the other merchant creates an order with the same out_trade_no$")]
 async fn other_creates_same(w: &mut TtpayWorld) -> StepResult {
     let mut body = w.valid_order(Who::Other)?;
-    body.insert("out_trade_no".into(), w.order()?.out_trade_no.clone().into());
-    w.send_last(Endpoint::Create, Who::Other, Payload::Json(body.into()), Tamper::None)
-        .await
+    body.insert(
+        "out_trade_no".into(),
+        w.order()?.out_trade_no.clone().into(),
+    );
+    w.send_last(
+        Endpoint::Create,
+        Who::Other,
+        Payload::Json(body.into()),
+        Tamper::None,
+    )
+    .await
 }
 
 /// Sends a create under test; the order is remembered whatever the answer, so that later
