@@ -1,1 +1,84 @@
-fn main() {}
+//! `cargo test` runs the built-in features against the embedded double — the product's main
+//! job — and fails unless every scenario passes and none is skipped. It also runs them with the
+//! settings where the provider's docs disagree with themselves (GET query, timestamps in
+//! seconds, amounts in major units), against a double configured the same way.
+//!
+//! A plain `main` (harness = false): cucumber drives its own runtime.
+
+use pay_conformance::config::{RunArgs, RunConfig};
+use pay_conformance::runner::{Outcome, RunReport};
+use pay_conformance::ttpay::{AmountUnit, QueryMethod, TimestampUnit, suite};
+
+fn config(args: RunArgs) -> RunConfig {
+    RunConfig::resolve(&args, &|_| None).expect("the defaults resolve")
+}
+
+fn check(name: &str, report: &RunReport, failures: &mut Vec<String>) -> (usize, usize) {
+    let counts = report.counts();
+    let mut failed = 0;
+    for s in &report.scenarios {
+        if s.outcome != Outcome::Passed {
+            failed += 1;
+            failures.push(format!("{name}: {} ({}) -> {:?}", s.name, s.location, s.outcome));
+            for d in &s.findings.deviations {
+                failures.push(format!("    {d}"));
+            }
+        }
+    }
+    println!(
+        "{name}: {} scenarios, {} requests, {:.2} s",
+        report.scenarios.len(),
+        counts.requests,
+        report.elapsed.as_secs_f64()
+    );
+    (report.scenarios.len() - failed, failed)
+}
+
+fn main() {
+    pay_conformance::redact::install_panic_hook();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let variants = [
+        ("defaults", RunArgs::default()),
+        (
+            "GET query, seconds, major units",
+            RunArgs {
+                query_method: Some(QueryMethod::Get),
+                timestamp_unit: Some(TimestampUnit::S),
+                amount_unit: Some(AmountUnit::Major),
+                ..RunArgs::default()
+            },
+        ),
+        (
+            "one scenario at a time",
+            RunArgs {
+                concurrency: Some(1),
+                ..RunArgs::default()
+            },
+        ),
+    ];
+    let mut failures = Vec::new();
+    let (mut passed, mut failed) = (0, 0);
+    for (name, args) in variants {
+        let report = runtime
+            .block_on(suite::run(&config(args)))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            report.scenarios.len() >= 80,
+            "{name}: only {} scenarios ran",
+            report.scenarios.len()
+        );
+        let (p, f) = check(name, &report, &mut failures);
+        passed += p;
+        failed += f;
+    }
+    for line in &failures {
+        println!("{line}");
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
