@@ -210,7 +210,7 @@ impl fmt::Display for Fault {
 
 /// A fault name that is not in the catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown fault: {0}\n(hint: `pay-conformance faults` lists the catalogue)")]
+#[error("unknown fault: {0}\n(hint: fault names are kebab-case, e.g. close-ignores-signature)")]
 pub struct UnknownFault(pub String);
 
 impl FromStr for Fault {
