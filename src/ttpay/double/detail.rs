@@ -31,7 +31,11 @@ pub(crate) fn detail(
         true => order.create_time.saturating_add(order.expire_second),
         false => order.expire_time(),
     };
-    let remaining_ms = order.expire_time().saturating_sub(now).max(0);
+    // Remaining time only matters while the order can still be paid (the docs' paid example: 0).
+    let remaining_ms = match order.trade_state {
+        TradeState::NotPay => order.expire_time().saturating_sub(now).max(0),
+        _ => 0,
+    };
     let expire_second = match has(Fault::ExpireSecondInMs) {
         true => remaining_ms,
         false => remaining_ms / 1000,

@@ -7,6 +7,16 @@
 //! `POST /v1/transaction/close` for the merchants of its [`DoubleConfig`], holds their orders
 //! in memory (a paid one is seeded for the first merchant) and signs its answers.
 //!
+//! Where the contract leaves a choice, the double takes one and keeps to it:
+//! - refusals: a missing field 11003, a bad value or a foreign `mch_id` 100, an unknown or
+//!   foreign order 12002, closing a paid order 20005, a repeated `out_trade_no` 12001;
+//! - a `GET` query may leave `mch_id` out of its query string (the caller's is assumed);
+//! - `expire_second` counts down while an order is `NOTPAY`, and is 0 once paid or closed;
+//! - `attach` is echoed from creation on; `to_address` shows the platform's wallet for a
+//!   platform order created without one;
+//! - a wrong method on an endpoint is refused with 100; any other path gets HTTP 404 JSON;
+//! - the rate limit counts only authenticated requests it admits.
+//!
 //! ```
 //! use pay_conformance::ttpay::double::{BUILTIN_PAID_OUT_TRADE_NO, Double, DoubleConfig, Fault};
 //!
