@@ -41,7 +41,10 @@ fn a_fault_is_a_deviation_exit_1_naming_the_rule() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("DEVIATIONS FOUND"), "{all}");
-    assert!(all.contains("deviation A3  /v1/transaction/close  /code"), "{all}");
+    assert!(
+        all.contains("deviation A3  /v1/transaction/close  /code"),
+        "{all}"
+    );
     assert!(all.contains("request_id: "), "{all}");
 }
 
@@ -49,14 +52,27 @@ fn a_fault_is_a_deviation_exit_1_naming_the_rule() {
 fn usage_errors_exit_2_with_one_clear_message() {
     for (args, says) in [
         (vec!["run", "--tags", "@a and"], "invalid tag expression"),
-        (vec!["run", "--fault", "no-such-fault"], "unknown fault `no-such-fault`"),
+        (
+            vec!["run", "--fault", "no-such-fault"],
+            "unknown fault `no-such-fault`",
+        ),
         (vec!["run", "--base-url", "nope"], "is not a URL"),
-        (vec!["run", "--config", "/nonexistent.toml"], "/nonexistent.toml"),
-        (vec!["run", "--base-url", "http://127.0.0.1:9"], "TTPAY_APP_ID"),
+        (
+            vec!["run", "--config", "/nonexistent.toml"],
+            "/nonexistent.toml",
+        ),
+        (
+            vec!["run", "--base-url", "http://127.0.0.1:9"],
+            "TTPAY_APP_ID",
+        ),
         (vec!["run", "--query-method", "put"], "invalid value 'put'"),
         (vec!["frobnicate"], "unrecognized subcommand"),
         (
-            vec!["run", "--features", "tests/fixtures/qa-features/unknown-step"],
+            vec![
+                "run",
+                "--features",
+                "tests/fixtures/qa-features/unknown-step",
+            ],
             "typo.feature:5:5: unknown step \"When the merchant frobnicates it\"",
         ),
     ] {
@@ -70,10 +86,19 @@ fn usage_errors_exit_2_with_one_clear_message() {
 
 #[test]
 fn qa_features_run_beside_the_built_in_ones() {
-    let out = run(&["run", "--features", "tests/fixtures/qa-features/ok", "--tags", "@qa"]);
+    let out = run(&[
+        "run",
+        "--features",
+        "tests/fixtures/qa-features/ok",
+        "--tags",
+        "@qa",
+    ]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
-    assert!(all.contains("PASS A new order seen through the generic steps"), "{all}");
+    assert!(
+        all.contains("PASS A new order seen through the generic steps"),
+        "{all}"
+    );
     // The same QA scenario against a double that does not close: it must fail.
     let out = run(&[
         "run",
@@ -90,7 +115,15 @@ fn qa_features_run_beside_the_built_in_ones() {
 #[test]
 fn an_unreachable_target_is_inconclusive_exit_3() {
     let out = Command::new(BIN)
-        .args(["run", "--base-url", "http://127.0.0.1:9", "--timeout", "1", "--tags", "@X4"])
+        .args([
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--timeout",
+            "1",
+            "--tags",
+            "@X4",
+        ])
         .env("TTPAY_APP_ID", "app")
         .env("TTPAY_MCH_ID", "1")
         .env("TTPAY_APP_SECRET", SECRET)
@@ -189,7 +222,10 @@ fn serve_and_run_over_http_conform_and_keep_secrets() {
     for secret in [SECRET, OTHER_SECRET] {
         assert!(!reports.contains(secret), "a secret leaked");
     }
-    assert!(!reports.to_lowercase().contains("signature="), "a signature leaked");
+    assert!(
+        !reports.to_lowercase().contains("signature="),
+        "a signature leaked"
+    );
 }
 
 #[test]
@@ -216,10 +252,17 @@ fn deviations_over_http_are_reported_without_secrets() {
         command.env(k, v);
     }
     let out = command.output().expect("runs");
-    let all = format!("{}{}", text(&out), std::fs::read_to_string(&json).expect("json"));
+    let all = format!(
+        "{}{}",
+        text(&out),
+        std::fs::read_to_string(&json).expect("json")
+    );
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("deviation A6"), "{all}");
-    assert!(!all.contains(SECRET) && !all.contains(OTHER_SECRET), "a secret leaked");
+    assert!(
+        !all.contains(SECRET) && !all.contains(OTHER_SECRET),
+        "a secret leaked"
+    );
 }
 
 #[test]
@@ -228,7 +271,10 @@ fn faults_and_steps_are_listed() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0));
     assert!(all.lines().count() >= 30, "{all}");
-    assert!(all.contains("close-ignores-signature") && all.contains("A3"), "{all}");
+    assert!(
+        all.contains("close-ignores-signature") && all.contains("A3"),
+        "{all}"
+    );
     let out = run(&["steps"]);
     let all = text(&out);
     assert!(all.contains("an unpaid order"), "{all}");

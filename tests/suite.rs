@@ -19,7 +19,10 @@ fn check(name: &str, report: &RunReport, failures: &mut Vec<String>) -> (usize, 
     for s in &report.scenarios {
         if s.outcome != Outcome::Passed {
             failed += 1;
-            failures.push(format!("{name}: {} ({}) -> {:?}", s.name, s.location, s.outcome));
+            failures.push(format!(
+                "{name}: {} ({}) -> {:?}",
+                s.name, s.location, s.outcome
+            ));
             for d in &s.findings.deviations {
                 failures.push(format!("    {d}"));
             }
@@ -34,8 +37,18 @@ fn check(name: &str, report: &RunReport, failures: &mut Vec<String>) -> (usize, 
     (report.scenarios.len() - failed, failed)
 }
 
+/// A run of this suite takes well under a second per setting; a run that has not ended after
+/// this long is stuck, and CI should hear so rather than wait for its own time limit.
+const STALLED_AFTER: std::time::Duration = std::time::Duration::from_secs(300);
+
 fn main() {
     pay_conformance::redact::install_panic_hook();
+    std::thread::spawn(|| {
+        std::thread::sleep(STALLED_AFTER);
+        println!("suite: stalled for {STALLED_AFTER:?}; giving up");
+        println!("0 passed, 1 failed");
+        std::process::exit(1);
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -125,7 +125,7 @@ pub async fn run<W: Suite>(
             record
         })
         .collect();
-    scenarios.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    scenarios.sort_by_key(sort_key);
     RunReport {
         target: options.target,
         scenarios,

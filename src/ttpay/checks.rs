@@ -427,3 +427,6 @@ pub fn agree(a: &Map<String, Value>, b: &Map<String, Value>) -> Vec<(String, Str
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

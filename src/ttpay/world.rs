@@ -353,3 +353,50 @@ pub fn step_patterns() -> Vec<(&'static str, String)> {
     all.extend(patterns::<<TtpayWorld as WorldInventory>::Then>("Then"));
     all
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{Pacer, Transport, TransportPolicy};
+    use crate::ttpay::client::ClientSettings;
+    use crate::ttpay::{AppSecret, QueryMethod, TimestampUnit};
+
+    #[test]
+    fn the_world_as_cucumber_prints_it_shows_no_secret() {
+        let secret = "world-debug-secret-0123456789abc";
+        let merchant = Merchant {
+            app_id: "app".into(),
+            mch_id: "1".into(),
+            secret: AppSecret::new(secret).unwrap(),
+        };
+        let client = TtpayClient::new(
+            Transport::new("test", TransportPolicy::default()).unwrap(),
+            Pacer::new(0),
+            ClientSettings {
+                base_url: "http://127.0.0.1:9".into(),
+                query_method: QueryMethod::Post,
+                timestamp_unit: TimestampUnit::Ms,
+            },
+        );
+        let ctx = TtpayContext {
+            client,
+            schemas: Arc::new(SchemaSet::embedded().unwrap()),
+            merchant: merchant.clone(),
+            other: Some(merchant),
+            paid_out_trade_no: None,
+            amount_unit: AmountUnit::Minor,
+            signatures: ResponseSignatures::Strict,
+        };
+        let mut world = TtpayWorld::default();
+        world.attach(Arc::new(ctx), &["C6".into(), "create".into()]);
+        let printed = format!("{world:?} {world:#?}");
+        assert!(!printed.contains(secret), "{printed}");
+        assert_eq!(world.rule(), "C6");
+    }
+
+    #[test]
+    fn rule_ids_are_a_capital_and_digits() {
+        assert!(is_rule_id("C6") && is_rule_id("Q10"));
+        assert!(!is_rule_id("create") && !is_rule_id("needs-paid-order") && !is_rule_id("C"));
+    }
+}
