@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use pay_conformance::config::{RunArgs, RunConfig};
 use pay_conformance::error::{ConfigError, exit, report};
 use pay_conformance::ttpay::double::{Double, DoubleConfig, Fault};
-use pay_conformance::ttpay::{AmountUnit, TimestampUnit, suite};
+use pay_conformance::ttpay::{AmountUnit, TimestampUnit, selftest, suite};
 
 /// Contract and conformance tests for payment-provider APIs (TTPay / TokenPay).
 ///
@@ -31,6 +31,24 @@ enum Command {
     Faults,
     /// List every step a feature file can use.
     Steps,
+    /// Prove the suite: a clean pass on the conforming double, and every fault caught.
+    Selftest(SelftestArgs),
+    /// Every rule of the contract with the scenarios that check it and the faults that prove
+    /// those scenarios can fail; gaps are listed (runs the selftest).
+    Rules,
+}
+
+#[derive(Debug, clap::Args)]
+struct SelftestArgs {
+    /// Only these faults (repeatable); all of them by default.
+    #[arg(long = "fault", value_name = "NAME")]
+    faults: Vec<String>,
+    /// Fault runs in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    parallel: usize,
+    /// Also write the result as JSON here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,6 +100,8 @@ pub fn main() -> i32 {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Faults => Ok(faults()),
         Command::Steps => Ok(steps()),
+        Command::Selftest(args) => runtime.block_on(selftest(args)),
+        Command::Rules => runtime.block_on(rules()),
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("pay-conformance: {}", report(&e));
@@ -156,6 +176,47 @@ async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
         .await
         .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
     Ok(exit::CONFORMING)
+}
+
+async fn selftest(args: SelftestArgs) -> Result<i32, ConfigError> {
+    let faults = if args.faults.is_empty() {
+        Fault::all().to_vec()
+    } else {
+        args.faults
+            .iter()
+            .map(|name| {
+                Fault::from_name(name).ok_or_else(|| ConfigError::Invalid {
+                    what: format!(
+                        "unknown fault `{name}`\n(hint: `pay-conformance faults` lists them)"
+                    ),
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let report = selftest::run(&faults, args.parallel).await?;
+    print!("{}", selftest::render(&report));
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+        pay_conformance::report::write_file(path, &text)?;
+    }
+    Ok(if report.ok() {
+        exit::CONFORMING
+    } else {
+        exit::DEVIATIONS
+    })
+}
+
+async fn rules() -> Result<i32, ConfigError> {
+    let features = suite::load_features(None)?;
+    let report = selftest::run(Fault::all(), 8).await?;
+    let coverage = pay_conformance::ttpay::rules::coverage(&features, &report);
+    print!("{}", pay_conformance::ttpay::rules::render(&coverage));
+    let gaps = coverage.iter().any(|c| c.is_gap());
+    Ok(if gaps || !report.ok() {
+        exit::DEVIATIONS
+    } else {
+        exit::CONFORMING
+    })
 }
 
 fn faults() -> i32 {

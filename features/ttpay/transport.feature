@@ -66,6 +66,22 @@ Feature: Transport and envelope
       | close    | id of the wrong type | {"transaction_id": {"id": 1}}         |
 
   @T5 @create
+  Scenario Outline: A create with <field> of the wrong JSON type gets a JSON refusal
+    When the merchant sends an order with:
+      | <field> | <value> |
+    Then the response is a JSON refusal
+
+    Examples:
+      | field         | value          |
+      | amount        | {"$gt": 0}     |
+      | amount        | [15000000]     |
+      | expire_second | {"seconds": 1} |
+      | chain         | 7              |
+      | currency      | ["TRX"]        |
+      | order_type    | true           |
+      | out_trade_no  | {"id": 1}      |
+
+  @T5 @create
   Scenario: A body that is not UTF-8 gets a JSON refusal
     When the merchant sends create a body that is not UTF-8
     Then the response is a JSON refusal

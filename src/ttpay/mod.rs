@@ -4,6 +4,8 @@
 pub mod checks;
 pub mod client;
 pub mod double;
+pub mod rules;
+pub mod selftest;
 pub mod settings;
 pub mod signing;
 mod steps;

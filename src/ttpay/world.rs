@@ -135,6 +135,33 @@ impl TtpayWorld {
         payload: Payload,
         tamper: Tamper,
     ) -> Result<Exchange, StepFailure> {
+        self.send_checked(endpoint, who, payload, tamper, true)
+            .await
+    }
+
+    /// Sends malformed input and keeps the answer as the last exchange, leaving its judgement
+    /// to the step that follows (T5: a 5xx to garbage is a T5 deviation before it is a T3 one).
+    pub async fn send_malformed(
+        &mut self,
+        endpoint: Endpoint,
+        payload: Payload,
+        tamper: Tamper,
+    ) -> StepResult {
+        let exchange = self
+            .send_checked(endpoint, Who::Merchant, payload, tamper, false)
+            .await?;
+        self.last = Some(exchange);
+        Ok(())
+    }
+
+    async fn send_checked(
+        &mut self,
+        endpoint: Endpoint,
+        who: Who,
+        payload: Payload,
+        tamper: Tamper,
+        every_exchange_checks: bool,
+    ) -> Result<Exchange, StepFailure> {
         let ctx = self.ctx();
         let merchant = self.merchant(who)?;
         self.findings.requests += 1;
@@ -148,6 +175,9 @@ impl TtpayWorld {
         };
         if let Some(id) = exchange.request_id() {
             self.findings.request_ids.push(id);
+        }
+        if !every_exchange_checks {
+            return Ok(exchange);
         }
         let (deviations, observations) =
             checks::every_exchange(&exchange, &ctx.schemas, ctx.signatures);

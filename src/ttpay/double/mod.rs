@@ -59,7 +59,8 @@ use state::{State, now_ms};
 
 /// A running double. It stops when dropped.
 pub struct Double {
-    server: MockServer,
+    /// Always `Some` until dropped (see the `Drop` impl).
+    server: Option<MockServer>,
     state: Arc<Mutex<State>>,
     config: DoubleConfig,
 }
@@ -101,7 +102,7 @@ impl Double {
             .mount(&server)
             .await;
         Double {
-            server,
+            server: Some(server),
             state,
             config,
         }
@@ -109,7 +110,10 @@ impl Double {
 
     /// The base URL, `http://127.0.0.1:PORT`.
     pub fn uri(&self) -> String {
-        self.server.uri()
+        self.server
+            .as_ref()
+            .map(MockServer::uri)
+            .unwrap_or_default()
     }
 
     /// The configuration the double was started with (its `fault` is the initial one).
@@ -130,6 +134,17 @@ impl Double {
     /// How many orders the double holds, the paid fixture included.
     pub fn order_count(&self) -> usize {
         lock(&self.state).orders.len()
+    }
+}
+
+impl Drop for Double {
+    /// wiremock's `MockServer` verifies its mocks when dropped, blocking on a nested executor
+    /// that awaits a tokio lock. Inside a tokio task whose cooperative budget is spent, that
+    /// lock never yields and the drop spins forever at 100% CPU. A plain thread has no budget.
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            let _ = std::thread::spawn(move || drop(server)).join();
+        }
     }
 }
 

@@ -173,7 +173,7 @@ async fn send_without_authorization(
         Endpoint::Create => serde_json::Value::Object(w.valid_order(Who::Merchant)?),
         _ => lookup(w, Who::Merchant, "out_trade_no", &fresh_id("probe"))?,
     };
-    w.send_last(endpoint, Who::Merchant, Payload::Json(body), tamper)
+    w.send_malformed(endpoint, Payload::Json(body), tamper)
         .await
 }
 
@@ -181,7 +181,7 @@ async fn send_without_authorization(
 /// request right after is answered: the server, not the network, gave up.
 async fn malformed(w: &mut TtpayWorld, endpoint: Endpoint, body: Vec<u8>) -> StepResult {
     match w
-        .send_last(endpoint, Who::Merchant, Payload::Raw(body), Tamper::None)
+        .send_malformed(endpoint, Payload::Raw(body), Tamper::None)
         .await
     {
         Err(StepFailure::Inconclusive(reason)) => {

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{StepResult, TtpayWorld, checks, detail, lookup, query_order};
 use crate::checks::matcher::show;
-use crate::findings::{Deviation, Observation, StepFailure};
+use crate::findings::{Deviation, StepFailure};
 use crate::ttpay::Endpoint;
 use crate::ttpay::client::{Payload, Tamper, now_ms};
 
@@ -116,29 +116,27 @@ async fn no_order_exists(w: &mut TtpayWorld) -> StepResult {
         )
         .await?;
     let rule = w.rule();
+    // T6: where a rule names the code of a refusal, the code must be that one.
     match found.code() {
+        Some(12002) => Ok(()),
         Some(0) => w.deviate_at(
             &rule,
             &found,
             vec![(
                 "/code".into(),
-                "12002: the refused create left no order behind".into(),
+                "12002: the refused request left no order behind".into(),
                 format!("{} — the order exists", checks::refusal(&found)),
             )],
         ),
-        Some(12002) => Ok(()),
-        _ => {
-            w.findings.observations.push(Observation {
-                rule,
-                endpoint: found.endpoint.path().to_owned(),
-                note: format!(
-                    "no order found, but answered {} rather than 12002",
-                    checks::refusal(&found)
-                ),
-                request_id: found.request_id(),
-            });
-            Ok(())
-        }
+        _ => w.deviate_at(
+            &rule,
+            &found,
+            vec![(
+                "/code".into(),
+                "12002 (data does not exist) for an order that was never created".into(),
+                checks::refusal(&found),
+            )],
+        ),
     }
 }
 
@@ -231,18 +229,16 @@ async fn no_second_order(w: &mut TtpayWorld) -> StepResult {
             )
         }
         Some(12001) => Ok(()),
-        _ => {
-            w.findings.observations.push(Observation {
-                rule: "C6".into(),
-                endpoint: last.endpoint.path().to_owned(),
-                note: format!(
-                    "duplicate refused with {} rather than 12001",
-                    checks::refusal(&last)
-                ),
-                request_id: last.request_id(),
-            });
-            Ok(())
-        }
+        // T6: C6 names 12001 for the refusal of a duplicate.
+        _ => w.deviate_at(
+            "C6",
+            &last,
+            vec![(
+                "/code".into(),
+                "12001 (data already exists), or code 0 with the same prepay_id".into(),
+                checks::refusal(&last),
+            )],
+        ),
     }
 }
 
@@ -347,6 +343,8 @@ async fn signed(w: &mut TtpayWorld) -> StepResult {
     }
 }
 
+/// T5 first — no 5xx, a JSON object, a refusal — then what every exchange owes (T3, T4, A6),
+/// which the malformed-input steps leave to this step.
 #[then(regex = r"^the response is a JSON refusal$")]
 async fn json_refusal(w: &mut TtpayWorld) -> StepResult {
     let last = w.last()?.clone();
@@ -371,7 +369,11 @@ async fn json_refusal(w: &mut TtpayWorld) -> StepResult {
             checks::refusal(&last),
         ));
     }
-    w.deviate_at("T5", &last, found)
+    w.deviate_at("T5", &last, found)?;
+    let ctx = w.ctx();
+    let (deviations, observations) = checks::every_exchange(&last, &ctx.schemas, ctx.signatures);
+    w.findings.observations.extend(observations);
+    w.deviate(deviations)
 }
 
 #[then(regex = r#"^the response matches the schema "([^"]+)"$"#)]

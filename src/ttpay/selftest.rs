@@ -1,0 +1,207 @@
+//! `pay-conformance selftest`: proof that the suite catches what it claims to. The suite runs
+//! once against the conforming double — it must pass with no deviation and nothing
+//! inconclusive — and once per fault of the catalogue, each of which must fail with a
+//! deviation of a rule the fault names. The fault runs go concurrently, each against a double
+//! of its own.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt as _;
+use serde::Serialize;
+
+use super::double::{Double, DoubleConfig, Fault};
+use super::suite;
+use crate::config::{RunArgs, RunConfig};
+use crate::error::ConfigError;
+use crate::runner::{Outcome, RunReport};
+
+/// How one fault fared.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultResult {
+    pub fault: &'static str,
+    pub rules: Vec<&'static str>,
+    pub caught: bool,
+    /// The scenarios with a deviation of a rule the fault names.
+    pub caught_by: Vec<String>,
+    /// Every rule the run reported.
+    pub reported: Vec<String>,
+    /// Each failing scenario's location with the rules of its deviations.
+    pub deviations: BTreeMap<String, BTreeSet<String>>,
+    pub inconclusive: usize,
+}
+
+/// The whole selftest.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelftestReport {
+    /// Scenarios of the clean run, and whether it was clean.
+    pub clean_scenarios: usize,
+    pub clean_passed: bool,
+    pub clean_problems: Vec<String>,
+    pub faults: Vec<FaultResult>,
+    #[serde(serialize_with = "as_millis")]
+    pub elapsed: Duration,
+}
+
+impl SelftestReport {
+    pub fn caught(&self) -> usize {
+        self.faults.iter().filter(|f| f.caught).count()
+    }
+
+    /// A clean pass and every fault caught.
+    pub fn ok(&self) -> bool {
+        self.clean_passed && self.caught() == self.faults.len()
+    }
+}
+
+/// Runs the clean suite and then every fault in `faults`, `parallel` runs at a time.
+pub async fn run(faults: &[Fault], parallel: usize) -> Result<SelftestReport, ConfigError> {
+    let started = Instant::now();
+    let config = RunConfig::resolve(&RunArgs::default(), &|_| None)?;
+    let features = suite::load_features(None)?;
+    let schemas = suite::load_schemas()?;
+    let transport = suite::transport(&config)?;
+    let one = |fault: Option<Fault>| {
+        let (config, features, schemas, transport) = (
+            &config,
+            features.clone(),
+            schemas.clone(),
+            transport.clone(),
+        );
+        async move {
+            let double = Double::start(DoubleConfig::builtin().with_fault(fault)).await;
+            let credentials = suite::double_credentials(double.config());
+            let label = format!("double with {}", fault.map_or("no fault", Fault::name));
+            let report = suite::run_against(
+                config,
+                &double.uri(),
+                credentials,
+                features,
+                schemas,
+                transport,
+                label,
+            )
+            .await;
+            (fault, report)
+        }
+    };
+    let clean = one(None).await.1;
+    let mut results: Vec<FaultResult> = futures::stream::iter(faults.iter().copied())
+        .map(|f| one(Some(f)))
+        .buffer_unordered(parallel.max(1))
+        .map(|(fault, report)| judge(fault.expect("a fault run"), &report))
+        .collect()
+        .await;
+    // Cucumber swaps the panic hook during a run; concurrent runs can leave its silent one.
+    crate::redact::install_panic_hook();
+    let order = |r: &FaultResult| Fault::all().iter().position(|f| f.name() == r.fault);
+    results.sort_by_key(order);
+    let clean_problems: Vec<String> = clean
+        .scenarios
+        .iter()
+        .filter(|s| s.outcome != Outcome::Passed)
+        .map(|s| format!("{} ({}): {:?}", s.name, s.location, s.outcome))
+        .collect();
+    Ok(SelftestReport {
+        clean_scenarios: clean.scenarios.len(),
+        clean_passed: clean_problems.is_empty(),
+        clean_problems,
+        faults: results,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Whether `report` — a run against a double with `fault` — caught it.
+pub fn judge(fault: Fault, report: &RunReport) -> FaultResult {
+    let named: BTreeSet<&str> = fault.rules().iter().copied().collect();
+    let caught_by: Vec<String> = report
+        .scenarios
+        .iter()
+        .filter(|s| {
+            s.findings
+                .deviations
+                .iter()
+                .any(|d| d.rule.split(',').any(|r| named.contains(r)))
+        })
+        .map(|s| s.location.clone())
+        .collect();
+    let deviations = report
+        .scenarios
+        .iter()
+        .filter(|s| !s.findings.deviations.is_empty())
+        .map(|s| {
+            let rules = s
+                .findings
+                .deviations
+                .iter()
+                .flat_map(|d| d.rule.split(',').map(str::to_owned))
+                .collect();
+            (s.location.clone(), rules)
+        })
+        .collect();
+    FaultResult {
+        fault: fault.name(),
+        rules: fault.rules().to_vec(),
+        caught: !caught_by.is_empty(),
+        caught_by,
+        reported: report.broken_rules(),
+        deviations,
+        inconclusive: report.counts().inconclusive,
+    }
+}
+
+/// The table a person reads.
+pub fn render(report: &SelftestReport) -> String {
+    let mut out = String::new();
+    let clean = if report.clean_passed {
+        "passed"
+    } else {
+        "FAILED"
+    };
+    let _ = writeln!(
+        out,
+        "clean run against the conforming double: {clean} ({} scenarios)",
+        report.clean_scenarios
+    );
+    for problem in &report.clean_problems {
+        let _ = writeln!(out, "  {problem}");
+    }
+    let width = report
+        .faults
+        .iter()
+        .map(|f| f.fault.len())
+        .max()
+        .unwrap_or(5);
+    let _ = writeln!(
+        out,
+        "\n{:width$}  {:<12}  {:<6}  caught by",
+        "fault", "rules", "result"
+    );
+    for f in &report.faults {
+        let result = if f.caught { "caught" } else { "MISSED" };
+        let by = match f.caught_by.as_slice() {
+            [] => String::from("-"),
+            [one] => one.clone(),
+            [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+        };
+        let _ = writeln!(
+            out,
+            "{:width$}  {:<12}  {result:<6}  {by}",
+            f.fault,
+            f.rules.join(",")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nscore: {}/{} faults caught, clean run {clean}; wall time {:.1} s",
+        report.caught(),
+        report.faults.len(),
+        report.elapsed.as_secs_f64()
+    );
+    out
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
