@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use pay_conformance::bench::{self, BenchArgs};
 use pay_conformance::config::{RunArgs, RunConfig};
 use pay_conformance::error::{ConfigError, exit, report};
 use pay_conformance::ttpay::double::{Double, DoubleConfig, Fault};
@@ -36,6 +37,9 @@ enum Command {
     /// Every rule of the contract with the scenarios that check it and the faults that prove
     /// those scenarios can fail; gaps are listed (runs the selftest).
     Rules,
+    /// Measure: the suite's speed, how it hides latency, its pacing, and `serve`'s throughput
+    /// (numbers, not pass/fail; loopback only).
+    Bench(BenchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,6 +106,7 @@ pub fn main() -> i32 {
         Command::Steps => Ok(steps()),
         Command::Selftest(args) => runtime.block_on(selftest(args)),
         Command::Rules => runtime.block_on(rules()),
+        Command::Bench(args) => runtime.block_on(bench(args)),
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("pay-conformance: {}", report(&e));
@@ -217,6 +222,24 @@ async fn rules() -> Result<i32, ConfigError> {
     } else {
         exit::CONFORMING
     })
+}
+
+async fn bench(args: BenchArgs) -> Result<i32, ConfigError> {
+    let exe = std::env::current_exe().map_err(|e| {
+        ConfigError::Start(format!("cannot find this binary to spawn `serve`: {e}"))
+    })?;
+    match bench::run(&args, &exe).await {
+        Ok(figures) => {
+            if let Some(path) = &args.json {
+                bench::write_json(&figures, path)?;
+            }
+            Ok(exit::CONFORMING)
+        }
+        Err(e) => {
+            eprintln!("pay-conformance bench: {}", report(&e));
+            Ok(exit::USAGE)
+        }
+    }
 }
 
 fn faults() -> i32 {

@@ -10,7 +10,9 @@
 //! - [`checks`]: what responses are compared against (schemas, Karate-style markers).
 //! - [`config`]: the run's configuration from flags, a TOML file and the environment.
 //! - [`http`]: the shared HTTP client, pacing and retries.
+//! - [`bench`]: `pay-conformance bench`, the figures of the suite, the pacing and `serve`.
 
+pub mod bench;
 pub mod checks;
 pub mod config;
 pub mod error;

@@ -3,12 +3,14 @@
 //! as a [`TransportError`] — which the suite reports as inconclusive, never as a deviation.
 
 mod pacer;
+mod stats;
 
 use std::time::{Duration, Instant};
 
 pub use pacer::Pacer;
 pub use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+pub use stats::{KeySends, SendStats};
 
 /// A request, fully built (signed) and ready to send.
 #[derive(Debug, Clone)]

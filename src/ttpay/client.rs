@@ -2,6 +2,7 @@
 //! transport, waits out rate limits, and hands back an [`Exchange`] with what came — including
 //! whether the response signature holds (A6).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -9,7 +10,10 @@ use serde_json::Value;
 use super::signing::{self, Authorization};
 use super::{AppSecret, Endpoint, Merchant, QueryMethod, TimestampUnit};
 use crate::findings::Inconclusive;
-use crate::http::{Incoming, Method, Outgoing, Pacer, Transport, TransportError};
+use crate::http::{Incoming, Method, Outgoing, Pacer, SendStats, Transport, TransportError};
+
+/// The business code of a rate-limited answer (A7, T6).
+pub const TOO_FREQUENT: i64 = 11001;
 
 /// Business codes that mean "slow down and retry" (A7) or "retry later" (T6 11000).
 pub const RETRY_CODES: [i64; 3] = [11001, 20004, 11000];
@@ -138,6 +142,7 @@ pub struct TtpayClient {
     transport: Transport,
     pacer: Pacer,
     settings: ClientSettings,
+    stats: Arc<SendStats>,
 }
 
 impl TtpayClient {
@@ -146,11 +151,18 @@ impl TtpayClient {
             transport,
             pacer,
             settings,
+            stats: Arc::default(),
         }
     }
 
     pub fn settings(&self) -> &ClientSettings {
         &self.settings
+    }
+
+    /// What this client sent per `app_id` (retries included) and how many answers were 11001;
+    /// the handle stays readable after the client is gone (`pay-conformance bench`).
+    pub fn stats(&self) -> Arc<SendStats> {
+        Arc::clone(&self.stats)
     }
 
     /// Signs and sends one call, pacing it and retrying what the network or the rate limit
@@ -172,6 +184,7 @@ impl TtpayClient {
             let (outgoing, sent) = self
                 .build(endpoint, merchant, payload, tamper)
                 .map_err(|e| inconclusive(e.to_string()))?;
+            self.stats.record_send(&merchant.app_id);
             // Query is safe to repeat; create and close only when the request never left.
             let incoming = if endpoint == Endpoint::Query {
                 self.transport.send(&outgoing).await
@@ -182,6 +195,9 @@ impl TtpayClient {
             let exchange = self.exchange(endpoint, &outgoing, sent, incoming, merchant, tamper);
             match exchange.code() {
                 Some(code) if RETRY_CODES.contains(&code) && exchange.status == 200 => {
+                    if code == TOO_FREQUENT {
+                        self.stats.record_rate_limited();
+                    }
                     attempts += 1;
                     if attempts > RATE_LIMIT_RETRIES {
                         return Err(inconclusive(format!(

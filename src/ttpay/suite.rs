@@ -135,7 +135,13 @@ pub async fn run_against(
     transport: Transport,
     label: String,
 ) -> RunReport {
-    let client = TtpayClient::new(
+    let client = client(config, base_url, transport);
+    run_with_client(config, client, credentials, features, schemas, label).await
+}
+
+/// The run's client for `base_url`: paced at the configured rate.
+pub fn client(config: &RunConfig, base_url: &str, transport: Transport) -> TtpayClient {
+    TtpayClient::new(
         transport,
         Pacer::new(config.rate_limit),
         ClientSettings {
@@ -143,7 +149,19 @@ pub async fn run_against(
             query_method: config.query_method,
             timestamp_unit: config.timestamp_unit,
         },
-    );
+    )
+}
+
+/// Runs already loaded features with a client made by [`client`] (keep its
+/// [`stats`](TtpayClient::stats) handle to see what it sent).
+pub async fn run_with_client(
+    config: &RunConfig,
+    client: TtpayClient,
+    credentials: Credentials,
+    features: Vec<gherkin::Feature>,
+    schemas: Arc<SchemaSet>,
+    label: String,
+) -> RunReport {
     let ctx = TtpayContext {
         client,
         schemas,
