@@ -7,7 +7,7 @@ mod stats;
 
 use std::time::{Duration, Instant};
 
-pub use pacer::Pacer;
+pub use pacer::{Pacer, Ticket};
 pub use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 pub use stats::{KeySends, SendStats};

@@ -180,18 +180,24 @@ impl TtpayClient {
         };
         let mut attempts = 0;
         loop {
-            self.pacer.wait(&merchant.app_id).await;
-            let (outgoing, sent) = self
-                .build(endpoint, merchant, payload, tamper)
-                .map_err(|e| inconclusive(e.to_string()))?;
+            let ticket = self.pacer.wait(&merchant.app_id).await;
+            let built = self.build(endpoint, merchant, payload, tamper);
+            let (outgoing, sent) = match built {
+                Ok(built) => built,
+                Err(e) => {
+                    self.pacer.answered(ticket);
+                    return Err(inconclusive(e.to_string()));
+                }
+            };
             self.stats.record_send(&merchant.app_id);
             // Query is safe to repeat; create and close only when the request never left.
             let incoming = if endpoint == Endpoint::Query {
                 self.transport.send(&outgoing).await
             } else {
                 self.send_unless_delivered(&outgoing).await
-            }
-            .map_err(|e| inconclusive(e.to_string()))?;
+            };
+            self.pacer.answered(ticket);
+            let incoming = incoming.map_err(|e| inconclusive(e.to_string()))?;
             let exchange = self.exchange(endpoint, &outgoing, sent, incoming, merchant, tamper);
             match exchange.code() {
                 Some(code) if RETRY_CODES.contains(&code) && exchange.status == 200 => {
