@@ -89,8 +89,8 @@ pub fn render(f: &PacingFigures) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:<18}  {:>5}  {:>8}  {:>10}  {:>10}  {:>6}",
-        "app_id", "sends", "span ms", "achieved/s", "configured", "11001"
+        "  {:<18}  {:>5}  {:>8}  {:>10}  {:>10}",
+        "app_id", "sends", "span ms", "achieved/s", "configured"
     );
     for app in &f.apps {
         let achieved = app
@@ -98,10 +98,11 @@ pub fn render(f: &PacingFigures) -> String {
             .map_or_else(|| "-".to_owned(), |r| format!("{r:.2}"));
         let _ = writeln!(
             out,
-            "  {:<18}  {:>5}  {:>8.0}  {:>10}  {:>10}  {:>6}",
-            app.app_id, app.sends, app.span_ms, achieved, f.configured_per_second, f.rate_limited
+            "  {:<18}  {:>5}  {:>8.0}  {:>10}  {:>10}",
+            app.app_id, app.sends, app.span_ms, achieved, f.configured_per_second
         );
     }
+    let _ = writeln!(out, "  11001 answers: {} (must be 0)", f.rate_limited);
     if f.apps.is_empty() {
         let _ = writeln!(
             out,
