@@ -127,6 +127,7 @@ pub async fn run(
         targets.to_vec()
     };
     let max = connections.iter().copied().max().unwrap_or(1);
+    crate::http::install_crypto_provider();
     let client = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .pool_max_idle_per_host(usize::try_from(max).unwrap_or(256))
