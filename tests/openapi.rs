@@ -187,6 +187,16 @@ fn every_example_validates_against_its_operations_schema() {
     let in_doc = InDocument::new(&doc);
     let all = examples(&doc);
     assert!(all.len() >= 14, "too few examples: {}", all.len());
+    let named = |wanted: &str| all.iter().any(|(_, name, _)| name.contains(wanted));
+    for wanted in [
+        "prepayment/requestBody",
+        "prepayment/responses",
+        "query/requestBody",
+        "close/responses",
+        "not_found",
+    ] {
+        assert!(named(wanted), "no example for {wanted}");
+    }
     for (schema, name, value) in &all {
         let failures = in_doc.errors(schema, value);
         assert!(failures.is_empty(), "{name}: {failures:#?}");
@@ -205,30 +215,6 @@ fn every_example_validates_against_its_operations_schema() {
     assert_eq!(query.len(), 3, "out_trade_no, transaction_id, mch_id");
     let failures = in_doc.errors("/components/schemas/QueryRequest", &Value::Object(query));
     assert!(failures.is_empty(), "GET query parameters: {failures:#?}");
-}
-
-#[test]
-fn the_docs_examples_and_refusals_are_there() {
-    let doc = document();
-    let names: Vec<String> = examples(&doc)
-        .into_iter()
-        .map(|(_, name, _)| name)
-        .collect();
-    for wanted in [
-        "prepayment/requestBody",
-        "prepayment/responses",
-        "query/requestBody",
-        "close/responses",
-    ] {
-        assert!(
-            names.iter().any(|n| n.contains(wanted)),
-            "no example for {wanted}: {names:#?}"
-        );
-    }
-    let query = &doc["paths"]["/v1/transaction/query"]["post"]["responses"]["200"]["content"]["application/json"]
-        ["examples"];
-    assert_eq!(query["not_found"]["value"]["code"], 12002);
-    assert_eq!(query["docs"]["value"]["data"]["trade_state"], "SUCCESS");
 }
 
 #[test]
