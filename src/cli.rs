@@ -36,6 +36,15 @@ enum Command {
     /// Every rule of the contract with the scenarios that check it and the faults that prove
     /// those scenarios can fail; gaps are listed (runs the selftest).
     Rules,
+    /// Print the OpenAPI 3.1 document of the API, whose schemas are those of `schemas/ttpay/`.
+    Openapi(OpenapiArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct OpenapiArgs {
+    /// Write it to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,6 +111,7 @@ pub fn main() -> i32 {
         Command::Steps => Ok(steps()),
         Command::Selftest(args) => runtime.block_on(selftest(args)),
         Command::Rules => runtime.block_on(rules()),
+        Command::Openapi(args) => openapi(&args),
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("pay-conformance: {}", report(&e));
@@ -217,6 +227,21 @@ async fn rules() -> Result<i32, ConfigError> {
     } else {
         exit::CONFORMING
     })
+}
+
+fn openapi(args: &OpenapiArgs) -> Result<i32, ConfigError> {
+    let invalid = |what: String| ConfigError::Invalid { what };
+    let document = pay_conformance::ttpay::openapi::embedded()
+        .map_err(|e| invalid(format!("cannot build the OpenAPI document: {}", report(&e))))?;
+    let mut text = serde_json::to_string_pretty(&document)
+        .map_err(|e| invalid(format!("cannot print the OpenAPI document: {e}")))?;
+    text.push('\n');
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| invalid(format!("cannot write {}: {e}", path.display())))?,
+        None => print!("{text}"),
+    }
+    Ok(exit::CONFORMING)
 }
 
 fn faults() -> i32 {

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod client;
 pub mod double;
+pub mod openapi;
 pub mod rules;
 pub mod selftest;
 pub mod settings;
