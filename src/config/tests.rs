@@ -120,6 +120,12 @@ fn production_is_the_profile_host() {
         ..RunArgs::default()
     };
     let config = RunConfig::resolve(&args, &vars).unwrap();
-    assert_eq!(config.target, Target::Remote("https://api.tokenpay.me".into()));
-    assert_eq!(config.profile.user_agent(), "tokenpay API (https://tokenpay.me)");
+    assert_eq!(
+        config.target,
+        Target::Remote("https://api.tokenpay.me".into())
+    );
+    assert_eq!(
+        config.profile.user_agent(),
+        "tokenpay API (https://tokenpay.me)"
+    );
 }
