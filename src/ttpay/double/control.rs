@@ -8,7 +8,7 @@
 //! | `POST /_control/orders/{id}/pay` | NOTPAY → SUCCESS; body `{tx_id, from_address, block_no}`, each optional |
 //! | `POST /_control/orders/{id}/expire` | NOTPAY → CLOSED, as the double's choice for an expired order |
 //! | `GET /_control/orders/{id}` | `{detail, notifications}` |
-//! | `POST /_control/reset` | drops every order but the paid fixture; seeded ids start again |
+//! | `POST /_control/reset` | drops every order but the paid fixture; seeded ids start over |
 //! | `GET /_control/health` | `{status: "ok", orders, max_orders}` |
 //!
 //! `{id}` is a `transaction_id`, a `prepay_id` or an `out_trade_no` (the first match, in that
@@ -159,10 +159,12 @@ pub(crate) fn inspect(state: &State, key: &str) -> Result<Value, ControlError> {
 }
 
 /// Drops every order but the paid fixture; seeded ids start again from where they were just
-/// after the fixture was made.
+/// after the fixture was made (unseeded ones stay random).
 pub(crate) fn reset(state: &mut State) -> Value {
     state.orders.clear();
-    state.ids = state.fresh_ids.clone();
+    if let Some(fresh) = &state.fresh_ids {
+        state.ids = fresh.clone();
+    }
     json!({"status": "ok", "orders": state.orders.len()})
 }
 

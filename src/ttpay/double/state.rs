@@ -249,8 +249,8 @@ pub(crate) struct State {
     pub orders: Orders,
     pub limiter: Option<RateLimiter>,
     pub ids: Ids,
-    /// The ids as they were right after the fixture was made: `reset` starts again from here.
-    pub fresh_ids: Ids,
+    /// Seeded ids as they were right after the fixture was made: `reset` starts again here.
+    pub fresh_ids: Option<Ids>,
     /// Where paid orders with a `notify_url` go; `None` when no notifier runs.
     pub outbox: Option<Outbox>,
 }
@@ -275,7 +275,7 @@ impl State {
             fault: config.fault,
             orders,
             limiter: config.rate_limit.map(RateLimiter::new),
-            fresh_ids: ids.clone(),
+            fresh_ids: config.seed.map(|_| ids.clone()),
             ids,
             outbox: None,
         }
