@@ -12,6 +12,8 @@
 //! 2 (acknowledged), 3 (given up: the schedule ran out, or the queue was full).
 //! The merchant acknowledges with HTTP 200 and a body `success` or `SUCCESS` (whitespace
 //! around it is fine) or JSON `{"code": "SUCCESS"}`; anything else is a failed attempt.
+//! Each attempt carries the detail as it is when sent (its `notify_num` counts the attempts
+//! before it).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
