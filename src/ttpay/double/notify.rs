@@ -141,7 +141,10 @@ impl Notifier {
                         self.give_up(&job, "dropped: the notification queue is full");
                         continue;
                     }
-                    pending.push(Reverse((Instant::now() + wait, job)));
+                    match Instant::now().checked_add(wait) {
+                        Some(due) => pending.push(Reverse((due, job))),
+                        None => self.give_up(&job, "dropped: the schedule's wait is too long"),
+                    }
                 }
                 () = sleep_until(next) => {
                     while let Some(Reverse((due, _))) = pending.peek() {
