@@ -170,7 +170,7 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// rustls needs one process-wide crypto provider; we use ring.
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
