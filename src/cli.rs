@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use pay_conformance::bench::{self, BenchArgs};
 use pay_conformance::config::{RunArgs, RunConfig};
 use pay_conformance::error::{ConfigError, exit, report};
-use pay_conformance::ttpay::double::{Double, DoubleConfig, Fault};
+use pay_conformance::ttpay::double::{DEFAULT_MAX_ORDERS, Double, DoubleConfig, Fault};
 use pay_conformance::ttpay::{AmountUnit, TimestampUnit, selftest, suite};
 
 /// Contract and conformance tests for payment-provider APIs (TTPay / TokenPay).
@@ -27,6 +27,7 @@ enum Command {
     /// Run the conformance suite against a base URL, or the embedded double.
     Run(RunArgs),
     /// Serve the stateful double over HTTP, for `run --base-url` or your own integration tests.
+    #[command(after_long_help = SERVE_ROUTES, after_help = SERVE_ROUTES)]
     Serve(ServeArgs),
     /// List the faults the double can inject, with the rules each one breaks.
     Faults,
@@ -40,6 +41,15 @@ enum Command {
     /// Measure: the suite's speed, how it hides latency, its pacing, and `serve`'s throughput
     /// (numbers, not pass/fail; loopback only).
     Bench(BenchArgs),
+    /// Print the OpenAPI 3.1 document of the API, whose schemas are those of `schemas/ttpay/`.
+    Openapi(OpenapiArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct OpenapiArgs {
+    /// Write it to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -55,11 +65,45 @@ struct SelftestArgs {
     json: Option<std::path::PathBuf>,
 }
 
+/// The control routes, shown after `serve --help`.
+const SERVE_ROUTES: &str = "\
+Provider routes: POST /v1/transaction/prepayment, POST|GET /v1/transaction/query,
+POST /v1/transaction/close (signed, as the provider's).
+
+Control routes (plain JSON, unsigned; {id} = transaction_id, prepay_id or out_trade_no):
+  POST /_control/orders/{id}/pay     NOTPAY -> SUCCESS; optional body
+                                     {\"tx_id\", \"from_address\", \"block_no\"}; answers the detail;
+                                     a notification goes to the order's notify_url
+  POST /_control/orders/{id}/expire  NOTPAY -> CLOSED (close_time now); answers the detail
+  GET  /_control/orders/{id}         {\"detail\", \"notifications\": [attempts]}
+  POST /_control/reset               drop every order but the paid fixture
+  GET  /_control/health              {\"status\": \"ok\", \"orders\", \"max_orders\"}
+Errors: 400 bad body, 404 unknown order or route, 405 wrong method, 409 order not NOTPAY,
+each {\"error\", \"message\"}.
+
+Notifications: notify_status 0 none, 1 pending, 2 acknowledged, 3 gave up; notify_num counts
+attempts. The receiver acknowledges with HTTP 200 and `success` / `SUCCESS` / {\"code\":\"SUCCESS\"}.
+The first stdout line ends with the base URL.";
+
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
     /// Port on 127.0.0.1 (0 = any free port).
     #[arg(long, default_value_t = 12111)]
     port: u16,
+    /// Seed the generated ids (transaction_id, prepay_id, request_id, payment defaults): the
+    /// same seed and the same requests give the same ids. Random without it.
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Keep at most this many orders; the oldest go first, never the paid fixture. Also bounds
+    /// the notifications waiting for a retry.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ORDERS,
+          value_parser = at_least_one)]
+    max_orders: usize,
+    /// Run the provider's notification retry schedule (0s 15s 30s 3m 10m 20m 30m 60m 3h 6h)
+    /// N times faster: 1000 makes 15 s into 15 ms.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    notify_speedup: u32,
     /// Break one rule on purpose (see `pay-conformance faults`).
     #[arg(long, value_name = "NAME")]
     fault: Option<String>,
@@ -107,6 +151,7 @@ pub fn main() -> i32 {
         Command::Selftest(args) => runtime.block_on(selftest(args)),
         Command::Rules => runtime.block_on(rules()),
         Command::Bench(args) => runtime.block_on(bench(args)),
+        Command::Openapi(args) => openapi(&args),
     };
     outcome.unwrap_or_else(|e| {
         eprintln!("pay-conformance: {}", report(&e));
@@ -134,15 +179,22 @@ async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
     config.amount_unit = args.amount_unit;
     config.latency = args.latency.map(Duration::from_millis);
     config.rate_limit = args.rate_limit;
+    config.seed = args.seed;
+    config.max_orders = args.max_orders;
+    config = config.with_notify_speedup(args.notify_speedup);
     if let Some(name) = &args.fault {
         config.fault = Some(Fault::from_name(name).ok_or_else(|| ConfigError::Invalid {
             what: format!("unknown fault `{name}`\n(hint: `pay-conformance faults` lists them)"),
         })?);
     }
-    let listener = TcpListener::bind(("127.0.0.1", args.port)).map_err(|e| {
+    let port = args.port;
+    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "is already in use".to_owned(),
+            _ => format!("cannot be listened on: {e}"),
+        };
         ConfigError::Start(format!(
-            "cannot listen on 127.0.0.1:{}: {e}\n(hint: pick another --port, or 0 for any free one)",
-            args.port
+            "--port {port}: 127.0.0.1:{port} {why}\n(hint: pick another --port, or 0 for any free one)"
         ))
     })?;
     let double = Double::start_on(listener, config).await;
@@ -176,11 +228,24 @@ async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
         "then: pay-conformance run --base-url {} --response-signatures strict",
         double.uri()
     );
+    println!(
+        "control: POST {0}/_control/orders/{{id}}/pay | /expire, GET {0}/_control/orders/{{id}}, POST {0}/_control/reset, GET {0}/_control/health",
+        double.uri()
+    );
     println!("(Ctrl-C stops it)");
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
     Ok(exit::CONFORMING)
+}
+
+/// A count of at least 1.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
 }
 
 async fn selftest(args: SelftestArgs) -> Result<i32, ConfigError> {
@@ -240,6 +305,21 @@ async fn bench(args: BenchArgs) -> Result<i32, ConfigError> {
             Ok(exit::USAGE)
         }
     }
+}
+
+fn openapi(args: &OpenapiArgs) -> Result<i32, ConfigError> {
+    let invalid = |what: String| ConfigError::Invalid { what };
+    let document = pay_conformance::ttpay::openapi::embedded()
+        .map_err(|e| invalid(format!("cannot build the OpenAPI document: {}", report(&e))))?;
+    let mut text = serde_json::to_string_pretty(&document)
+        .map_err(|e| invalid(format!("cannot print the OpenAPI document: {e}")))?;
+    text.push('\n');
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| invalid(format!("cannot write {}: {e}", path.display())))?,
+        None => print!("{text}"),
+    }
+    Ok(exit::CONFORMING)
 }
 
 fn faults() -> i32 {

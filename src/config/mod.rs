@@ -18,8 +18,8 @@ use crate::ttpay::{
 /// The flags of `pay-conformance run`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunArgs {
-    /// Base URL of the provider (e.g. a sandbox). Absent: the embedded double, started on a
-    /// loopback port.
+    /// Base URL of the provider (e.g. a sandbox), or `production` for the profile's own host.
+    /// Absent: the embedded double, started on a loopback port.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// Brand defaults (User-Agent, host): ttpay or tokenpay.
@@ -116,10 +116,13 @@ impl RunConfig {
             Some(path) => FileConfig::load(path)?,
             None => FileConfig::default(),
         };
+        let profile = args.profile.or(file.profile).unwrap_or_default();
         let base_url = args.base_url.clone().or(file.base_url.clone());
-        let target = match base_url {
+        let target = match base_url.as_deref() {
             None => Target::Embedded,
-            Some(url) => Target::Remote(check_base_url(&url)?),
+            // The brand's own host: https://api.ttpay.io or https://api.tokenpay.me.
+            Some("production") => Target::Remote(profile.default_base_url().to_owned()),
+            Some(url) => Target::Remote(check_base_url(url)?),
         };
         let remote = matches!(target, Target::Remote(_));
         if remote && args.fault.is_some() {
@@ -153,7 +156,7 @@ impl RunConfig {
             });
         }
         Ok(Self {
-            profile: args.profile.or(file.profile).unwrap_or_default(),
+            profile,
             query_method: args.query_method.or(file.query_method).unwrap_or_default(),
             timestamp_unit: args
                 .timestamp_unit

@@ -106,3 +106,26 @@ fn the_file_names_secret_variables_and_flags_win() {
     assert_eq!(config.rate_limit, 7);
     assert_eq!(config.credentials.unwrap().merchant.app_id, "file-app");
 }
+
+#[test]
+fn production_is_the_profile_host() {
+    let vars = env(&[
+        ("TTPAY_APP_ID", "app"),
+        ("TTPAY_MCH_ID", "123"),
+        ("TTPAY_APP_SECRET", SECRET),
+    ]);
+    let args = RunArgs {
+        base_url: Some("production".into()),
+        profile: Some(Profile::Tokenpay),
+        ..RunArgs::default()
+    };
+    let config = RunConfig::resolve(&args, &vars).unwrap();
+    assert_eq!(
+        config.target,
+        Target::Remote("https://api.tokenpay.me".into())
+    );
+    assert_eq!(
+        config.profile.user_agent(),
+        "tokenpay API (https://tokenpay.me)"
+    );
+}

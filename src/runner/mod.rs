@@ -171,7 +171,7 @@ pub fn panic_text(info: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Every scenario of a feature, with its rule.
-fn scenarios(
+pub fn scenarios(
     feature: &gherkin::Feature,
 ) -> impl Iterator<Item = (Option<&gherkin::Rule>, &gherkin::Scenario)> {
     feature.scenarios.iter().map(|s| (None, s)).chain(
@@ -182,7 +182,8 @@ fn scenarios(
     )
 }
 
-fn tags_of(
+/// A scenario's tags with its feature's and rule's.
+pub fn tags_of(
     feature: &gherkin::Feature,
     rule: Option<&gherkin::Rule>,
     scenario: &gherkin::Scenario,
@@ -198,7 +199,8 @@ fn tags_of(
     tags
 }
 
-fn path_of(feature: &gherkin::Feature) -> String {
+/// Where a feature came from, as reports show it.
+pub fn path_of(feature: &gherkin::Feature) -> String {
     feature
         .path
         .as_deref()

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod client;
 pub mod double;
+pub mod openapi;
 pub mod rules;
 pub mod selftest;
 pub mod settings;
@@ -16,6 +17,35 @@ use std::fmt;
 
 pub use settings::{AmountUnit, Profile, QueryMethod, ResponseSignatures, TimestampUnit};
 pub use signing::AppSecret;
+
+/// The fields of a TransactionDetail that CONTRACT Q4 requires (`attach` may be absent).
+pub const DETAIL_FIELDS: [&str; 25] = [
+    "out_trade_no",
+    "transaction_id",
+    "trade_state",
+    "description",
+    "block_no",
+    "create_time",
+    "block_time",
+    "expire_time",
+    "expire_second",
+    "pay_time",
+    "close_time",
+    "tx_id",
+    "from_address",
+    "contract_address",
+    "to_address",
+    "amount",
+    "chain",
+    "decimals",
+    "service_amount",
+    "service_amount_currency",
+    "notify_url",
+    "notify_num",
+    "notify_status",
+    "status",
+    "currency",
+];
 
 /// One of the three operations (T1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use cucumber::gherkin;
 
+use crate::runner;
+
 /// Rules a provider can break: each needs a scenario, and a fault that the scenario catches.
 pub const CHECKED: &[(&str, &str)] = &[
     ("T3", "HTTP 200, application/json, strict JSON object"),
@@ -106,28 +108,14 @@ pub const BY_THE_CLIENT: &[(&str, &str)] = &[
 pub fn scenarios_by_rule(features: &[gherkin::Feature]) -> BTreeMap<String, Vec<String>> {
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for feature in features {
-        let path = feature
-            .path
-            .as_deref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        let scenarios = feature.scenarios.iter().map(|s| (None, s)).chain(
-            feature
-                .rules
-                .iter()
-                .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s))),
-        );
-        for (rule, scenario) in scenarios {
-            let tags = feature
-                .tags
-                .iter()
-                .chain(rule.iter().flat_map(|r| r.tags.iter()))
-                .chain(scenario.tags.iter());
-            for tag in tags.filter(|t| super::world::is_rule_id(t)) {
-                let entry = map.entry(tag.clone()).or_default();
-                let label = format!("{path}:{}", scenario.position.line);
-                if !entry.contains(&label) {
-                    entry.push(label);
+        for (rule, scenario) in runner::scenarios(feature) {
+            let location = format!("{}:{}", runner::path_of(feature), scenario.position.line);
+            for tag in runner::tags_of(feature, rule, scenario) {
+                if super::world::is_rule_id(&tag) {
+                    let entry = map.entry(tag).or_default();
+                    if !entry.contains(&location) {
+                        entry.push(location.clone());
+                    }
                 }
             }
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 use serde::Serialize;
 
-use super::double::{Double, DoubleConfig, Fault};
+use super::double::{DoubleConfig, Fault};
 use super::suite;
 use crate::config::{RunArgs, RunConfig};
 use crate::error::ConfigError;
@@ -70,19 +70,8 @@ pub async fn run(faults: &[Fault], parallel: usize) -> Result<SelftestReport, Co
             transport.clone(),
         );
         async move {
-            let double = Double::start(DoubleConfig::builtin().with_fault(fault)).await;
-            let credentials = suite::double_credentials(double.config());
-            let label = format!("double with {}", fault.map_or("no fault", Fault::name));
-            let report = suite::run_against(
-                config,
-                &double.uri(),
-                credentials,
-                features,
-                schemas,
-                transport,
-                label,
-            )
-            .await;
+            let double = DoubleConfig::builtin().with_fault(fault);
+            let report = suite::run_on_double(config, double, features, schemas, transport).await;
             (fault, report)
         }
     };

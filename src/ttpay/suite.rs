@@ -72,21 +72,8 @@ pub async fn run(config: &RunConfig) -> Result<RunReport, ConfigError> {
     let transport = transport(config)?;
     match &config.target {
         Target::Embedded => {
-            let double = Double::start(double_config(config)?).await;
-            let credentials = double_credentials(double.config());
-            let label = format!("{} (embedded double)", double.uri());
-            let report = run_against(
-                config,
-                &double.uri(),
-                credentials,
-                features,
-                schemas,
-                transport,
-                label,
-            )
-            .await;
-            drop(double);
-            Ok(report)
+            let double = double_config(config)?;
+            Ok(run_on_double(config, double, features, schemas, transport).await)
         }
         Target::Remote(url) => {
             let credentials =
@@ -111,6 +98,36 @@ pub async fn run(config: &RunConfig) -> Result<RunReport, ConfigError> {
             .await)
         }
     }
+}
+
+/// Starts a double as `double` says, runs the features against it, and stops it.
+pub async fn run_on_double(
+    config: &RunConfig,
+    double: DoubleConfig,
+    features: Vec<gherkin::Feature>,
+    schemas: Arc<SchemaSet>,
+    transport: Transport,
+) -> RunReport {
+    let double = Double::start(double).await;
+    let credentials = double_credentials(double.config());
+    let label = match double.fault() {
+        Some(fault) => format!(
+            "{} (embedded double with fault {})",
+            double.uri(),
+            fault.name()
+        ),
+        None => format!("{} (embedded double)", double.uri()),
+    };
+    run_against(
+        config,
+        &double.uri(),
+        credentials,
+        features,
+        schemas,
+        transport,
+        label,
+    )
+    .await
 }
 
 /// The run's one HTTP client.

@@ -199,6 +199,12 @@ impl TtpayWorld {
         Ok(())
     }
 
+    /// Sends `body` to `endpoint` as the merchant, signed right, and keeps the answer.
+    pub async fn ask(&mut self, endpoint: Endpoint, body: Value) -> StepResult {
+        self.send_last(endpoint, Who::Merchant, Payload::Json(body), Tamper::None)
+            .await
+    }
+
     /// Records deviations; any at all stop the scenario.
     pub fn deviate(&mut self, deviations: Vec<Deviation>) -> StepResult {
         if deviations.is_empty() {

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::http::Method;
+use crate::ttpay::AmountUnit;
 
 fn exchange(endpoint: Endpoint, status: u16, content_type: &str, body: &str) -> Exchange {
     Exchange {

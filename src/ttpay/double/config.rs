@@ -1,5 +1,5 @@
 //! How a double is set up: its merchants, its paid fixture, the units it reads, the fault it
-//! carries, and its limits.
+//! carries, its limits, its id seed and its notification schedule.
 
 use std::time::Duration;
 
@@ -11,6 +11,21 @@ pub const BUILTIN_PAID_OUT_TRADE_NO: &str = "PAID-ORDER-0001";
 
 /// The default bound on stored orders.
 pub const DEFAULT_MAX_ORDERS: usize = 100_000;
+
+/// The provider's retry schedule for payment notifications: the wait before each delivery
+/// attempt, counted from the payment for the first and from the previous answer after that.
+pub const PROVIDER_NOTIFY_SCHEDULE: [Duration; 10] = [
+    Duration::from_secs(0),
+    Duration::from_secs(15),
+    Duration::from_secs(30),
+    Duration::from_secs(180),
+    Duration::from_secs(600),
+    Duration::from_secs(1200),
+    Duration::from_secs(1800),
+    Duration::from_secs(3600),
+    Duration::from_secs(3 * 3600),
+    Duration::from_secs(6 * 3600),
+];
 
 /// Everything a [`Double`](super::Double) is started with. `Debug` never shows a secret.
 #[derive(Clone, Debug)]
@@ -29,8 +44,13 @@ pub struct DoubleConfig {
     pub rate_limit: Option<u32>,
     /// A delay before every response.
     pub latency: Option<Duration>,
-    /// At most this many orders are kept; the oldest go first, never the paid fixture.
+    /// At most this many orders are kept; the oldest go first, never the paid fixture. The
+    /// notifications waiting for a retry are bounded by the same number.
     pub max_orders: usize,
+    /// Seeds the generated ids (`serve --seed N`); `None` draws them from the OS.
+    pub seed: Option<u64>,
+    /// The waits before each notification attempt ([`PROVIDER_NOTIFY_SCHEDULE`] by default).
+    pub notify_schedule: Vec<Duration>,
 }
 
 /// The built-in merchants: obviously fake, for tests and `serve` only.
@@ -68,6 +88,22 @@ impl DoubleConfig {
             rate_limit: None,
             latency: None,
             max_orders: DEFAULT_MAX_ORDERS,
+            seed: None,
+            notify_schedule: PROVIDER_NOTIFY_SCHEDULE.to_vec(),
+        }
+    }
+
+    /// The same configuration with the provider's notification schedule `factor` times faster
+    /// (`serve --notify-speedup N`; 1000 turns 6 h into 21.6 s). A factor of 0 counts as 1.
+    pub fn with_notify_speedup(self, factor: u32) -> DoubleConfig {
+        let factor = factor.max(1);
+        let notify_schedule = PROVIDER_NOTIFY_SCHEDULE
+            .iter()
+            .map(|d| *d / factor)
+            .collect();
+        DoubleConfig {
+            notify_schedule,
+            ..self
         }
     }
 
@@ -98,5 +134,15 @@ mod tests {
         }
         assert_eq!(config.paid_out_trade_no, BUILTIN_PAID_OUT_TRADE_NO);
         assert_eq!(config.max_orders, DEFAULT_MAX_ORDERS);
+        assert_eq!(config.notify_schedule, PROVIDER_NOTIFY_SCHEDULE);
+    }
+
+    #[test]
+    fn the_notify_schedule_compresses() {
+        let fast = DoubleConfig::builtin().with_notify_speedup(1000);
+        assert_eq!(fast.notify_schedule[1], Duration::from_millis(15));
+        assert_eq!(fast.notify_schedule[9], Duration::from_millis(21_600));
+        let same = DoubleConfig::builtin().with_notify_speedup(0);
+        assert_eq!(same.notify_schedule, PROVIDER_NOTIFY_SCHEDULE);
     }
 }

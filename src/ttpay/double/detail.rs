@@ -152,34 +152,6 @@ mod tests {
     use crate::ttpay::double::DoubleConfig;
     use crate::ttpay::double::state::{State, now_ms};
 
-    const FIELDS: [&str; 25] = [
-        "out_trade_no",
-        "transaction_id",
-        "trade_state",
-        "description",
-        "block_no",
-        "create_time",
-        "block_time",
-        "expire_time",
-        "expire_second",
-        "pay_time",
-        "close_time",
-        "tx_id",
-        "from_address",
-        "contract_address",
-        "to_address",
-        "amount",
-        "chain",
-        "decimals",
-        "service_amount",
-        "service_amount_currency",
-        "notify_url",
-        "notify_num",
-        "notify_status",
-        "status",
-        "currency",
-    ];
-
     fn paid() -> Order {
         let state = State::new(&DoubleConfig::builtin(), now_ms());
         let id = state.orders.id_by_trade_no("9000000001", "PAID-ORDER-0001");
@@ -190,7 +162,7 @@ mod tests {
     fn the_paid_fixture_is_a_full_success_detail() {
         let now = now_ms();
         let value = detail(&paid(), now, None, false);
-        for field in FIELDS {
+        for field in crate::ttpay::DETAIL_FIELDS {
             assert!(value.get(field).is_some(), "{field} missing");
         }
         assert_eq!(value["trade_state"], "SUCCESS");

@@ -8,7 +8,8 @@ use super::Fault;
 use super::auth::Caller;
 use super::detail::detail;
 use super::envelope::{Reply, code};
-use super::state::{Order, State, TradeState, random_hex};
+use super::ids::Ids;
+use super::state::{Order, State, TradeState};
 use super::validate::{self, Invalid, NewOrder, Params};
 
 /// The page a crashed backend's gateway sends (`502-on-wrong-type`).
@@ -66,7 +67,7 @@ pub(crate) fn create(state: &mut State, caller: &Caller, params: &Params, now: i
         }
     }
 
-    let order = new_order(mch_id, new, now);
+    let order = new_order(mch_id, new, now, &mut state.ids);
     let data = payment(&order.prepay_id, state.fault);
     state.orders.insert(order);
     match refused_after_storing {
@@ -76,12 +77,12 @@ pub(crate) fn create(state: &mut State, caller: &Caller, params: &Params, now: i
 }
 
 /// A fresh `NOTPAY` order of `mch_id`.
-fn new_order(mch_id: String, new: NewOrder, now: i64) -> Order {
+fn new_order(mch_id: String, new: NewOrder, now: i64, ids: &mut Ids) -> Order {
     Order {
         mch_id,
         out_trade_no: new.out_trade_no,
-        transaction_id: random_hex(32),
-        prepay_id: random_hex(64),
+        transaction_id: ids.hex(32),
+        prepay_id: ids.hex(64),
         trade_state: TradeState::NotPay,
         description: new.description,
         attach: new.attach,
@@ -99,6 +100,7 @@ fn new_order(mch_id: String, new: NewOrder, now: i64) -> Order {
         from_address: String::new(),
         notify_num: 0,
         notify_status: 0,
+        deliveries: Vec::new(),
     }
 }
 

@@ -81,12 +81,14 @@ impl Reply {
     }
 }
 
-/// Puts `reply` on the wire at `now` (Unix ms), bent by `fault`, after `latency`.
+/// Puts `reply` on the wire at `now` (Unix ms) with `request_id`, bent by `fault`, after
+/// `latency`.
 pub(crate) fn render(
     reply: Reply,
     fault: Option<Fault>,
     latency: Option<Duration>,
     now: i64,
+    request_id: String,
 ) -> ResponseTemplate {
     let template = match reply {
         Reply::Raw { status, mime, body } => {
@@ -99,7 +101,8 @@ pub(crate) fn render(
             signer,
         } => {
             let has = |f: Fault| fault == Some(f);
-            let body = envelope(code, msg, data.map(|data| *data), fault, now);
+            let data = data.map(|data| *data);
+            let body = envelope(code, msg, data, fault, now, request_id);
             let status = match code {
                 code::OK => 200,
                 _ if has(Fault::Http500OnError) => 500,
@@ -133,6 +136,7 @@ fn envelope(
     data: Option<Value>,
     fault: Option<Fault>,
     now: i64,
+    request_id: String,
 ) -> Vec<u8> {
     let has = |f: Fault| fault == Some(f);
     let mut envelope = Map::new();
@@ -146,7 +150,7 @@ fn envelope(
     }
     envelope.insert(
         "request_id".to_owned(),
-        Value::String(request_id(fault, now)),
+        Value::String(bend_request_id(request_id, fault, now)),
     );
     if let Some(data) = data {
         envelope.insert("data".to_owned(), data);
@@ -159,14 +163,14 @@ fn envelope(
     body
 }
 
-/// A fresh UUID v4, or with `request-id-not-uuid` a counter.
-fn request_id(fault: Option<Fault>, now: i64) -> String {
+/// The fresh UUID v4 `id`, or with `request-id-not-uuid` a counter.
+fn bend_request_id(id: String, fault: Option<Fault>, now: i64) -> String {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
     match fault {
         Some(Fault::RequestIdNotUuid) => {
             format!("req-{now}-{}", SEQUENCE.fetch_add(1, Ordering::Relaxed))
         }
-        _ => uuid::Uuid::new_v4().to_string(),
+        _ => id,
     }
 }
 
@@ -212,7 +216,14 @@ mod tests {
 
     #[test]
     fn envelope_is_strict_json_with_a_uuid() {
-        let body = envelope(0, "success".into(), None, None, 1);
+        let body = envelope(
+            0,
+            "success".into(),
+            None,
+            None,
+            1,
+            uuid::Uuid::new_v4().to_string(),
+        );
         let value: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(value["code"], 0);
         assert_eq!(value["msg"], "success");
@@ -223,19 +234,47 @@ mod tests {
 
     #[test]
     fn transport_faults_bend_the_envelope() {
-        let body = envelope(0, "ok".into(), None, Some(Fault::TrailingCommaJson), 1);
+        let body = envelope(
+            0,
+            "ok".into(),
+            None,
+            Some(Fault::TrailingCommaJson),
+            1,
+            uuid::Uuid::new_v4().to_string(),
+        );
         assert!(body.ends_with(b",}"));
         assert!(serde_json::from_slice::<Value>(&body).is_err());
-        let body = envelope(0, "ok".into(), None, Some(Fault::CodeAsString), 1);
+        let body = envelope(
+            0,
+            "ok".into(),
+            None,
+            Some(Fault::CodeAsString),
+            1,
+            uuid::Uuid::new_v4().to_string(),
+        );
         assert!(serde_json::from_slice::<Value>(&body).unwrap()["code"].is_string());
-        let body = envelope(0, "ok".into(), None, Some(Fault::EnvelopeWithoutMsg), 1);
+        let body = envelope(
+            0,
+            "ok".into(),
+            None,
+            Some(Fault::EnvelopeWithoutMsg),
+            1,
+            uuid::Uuid::new_v4().to_string(),
+        );
         assert!(
             serde_json::from_slice::<Value>(&body)
                 .unwrap()
                 .get("msg")
                 .is_none()
         );
-        let body = envelope(0, "ok".into(), None, Some(Fault::RequestIdNotUuid), 1);
+        let body = envelope(
+            0,
+            "ok".into(),
+            None,
+            Some(Fault::RequestIdNotUuid),
+            1,
+            uuid::Uuid::new_v4().to_string(),
+        );
         let value: Value = serde_json::from_slice(&body).unwrap();
         assert!(uuid::Uuid::parse_str(value["request_id"].as_str().unwrap()).is_err());
     }

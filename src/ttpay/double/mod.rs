@@ -15,7 +15,14 @@
 //! - `attach` is echoed from creation on; `to_address` shows the platform's wallet for a
 //!   platform order created without one;
 //! - a wrong method on an endpoint is refused with 100; any other path gets HTTP 404 JSON;
-//! - the rate limit counts only authenticated requests it admits.
+//! - the rate limit counts only authenticated requests it admits;
+//! - an order past its `expire_time` stays `NOTPAY` until the control API expires it, which
+//!   makes it `CLOSED` with `close_time` set.
+//!
+//! Beyond the provider's paths, a [control API](control) under `/_control/` lets a test pay or
+//! expire an order, look inside one, and reset the double ([`Double::pay`] and friends
+//! in-process). A paid order with a `notify_url` gets the provider's encrypted
+//! [notification](notify), retried on the provider's schedule.
 //!
 //! ```
 //! use pay_conformance::ttpay::double::{BUILTIN_PAID_OUT_TRADE_NO, Double, DoubleConfig, Fault};
@@ -34,10 +41,14 @@
 mod auth;
 mod chains;
 mod config;
+pub mod control;
+mod crypt;
 mod detail;
 mod endpoints;
 mod envelope;
 mod faults;
+mod ids;
+pub mod notify;
 mod rate;
 mod respond;
 mod state;
@@ -47,10 +58,16 @@ use std::fmt;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use wiremock::matchers::{any, path};
+use serde_json::Value;
+use tokio::task::JoinHandle;
+use wiremock::matchers::{any, path, path_regex};
 use wiremock::{Mock, MockServer, MockServerBuilder};
 
-pub use config::{BUILTIN_PAID_OUT_TRADE_NO, DEFAULT_MAX_ORDERS, DoubleConfig};
+pub use config::{
+    BUILTIN_PAID_OUT_TRADE_NO, DEFAULT_MAX_ORDERS, DoubleConfig, PROVIDER_NOTIFY_SCHEDULE,
+};
+pub use control::{CONTROL_PREFIX, ControlError, PaymentFacts};
+pub use crypt::{NotificationError, decrypt_notification, encrypt_resource};
 pub use faults::{Fault, UnknownFault};
 
 use crate::ttpay::Endpoint;
@@ -63,6 +80,7 @@ pub struct Double {
     server: Option<MockServer>,
     state: Arc<Mutex<State>>,
     config: DoubleConfig,
+    notifier: JoinHandle<()>,
 }
 
 impl Double {
@@ -78,7 +96,23 @@ impl Double {
 
     async fn launch(builder: MockServerBuilder, config: DoubleConfig) -> Double {
         let server = builder.disable_request_recording().start().await;
-        let state = Arc::new(Mutex::new(State::new(&config, now_ms())));
+        let (outbox, inbox) = tokio::sync::mpsc::unbounded_channel();
+        let mut fresh = State::new(&config, now_ms());
+        fresh.outbox = Some(outbox.clone());
+        let state = Arc::new(Mutex::new(fresh));
+        let notifier = notify::spawn(
+            Arc::clone(&state),
+            outbox,
+            inbox,
+            config.notify_schedule.clone(),
+            config.max_orders,
+        );
+        Mock::given(path_regex(format!("^{CONTROL_PREFIX}")))
+            .respond_with(control::Control {
+                state: Arc::clone(&state),
+            })
+            .mount(&server)
+            .await;
         Mock::given(Hangup {
             state: Arc::clone(&state),
         })
@@ -105,6 +139,7 @@ impl Double {
             server: Some(server),
             state,
             config,
+            notifier,
         }
     }
 
@@ -135,6 +170,29 @@ impl Double {
     pub fn order_count(&self) -> usize {
         lock(&self.state).orders.len()
     }
+
+    /// A customer pays the order (`POST /_control/orders/{id}/pay`): it becomes `SUCCESS`
+    /// with the chain facts given or generated, and a notification goes to its `notify_url`.
+    /// `id` is a `transaction_id`, `prepay_id` or `out_trade_no`. Answers the new detail.
+    pub fn pay(&self, id: &str, facts: PaymentFacts) -> Result<Value, ControlError> {
+        control::pay(&mut lock(&self.state), id, facts)
+    }
+
+    /// The order runs out of time (`POST /_control/orders/{id}/expire`): `CLOSED`, with
+    /// `close_time` now. Answers the new detail.
+    pub fn expire(&self, id: &str) -> Result<Value, ControlError> {
+        control::expire(&mut lock(&self.state), id)
+    }
+
+    /// `{detail, notifications}` of an order (`GET /_control/orders/{id}`).
+    pub fn inspect(&self, id: &str) -> Result<Value, ControlError> {
+        control::inspect(&lock(&self.state), id)
+    }
+
+    /// Drops every order but the paid fixture (`POST /_control/reset`).
+    pub fn reset(&self) {
+        control::reset(&mut lock(&self.state));
+    }
 }
 
 impl Drop for Double {
@@ -142,6 +200,7 @@ impl Drop for Double {
     /// that awaits a tokio lock. Inside a tokio task whose cooperative budget is spent, that
     /// lock never yields and the drop spins forever at 100% CPU. A plain thread has no budget.
     fn drop(&mut self) {
+        self.notifier.abort();
         if let Some(server) = self.server.take() {
             let _ = std::thread::spawn(move || drop(server)).join();
         }

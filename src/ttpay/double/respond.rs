@@ -33,11 +33,12 @@ pub(crate) struct Responder {
 impl Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let now = now_ms();
-        let (reply, fault) = {
+        let (reply, fault, request_id) = {
             let mut state = lock(&self.state);
-            (serve(&mut state, self.endpoint, request, now), state.fault)
+            let reply = serve(&mut state, self.endpoint, request, now);
+            (reply, state.fault, state.ids.uuid())
         };
-        render(reply, fault, self.latency, now)
+        render(reply, fault, self.latency, now, request_id)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The provider's memory: the merchants it knows, the orders it holds (unique per merchant and
-//! `out_trade_no`, bounded, oldest evicted first, the paid fixture never), the current fault and
-//! the rate limiter.
+//! `out_trade_no`, bounded, oldest evicted first, the paid fixture never), the current fault,
+//! the rate limiter, the id source and the way to the notifier.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -11,6 +11,8 @@ use serde_json::Number;
 use super::Fault;
 use super::chains::{self, Currency};
 use super::config::DoubleConfig;
+use super::ids::Ids;
+use super::notify::{Delivery, Outbox};
 use super::rate::RateLimiter;
 use crate::ttpay::{AmountUnit, Merchant, TimestampUnit};
 
@@ -74,6 +76,8 @@ pub(crate) struct Order {
     pub from_address: String,
     pub notify_num: i64,
     pub notify_status: i64,
+    /// The notification attempts made for this order, oldest first (bounded).
+    pub deliveries: Vec<Delivery>,
 }
 
 impl Order {
@@ -84,14 +88,14 @@ impl Order {
     }
 
     /// The seeded paid order: created two minutes before `now`, paid 27 seconds later.
-    fn paid_fixture(mch_id: &str, out_trade_no: &str, now: i64) -> Order {
+    fn paid_fixture(mch_id: &str, out_trade_no: &str, now: i64, ids: &mut Ids) -> Order {
         let create_time = now - 120_000;
         let pay_time = create_time + 27_000;
         Order {
             mch_id: mch_id.to_owned(),
             out_trade_no: out_trade_no.to_owned(),
-            transaction_id: random_hex(32),
-            prepay_id: random_hex(64),
+            transaction_id: ids.hex(32),
+            prepay_id: ids.hex(64),
             trade_state: TradeState::Success,
             description: "recharge".to_owned(),
             attach: Some("anim dolore".to_owned()),
@@ -106,10 +110,11 @@ impl Order {
             close_time: 0,
             block_no: 33_215_220,
             block_time: pay_time,
-            tx_id: random_hex(64),
+            tx_id: ids.hex(64),
             from_address: "TDoub1ePayerWalletOfTheFixtureXXX1".to_owned(),
             notify_num: 1,
             notify_status: 2,
+            deliveries: Vec::new(),
         }
     }
 }
@@ -139,6 +144,11 @@ impl Orders {
         self.by_id.len()
     }
 
+    /// The bound on held orders.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
     /// Stores `order`, evicting the oldest orders beyond the bound. The newest order with an
     /// `out_trade_no` is the one found by it.
     pub fn insert(&mut self, order: Order) {
@@ -166,6 +176,31 @@ impl Orders {
         let key = (order.mch_id.clone(), order.out_trade_no.clone());
         self.by_trade_no.insert(key, order.transaction_id.clone());
         self.by_id.insert(order.transaction_id.clone(), order);
+    }
+
+    /// Drops every order but the pinned ones (the paid fixture).
+    pub fn clear(&mut self) {
+        for id in self.age.drain(..) {
+            if let Some(order) = self.by_id.remove(&id) {
+                let key = (order.mch_id, order.out_trade_no);
+                if self.by_trade_no.get(&key) == Some(&id) {
+                    self.by_trade_no.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The `transaction_id` of the order `key` names: a `transaction_id`, a `prepay_id` or an
+    /// `out_trade_no` (any merchant's), tried in that order.
+    pub fn find(&self, key: &str) -> Option<String> {
+        if self.by_id.contains_key(key) {
+            return Some(key.to_owned());
+        }
+        self.by_id
+            .values()
+            .find(|order| order.prepay_id == key)
+            .map(|order| order.transaction_id.clone())
+            .or_else(|| self.id_by_trade_no_anywhere(key).map(str::to_owned))
     }
 
     /// The order with this `transaction_id`, whoever's it is.
@@ -213,17 +248,24 @@ pub(crate) struct State {
     pub fault: Option<Fault>,
     pub orders: Orders,
     pub limiter: Option<RateLimiter>,
+    pub ids: Ids,
+    /// Seeded ids as they were right after the fixture was made: `reset` starts again here.
+    pub fresh_ids: Option<Ids>,
+    /// Where paid orders with a `notify_url` go; `None` when no notifier runs.
+    pub outbox: Option<Outbox>,
 }
 
 impl State {
     /// A fresh state with the paid fixture seeded for the first merchant.
     pub fn new(config: &DoubleConfig, now: i64) -> State {
         let mut orders = Orders::new(config.max_orders);
+        let mut ids = Ids::new(config.seed);
         if let Some(first) = config.merchants.first() {
             orders.pin(Order::paid_fixture(
                 &first.mch_id,
                 &config.paid_out_trade_no,
                 now,
+                &mut ids,
             ));
         }
         State {
@@ -233,6 +275,9 @@ impl State {
             fault: config.fault,
             orders,
             limiter: config.rate_limit.map(RateLimiter::new),
+            fresh_ids: config.seed.map(|_| ids.clone()),
+            ids,
+            outbox: None,
         }
     }
 
@@ -252,7 +297,7 @@ mod tests {
     use super::*;
 
     fn order(mch_id: &str, out_trade_no: &str) -> Order {
-        let mut order = Order::paid_fixture(mch_id, out_trade_no, now_ms());
+        let mut order = Order::paid_fixture(mch_id, out_trade_no, now_ms(), &mut Ids::new(None));
         order.trade_state = TradeState::NotPay;
         order
     }

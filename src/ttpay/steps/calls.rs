@@ -73,26 +73,13 @@ async fn queries_a_missing_order(w: &mut TtpayWorld, key: String) -> StepResult 
         fresh_id("missing")
     };
     let body = lookup(w, Who::Merchant, key, &value)?;
-    w.send_last(
-        Endpoint::Query,
-        Who::Merchant,
-        Payload::Json(body),
-        Tamper::None,
-    )
-    .await
+    w.ask(Endpoint::Query, body).await
 }
 
 #[when(regex = r"^the merchant queries without out_trade_no or transaction_id$")]
 async fn queries_without_ids(w: &mut TtpayWorld) -> StepResult {
-    let merchant = w.merchant(Who::Merchant)?;
-    let body = json!({ "app_id": merchant.app_id, "mch_id": merchant.mch_id });
-    w.send_last(
-        Endpoint::Query,
-        Who::Merchant,
-        Payload::Json(body),
-        Tamper::None,
-    )
-    .await
+    let body = ids_only(w)?;
+    w.ask(Endpoint::Query, body).await
 }
 
 #[when(
@@ -114,32 +101,21 @@ pub(super) async fn close_order(w: &mut TtpayWorld, who: Who, tamper: Tamper) ->
 
 #[when(regex = r"^the merchant closes an order that does not exist$")]
 async fn closes_a_missing_order(w: &mut TtpayWorld) -> StepResult {
-    let body = lookup(
-        w,
-        Who::Merchant,
-        "transaction_id",
-        &uuid::Uuid::new_v4().simple().to_string(),
-    )?;
-    w.send_last(
-        Endpoint::Close,
-        Who::Merchant,
-        Payload::Json(body),
-        Tamper::None,
-    )
-    .await
+    let missing = uuid::Uuid::new_v4().simple().to_string();
+    let body = lookup(w, Who::Merchant, "transaction_id", &missing)?;
+    w.ask(Endpoint::Close, body).await
 }
 
 #[when(regex = r"^the merchant closes without a transaction_id$")]
 async fn closes_without_id(w: &mut TtpayWorld) -> StepResult {
+    let body = ids_only(w)?;
+    w.ask(Endpoint::Close, body).await
+}
+
+/// The merchant's `app_id` and `mch_id`, and nothing that names an order.
+fn ids_only(w: &TtpayWorld) -> Result<serde_json::Value, StepFailure> {
     let merchant = w.merchant(Who::Merchant)?;
-    let body = json!({ "app_id": merchant.app_id, "mch_id": merchant.mch_id });
-    w.send_last(
-        Endpoint::Close,
-        Who::Merchant,
-        Payload::Json(body),
-        Tamper::None,
-    )
-    .await
+    Ok(json!({ "app_id": merchant.app_id, "mch_id": merchant.mch_id }))
 }
 
 #[when(regex = r"^I send to (\w+) the raw body:$")]

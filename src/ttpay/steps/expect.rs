@@ -106,15 +106,7 @@ async fn no_order_exists(w: &mut TtpayWorld) -> StepResult {
             "the create sent no out_trade_no to look for".into(),
         ));
     }
-    let body = lookup(w, super::Who::Merchant, "out_trade_no", &order.out_trade_no)?;
-    let found = w
-        .send(
-            Endpoint::Query,
-            super::Who::Merchant,
-            Payload::Json(body),
-            Tamper::None,
-        )
-        .await?;
+    let found = super::find_by_out_trade_no(w, &order.out_trade_no).await?;
     let rule = w.rule();
     // T6: where a rule names the code of a refusal, the code must be that one.
     match found.code() {

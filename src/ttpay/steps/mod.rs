@@ -54,6 +54,21 @@ fn lookup(w: &TtpayWorld, who: Who, key: &str, value: &str) -> Result<Value, Ste
     Ok(json!({ "app_id": merchant.app_id, "mch_id": merchant.mch_id, key: value }))
 }
 
+/// Queries the merchant's order `out_trade_no` (checked as every exchange; not kept as last).
+async fn find_by_out_trade_no(
+    w: &mut TtpayWorld,
+    out_trade_no: &str,
+) -> Result<super::client::Exchange, StepFailure> {
+    let query = lookup(w, Who::Merchant, "out_trade_no", out_trade_no)?;
+    w.send(
+        Endpoint::Query,
+        Who::Merchant,
+        Payload::Json(query),
+        Tamper::None,
+    )
+    .await
+}
+
 /// Queries the order under test as its owner: by transaction_id when known.
 async fn query_order(w: &mut TtpayWorld) -> StepResult {
     let order = w.order()?.clone();
@@ -116,15 +131,7 @@ async fn establish(w: &mut TtpayWorld, body: Map<String, Value>) -> StepResult {
         .pointer("/data/prepay_id")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let query = lookup(w, Who::Merchant, "out_trade_no", &out_trade_no)?;
-    let found = w
-        .send(
-            Endpoint::Query,
-            Who::Merchant,
-            Payload::Json(query),
-            Tamper::None,
-        )
-        .await?;
+    let found = find_by_out_trade_no(w, &out_trade_no).await?;
     if found.code() != Some(0) {
         w.deviate_at(
             "Q1",

@@ -6,7 +6,8 @@ use cucumber::{given, when};
 use serde_json::Value;
 
 use super::{
-    Order, Payload, StepResult, Tamper, TtpayWorld, Who, apply_table, establish, lookup, tamper,
+    Order, Payload, StepResult, Tamper, TtpayWorld, Who, apply_table, establish,
+    find_by_out_trade_no, tamper,
 };
 use crate::findings::StepFailure;
 use crate::ttpay::Endpoint;
@@ -31,15 +32,7 @@ async fn a_paid_order(w: &mut TtpayWorld) -> StepResult {
     let out_trade_no = ctx.paid_out_trade_no.clone().ok_or_else(|| {
         StepFailure::Usage("tag the scenario @needs-paid-order: no paid order is configured".into())
     })?;
-    let query = lookup(w, Who::Merchant, "out_trade_no", &out_trade_no)?;
-    let found = w
-        .send(
-            Endpoint::Query,
-            Who::Merchant,
-            Payload::Json(query),
-            Tamper::None,
-        )
-        .await?;
+    let found = find_by_out_trade_no(w, &out_trade_no).await?;
     if found.code() != Some(0) {
         return Err(StepFailure::Usage(format!(
             "the paid order TTPAY_PAID_OUT_TRADE_NO={out_trade_no} is not found in the target ({})\n(hint: name an order of the configured merchant that is paid)",

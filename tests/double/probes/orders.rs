@@ -9,33 +9,6 @@ use serde_json::json;
 use super::{state, without_expire_second};
 use crate::client::{Harness, int, now_ms};
 
-const DETAIL_FIELDS: [&str; 25] = [
-    "out_trade_no",
-    "transaction_id",
-    "trade_state",
-    "description",
-    "block_no",
-    "create_time",
-    "block_time",
-    "expire_time",
-    "expire_second",
-    "pay_time",
-    "close_time",
-    "tx_id",
-    "from_address",
-    "contract_address",
-    "to_address",
-    "amount",
-    "chain",
-    "decimals",
-    "service_amount",
-    "service_amount_currency",
-    "notify_url",
-    "notify_num",
-    "notify_status",
-    "status",
-    "currency",
-];
 const CURRENCY_FIELDS: [&str; 9] = [
     "type",
     "chain",
@@ -75,7 +48,7 @@ pub(super) async fn q4(h: &Harness, me: &Merchant) -> Result<(), String> {
         h.detail(me, &out_trade_no).await,
         h.detail(me, BUILTIN_PAID_OUT_TRADE_NO).await,
     ] {
-        for field in DETAIL_FIELDS {
+        for field in pay_conformance::ttpay::DETAIL_FIELDS {
             ensure!(detail.get(field).is_some(), "Q4: {field} missing");
         }
         for field in CURRENCY_FIELDS {

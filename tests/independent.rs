@@ -1,0 +1,206 @@
+//! The suite against a server it did not grow up with: `tests/independent/ttpay.js`, an
+//! implementation of the TTPay API in Node (standard library only) written from CONTRACT.md and
+//! the provider's pages, not from the embedded double. A clean run there is evidence that the
+//! suite's checks are the contract's and not the double's habits (no false positives); each of
+//! the server's `--deviate NAME` switches must be reported under the rule it breaks.
+//!
+//! Without `node` on PATH every test here says it is skipped and passes.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pay-conformance");
+const SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/independent/ttpay.js");
+const VARIABLES: [&str; 7] = [
+    "TTPAY_APP_ID",
+    "TTPAY_MCH_ID",
+    "TTPAY_APP_SECRET",
+    "TTPAY_OTHER_APP_ID",
+    "TTPAY_OTHER_MCH_ID",
+    "TTPAY_OTHER_APP_SECRET",
+    "TTPAY_PAID_OUT_TRADE_NO",
+];
+
+fn node_missing(test: &str) -> bool {
+    let found = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        println!("{test}: skipped — `node` is not on PATH (the independent server needs it)");
+    }
+    !found
+}
+
+/// Two merchants and a paid order no other test shares: 32-byte secrets, fresh ids.
+fn fresh_merchants() -> Vec<(&'static str, String)> {
+    let id = || uuid::Uuid::new_v4().simple().to_string();
+    let mch = || format!("9{:09}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000);
+    let values = [
+        format!("indep-{}", id()),
+        mch(),
+        id(),
+        format!("indep-other-{}", id()),
+        mch(),
+        id(),
+        format!("PAID-{}", id()),
+    ];
+    VARIABLES.into_iter().zip(values).collect()
+}
+
+/// The Node server on a free port; killed when dropped.
+struct NodeServer {
+    child: Child,
+    url: String,
+}
+
+impl Drop for NodeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn node_command(args: &[&str], env: &[(&'static str, String)]) -> Command {
+    let mut command = Command::new("node");
+    command.arg(SERVER).args(args);
+    for name in VARIABLES {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    command
+}
+
+fn start(deviate: Option<&str>, env: &[(&'static str, String)]) -> NodeServer {
+    let mut args = vec!["--port", "0"];
+    args.extend(
+        deviate
+            .map(|name| ["--deviate", name])
+            .into_iter()
+            .flatten(),
+    );
+    let mut child = node_command(&args, env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("node starts");
+    let stdout = child.stdout.take().expect("piped");
+    // Owned from here on, so the child is killed even if the first line is not what we expect.
+    let mut server = NodeServer {
+        child,
+        url: String::new(),
+    };
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines
+        .next()
+        .expect("the server prints a first line")
+        .expect("readable");
+    let url = first.strip_prefix("listening on ").unwrap_or_default();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    server.url = url.to_owned();
+    // Keep draining so the child never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    server
+}
+
+fn run_suite(server: &NodeServer, env: &[(&'static str, String)], extra: &[&str]) -> String {
+    let mut command = Command::new(BIN);
+    command
+        .args(["run", "--base-url", &server.url])
+        .args(["--response-signatures", "strict", "--rate-limit", "0"])
+        .args(extra);
+    for name in VARIABLES {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    let out: Output = command.output().expect("the suite runs");
+    format!(
+        "exit code {:?}\n{}{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn assert_conforms(test: &str, extra: &[&str]) {
+    if node_missing(test) {
+        return;
+    }
+    let env = fresh_merchants();
+    let server = start(None, &env);
+    let all = run_suite(&server, &env, extra);
+    assert!(all.starts_with("exit code Some(0)\n"), "{all}");
+    assert!(all.contains("CONFORMING"), "{all}");
+    assert!(all.contains(" 0 skipped"), "{all}");
+    assert!(all.contains(" 0 inconclusive"), "{all}");
+    assert!(!all.contains("deviation "), "{all}");
+}
+
+fn assert_caught(deviate: &str, rule: &str) {
+    if node_missing(deviate) {
+        return;
+    }
+    let env = fresh_merchants();
+    let server = start(Some(deviate), &env);
+    let all = run_suite(&server, &env, &[]);
+    assert!(all.starts_with("exit code Some(1)\n"), "{deviate}: {all}");
+    assert!(all.contains("DEVIATIONS FOUND"), "{deviate}: {all}");
+    assert!(
+        all.contains(&format!("deviation {rule}")),
+        "--deviate {deviate} should be reported as a deviation of {rule}: {all}"
+    );
+}
+
+#[test]
+fn the_independent_server_conforms_with_post_queries() {
+    assert_conforms("post queries", &[]);
+}
+
+#[test]
+fn the_independent_server_conforms_with_get_queries() {
+    assert_conforms("get queries", &["--query-method", "get"]);
+}
+
+#[test]
+fn a_trailing_comma_is_a_t3_deviation() {
+    assert_caught("trailing-comma", "T3");
+}
+
+#[test]
+fn a_lowercase_trade_state_is_a_q5_deviation() {
+    assert_caught("lowercase-state", "Q5");
+}
+
+#[test]
+fn a_close_that_ignores_the_signature_is_an_a3_deviation() {
+    assert_caught("close-ignores-signature", "A3");
+}
+
+#[test]
+fn a_new_prepay_id_for_a_duplicate_is_a_c6_deviation() {
+    assert_caught("duplicate-new-prepay-id", "C6");
+}
+
+#[test]
+fn an_expire_time_in_seconds_is_a_q7_deviation() {
+    assert_caught("expire-in-seconds", "Q7");
+}
+
+#[test]
+fn the_independent_server_refuses_a_secret_that_is_not_32_bytes() {
+    if node_missing("short secret") {
+        return;
+    }
+    let mut env = fresh_merchants();
+    env[2].1 = "too-short".to_owned();
+    let out = node_command(&["--port", "0"], &env)
+        .output()
+        .expect("node runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("must be 32 bytes"), "{err}");
+    assert!(
+        !err.contains("too-short"),
+        "the secret itself is never printed: {err}"
+    );
+}

@@ -1,0 +1,161 @@
+//! What a merchant's integration test holds: a `serve` process (or an in-process double) and a
+//! client that signs provider calls and drives the control API.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use pay_conformance::ttpay::signing::{self, Authorization};
+use serde_json::{Value, json};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_pay-conformance");
+pub const APP_ID: &str = "double-app-0001";
+pub const MCH_ID: &str = "9000000001";
+pub const SECRET: &str = "DOUBLE-ONLY-FAKE-SECRET-NUMBER-1";
+
+/// `pay-conformance serve --port 0 EXTRA…`, killed when dropped; its stdout is kept.
+pub struct Served {
+    child: Child,
+    pub url: String,
+    pub output: Arc<Mutex<String>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn serve(extra: &[&str], env: &[(&str, &str)]) -> Served {
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .env_remove("TTPAY_APP_ID")
+        .env_remove("TTPAY_MCH_ID")
+        .env_remove("TTPAY_APP_SECRET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("readable");
+    let url = first.rsplit(' ').next().expect("a URL").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let output = Arc::new(Mutex::new(format!("{first}\n")));
+    let sink = Arc::clone(&output);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Ok(mut all) = sink.lock() {
+                all.push_str(&line);
+                all.push('\n');
+            }
+        }
+    });
+    Served { child, url, output }
+}
+
+pub fn now_ms() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    i64::try_from(since.as_millis()).unwrap()
+}
+
+/// A client of one double at `base`, as the first built-in merchant.
+pub struct Client {
+    pub base: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        Client {
+            base: base.to_owned(),
+            http,
+        }
+    }
+
+    /// A signed provider call; answers the envelope.
+    pub async fn call(&self, path: &str, body: &Value) -> Value {
+        let body = body.to_string();
+        let timestamp = now_ms().to_string();
+        let nonce = signing::nonce();
+        let message = signing::request_message(path, &timestamp, &nonce, &body);
+        let secret = pay_conformance::ttpay::AppSecret::new(SECRET).unwrap();
+        let header = Authorization {
+            app_id: APP_ID.into(),
+            mch_id: MCH_ID.into(),
+            nonce_str: nonce,
+            timestamp,
+            signature: secret.seal(message.as_bytes()),
+        }
+        .to_header();
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json")
+            .header("Authorization", header)
+            .body(body)
+            .send()
+            .await
+            .expect("the double answers");
+        response.json().await.expect("json")
+    }
+
+    /// Creates an order with `notify_url` (empty: none); answers the create envelope.
+    pub async fn create(&self, out_trade_no: &str, notify_url: &str) -> Value {
+        let body = json!({
+            "app_id": APP_ID, "mch_id": MCH_ID, "out_trade_no": out_trade_no,
+            "description": "recharge", "expire_second": 600, "amount": 15000000,
+            "chain": "TRON", "currency": "USDT", "order_type": "platform_order",
+            "notify_url": notify_url,
+        });
+        let created = self.call("/v1/transaction/prepayment", &body).await;
+        assert_eq!(created["code"], 0, "{created}");
+        created
+    }
+
+    /// The detail a signed query answers.
+    pub async fn query(&self, out_trade_no: &str) -> Value {
+        let body = json!({"app_id": APP_ID, "mch_id": MCH_ID, "out_trade_no": out_trade_no});
+        let answer = self.call("/v1/transaction/query", &body).await;
+        assert_eq!(answer["code"], 0, "{answer}");
+        answer["data"].clone()
+    }
+
+    /// A control call: (HTTP status, JSON body).
+    pub async fn control(&self, method: &str, route: &str, body: &[u8]) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let response = self
+            .http
+            .request(method, format!("{}/_control/{route}", self.base))
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("the double answers");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        let value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{status} {route}: not json ({e}): {text}"));
+        (status, value)
+    }
+}
+
+/// Waits up to 10 s for `done`.
+pub async fn eventually<F, Fut>(mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !done().await {
+        assert!(start.elapsed() < Duration::from_secs(10), "timed out");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
