@@ -43,15 +43,9 @@ if [ ! -x "$prism" ]; then
 fi
 prism_version=$("$prism" --version)
 
-# The document: `pay-conformance openapi` once the binary has it, else the minimal one here.
-if "$bin" openapi --help >/dev/null 2>&1; then
-  doc="$tmp/ttpay.openapi.json"
-  "$bin" openapi --output "$doc"
-  doc_source="pay-conformance openapi"
-else
-  doc="$here/ttpay-minimal.openapi.yaml"
-  doc_source="benches/ttpay-minimal.openapi.yaml"
-fi
+# The document Prism mocks: the one `pay-conformance openapi` prints (schemas/ttpay inside).
+doc="$tmp/ttpay.openapi.json"
+"$bin" openapi --output "$doc"
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -85,7 +79,7 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 
-echo "prism $prism_version mocking $doc_source on 127.0.0.1:$prism_port;" \
+echo "prism $prism_version mocking \`pay-conformance openapi\` on 127.0.0.1:$prism_port;" \
   "pay-conformance serve on 127.0.0.1:$serve_port"
 "$bin" bench --only load \
   --target "serve=http://127.0.0.1:$serve_port" \
