@@ -62,15 +62,21 @@ pub enum ConfigError {
 
 /// `e` and its causes, one per line: the message a user reads.
 pub fn report(e: &dyn std::error::Error) -> String {
+    crate::redact::redact(&chain(e, "\n  caused by: ")).into_owned()
+}
+
+/// `e` and each cause not already in the text, joined by `separator` (a `Display` often
+/// stops at the first cause, as reqwest's does).
+pub fn chain(e: &dyn std::error::Error, separator: &str) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
         let more = cause.to_string();
         if !text.contains(&more) {
-            text.push_str("\n  caused by: ");
+            text.push_str(separator);
             text.push_str(&more);
         }
         source = cause.source();
     }
-    crate::redact::redact(&text).into_owned()
+    text
 }

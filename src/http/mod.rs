@@ -158,17 +158,7 @@ impl Transport {
 
 /// An error with its causes, `a: b: c` (reqwest's own `Display` stops at the first).
 pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let more = cause.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = cause.source();
-    }
-    text
+    crate::error::chain(e, ": ")
 }
 
 /// rustls needs one process-wide crypto provider; we use ring.
