@@ -28,12 +28,9 @@ pub enum ConfigError {
     ParseConfig { path: PathBuf, message: String },
     #[error("environment variable {name} is not set\n(hint: {hint})")]
     MissingEnv { name: String, hint: String },
-    #[error("{name}: {source}")]
-    BadSecret {
-        name: String,
-        #[source]
-        source: crate::ttpay::signing::SecretLengthError,
-    },
+    /// A secret (named by its variable) that cannot be used; the message never shows it.
+    #[error("{name}: {message}")]
+    BadSecret { name: String, message: String },
     #[error("{what}")]
     Invalid { what: String },
     #[error("cannot read feature files at {path}: {source}")]
@@ -58,6 +55,13 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl ConfigError {
+    /// Every configuration error is the user's to fix: exit code 2.
+    pub fn exit_code(&self) -> i32 {
+        exit::USAGE
+    }
 }
 
 /// `e` and its causes, one per line: the message a user reads.

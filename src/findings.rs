@@ -5,11 +5,93 @@ use std::fmt;
 
 use serde::Serialize;
 
+/// The rule ids a finding is about: one (`C6`) for the suite's own checks, the scenario's
+/// rule tags for a QA's generic assertion. Reports show them joined by commas (`C6,Q1`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleList(Vec<String>);
+
+impl RuleList {
+    /// The ids, in order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(String::as_str)
+    }
+
+    /// Whether `id` is one of them.
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.iter().any(|r| r == id)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<&str> for RuleList {
+    /// One id, or several joined by commas.
+    fn from(ids: &str) -> Self {
+        RuleList(
+            ids.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+}
+
+impl From<String> for RuleList {
+    fn from(ids: String) -> Self {
+        RuleList::from(ids.as_str())
+    }
+}
+
+impl From<&String> for RuleList {
+    fn from(ids: &String) -> Self {
+        RuleList::from(ids.as_str())
+    }
+}
+
+impl From<&RuleList> for RuleList {
+    fn from(ids: &RuleList) -> Self {
+        ids.clone()
+    }
+}
+
+impl From<Vec<String>> for RuleList {
+    fn from(ids: Vec<String>) -> Self {
+        RuleList(ids)
+    }
+}
+
+impl PartialEq<&str> for RuleList {
+    /// `C6` equals a list of that one rule; `C6,Q1` the list of both, in that order.
+    fn eq(&self, other: &&str) -> bool {
+        let mut theirs = other.split(',').map(str::trim).filter(|s| !s.is_empty());
+        self.ids().all(|id| theirs.next() == Some(id)) && theirs.next().is_none()
+    }
+}
+
+impl fmt::Display for RuleList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("untagged")
+        } else {
+            f.write_str(&self.0.join(","))
+        }
+    }
+}
+
+impl Serialize for RuleList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The provider broke a rule of the contract.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Deviation {
-    /// The rule id of CONTRACT.md (`C6`); for a QA's generic assertion, the scenario's rule tags.
-    pub rule: String,
+    /// The rule of the contract (`C6`); for a QA's generic assertion, the scenario's rule tags.
+    pub rule: RuleList,
     /// The endpoint path the evidence came from (`/v1/transaction/query`).
     pub endpoint: String,
     /// JSON pointer into the response (`/data/trade_state`), or a pseudo-pointer for what is
@@ -26,7 +108,7 @@ pub struct Deviation {
 impl Deviation {
     /// A deviation against `rule` at `endpoint`.
     pub fn new(
-        rule: impl Into<String>,
+        rule: impl Into<RuleList>,
         endpoint: impl Into<String>,
         pointer: impl Into<String>,
         expected: impl Into<String>,
@@ -75,7 +157,7 @@ impl fmt::Display for Deviation {
 /// response signatures in `observe` mode, a refusal with an unexpected but allowed code).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Observation {
-    pub rule: String,
+    pub rule: RuleList,
     pub endpoint: String,
     pub note: String,
     pub request_id: Option<String>,

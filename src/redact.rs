@@ -1,6 +1,7 @@
 //! Secrets never leave: every line the tool writes — console, reports, logs, panic messages —
-//! passes through [`redact`], which hides the registered app secrets, `Authorization` values
-//! and request / response signatures.
+//! passes through [`redact`], which hides the registered secrets (app secrets, private keys —
+//! a PEM key line by line too), `Authorization` values, request / response signatures, and
+//! whatever each provider's [`redaction_patterns`](crate::Provider::redaction_patterns) name.
 
 use std::borrow::Cow;
 use std::sync::{LazyLock, RwLock};
@@ -14,31 +15,50 @@ pub const MASK: &str = "<redacted>";
 
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
+/// What every provider's output hides: each pattern's first group is kept, the rest masked.
+const ENGINE_PATTERNS: &[&str] = &[
+    // `Authorization: …` / `"authorization": "…"` — the whole value.
+    r#"(?i)(authorization"?\s*[:=]\s*"?)[^"\r\n]+"#,
+    // `signature=…` / `signature="…"` inside an Authorization value that reached us otherwise.
+    r#"(?i)(signature=)"?[^,\s"']+"?"#,
+    // A PEM private key, whole.
+    r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
+];
+
 static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    [
-        // `Authorization: …` / `"authorization": "…"` — the whole value.
-        r#"(?i)(authorization"?\s*[:=]\s*"?)[^"\r\n]+"#,
-        // `signature=…` inside an Authorization value that reached us some other way.
-        r#"(?i)(signature=)[^,\s"']+"#,
-        // `TTPay-Signature: …` / `"ttpay-signature": "…"`.
-        r#"(?i)(ttpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#,
-    ]
-    .iter()
-    .map(|p| Regex::new(p).expect("static redaction pattern"))
-    .collect()
+    let providers = crate::providers::all()
+        .iter()
+        .flat_map(|p| p.redaction_patterns().iter());
+    ENGINE_PATTERNS
+        .iter()
+        .chain(providers)
+        .map(|p| Regex::new(p).expect("static redaction pattern"))
+        .collect()
 });
 
-/// Registers a secret: from now on, no output shows it. Empty strings are ignored.
+/// Lines of a multi-line secret at least this long are hidden on their own too (a PEM key's
+/// Base64 lines); shorter ones (`-----END …`) would hide innocent text.
+const MIN_SECRET_LINE: usize = 16;
+
+/// Registers a secret: from now on, no output shows it — nor, for a multi-line secret such as
+/// a PEM key, any of its lines. Empty strings are ignored.
 pub fn register(secret: &str) {
+    let secret = secret.trim();
     if secret.is_empty() {
         return;
     }
+    let lines = secret
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.len() >= MIN_SECRET_LINE && secret.contains('\n'));
     let mut secrets = SECRETS.write().unwrap_or_else(|e| e.into_inner());
-    if !secrets.iter().any(|s| s == secret) {
-        secrets.push(secret.to_owned());
-        // Longest first, so that a secret containing another is hidden whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for value in std::iter::once(secret).chain(lines) {
+        if !secrets.iter().any(|s| s == value) {
+            secrets.push(value.to_owned());
+        }
     }
+    // Longest first, so that a secret containing another is hidden whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
 
 /// `text` with every registered secret and every signature or authorization value masked.
@@ -127,6 +147,20 @@ mod tests {
         assert!(!out.contains("QUJD"), "{out}");
         assert!(!out.contains("WFla"), "{out}");
         assert!(out.contains(MASK));
+    }
+
+    #[test]
+    fn hides_pem_keys_whole_and_line_by_line() {
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----";
+        register(key);
+        let text = format!("loaded {key} ok");
+        let out = redact(&text);
+        assert!(!out.contains("MIIEvQ") && !out.contains("BKcwgg"), "{out}");
+        let out = redact("a line leaked: BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj");
+        assert!(!out.contains("BKcwgg"), "{out}");
+        let unregistered =
+            "-----BEGIN RSA PRIVATE KEY-----\nAAAABBBBCCCC\n-----END RSA PRIVATE KEY-----";
+        assert!(!redact(unregistered).contains("AAAABBBB"));
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //!
 //! A plain `main` (harness = false): cucumber drives its own runtime.
 
-use pay_conformance::config::{RunArgs, RunConfig};
-use pay_conformance::runner::{Outcome, RunReport};
-use pay_conformance::ttpay::{AmountUnit, QueryMethod, TimestampUnit, suite};
+use pay_conformance::providers::ProviderArgs;
+use pay_conformance::ttpay::{AmountUnit, QueryMethod, TimestampUnit, TtpayArgs};
+use pay_conformance::{Outcome, RunArgs, RunConfig, RunReport};
 
 fn config(args: RunArgs) -> RunConfig {
     RunConfig::resolve(&args, &|_| None).expect("the defaults resolve")
@@ -58,9 +58,14 @@ fn main() {
         (
             "GET query, seconds, major units",
             RunArgs {
-                query_method: Some(QueryMethod::Get),
-                timestamp_unit: Some(TimestampUnit::S),
-                amount_unit: Some(AmountUnit::Major),
+                providers: ProviderArgs {
+                    ttpay: TtpayArgs {
+                        query_method: Some(QueryMethod::Get),
+                        timestamp_unit: Some(TimestampUnit::S),
+                        amount_unit: Some(AmountUnit::Major),
+                        ..TtpayArgs::default()
+                    },
+                },
                 ..RunArgs::default()
             },
         ),
@@ -76,7 +81,7 @@ fn main() {
     let (mut passed, mut failed) = (0, 0);
     for (name, args) in variants {
         let report = runtime
-            .block_on(suite::run(&config(args)))
+            .block_on(config(args).run())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(
             report.scenarios.len() >= 80,

@@ -1,53 +1,54 @@
 //! The configuration of a run: command-line flags over the TOML file over the environment
 //! over defaults a new user can live with. Secrets come only from the environment.
+//!
+//! The engine owns the settings every provider shares ([`RunSettings`]: target, selection,
+//! pacing, reports); each provider reads its own flags (flattened into [`RunArgs`] through
+//! [`crate::providers::ProviderArgs`]), its TOML table and its environment variables in
+//! [`Provider::configure`](crate::provider::Provider::configure).
 
 mod file;
+pub mod serve;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use cucumber::gherkin::tagexpr::TagOperation;
+use serde::Deserialize;
 
-pub use file::{CredentialNames, FileConfig};
+pub use file::FileSection;
+pub use serve::{ServeArgs, ServeSettings};
 
 use crate::error::ConfigError;
-use crate::ttpay::{
-    AmountUnit, AppSecret, Merchant, Profile, QueryMethod, ResponseSignatures, TimestampUnit,
-};
+use crate::provider::{Configured, Env, Provider};
+use crate::providers::{self, ProviderArgs};
+use crate::runner::RunReport;
 
 /// The flags of `pay-conformance run`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunArgs {
-    /// Base URL of the provider (e.g. a sandbox), or `production` for the profile's own host.
-    /// Absent: the embedded double, started on a loopback port.
+    /// The provider whose contract to check (`pay-conformance providers` lists them)
+    /// [default: ttpay].
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// Base URL of the provider (e.g. a sandbox), or `production` for the provider's own
+    /// host. Absent: the embedded double, started on a loopback port.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Brand defaults (User-Agent, host): ttpay or tokenpay.
-    #[arg(long, value_enum)]
-    pub profile: Option<Profile>,
-    /// How query is sent: POST with a JSON body, or GET with a query string [default: post].
-    #[arg(long, value_enum)]
-    pub query_method: Option<QueryMethod>,
-    /// Unit of the signature timestamp [default: ms].
-    #[arg(long, value_enum)]
-    pub timestamp_unit: Option<TimestampUnit>,
-    /// Unit of `amount` on the wire: minor (smallest unit) or major [default: minor].
-    #[arg(long, value_enum)]
-    pub amount_unit: Option<AmountUnit>,
     /// What a missing or wrong response signature is [default: strict for the embedded double,
     /// observe for a remote target].
     #[arg(long, value_enum)]
     pub response_signatures: Option<ResponseSignatures>,
-    /// Requests per second per app_id; 0 = unpaced [default: 5 for a remote target, 0 for the
+    /// Requests per second per merchant; 0 = unpaced [default: 5 for a remote target, 0 for the
     /// embedded double].
     #[arg(long, value_name = "N")]
     pub rate_limit: Option<u32>,
     /// Only scenarios whose tags match, e.g. "@close and not @needs-paid-order".
     #[arg(long, value_name = "EXPR")]
     pub tags: Option<String>,
-    /// A directory of your own .feature files, run in addition to the built-in ones.
+    /// A directory of your own .feature files, run in addition to the built-in ones
+    /// (repeatable).
     #[arg(long, value_name = "DIR")]
-    pub features: Option<PathBuf>,
+    pub features: Vec<PathBuf>,
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -66,6 +67,30 @@ pub struct RunArgs {
     /// Embedded double only: inject this fault (see `pay-conformance faults`).
     #[arg(long, value_name = "NAME")]
     pub fault: Option<String>,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
+}
+
+/// What a missing or wrong response signature is (TTPay A6, WeChat Pay W7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponseSignatures {
+    /// A deviation.
+    Strict,
+    /// An observation: shown and recorded, never a failure.
+    Observe,
+    /// Not checked.
+    Off,
+}
+
+impl std::fmt::Display for ResponseSignatures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ResponseSignatures::Strict => "strict",
+            ResponseSignatures::Observe => "observe",
+            ResponseSignatures::Off => "off",
+        })
+    }
 }
 
 /// What the suite runs against.
@@ -73,119 +98,183 @@ pub struct RunArgs {
 pub enum Target {
     /// The stateful double, in-process, on a loopback port.
     Embedded,
-    /// A provider at this base URL.
+    /// A provider at this base URL (no trailing slash).
     Remote(String),
+    /// The provider's own production host (`--base-url production`): the provider says which.
+    Production,
 }
 
-/// The merchants and fixtures of a target.
+/// The settings every provider shares, resolved and checked.
 #[derive(Debug, Clone)]
-pub struct Credentials {
-    pub merchant: Merchant,
-    pub other: Option<Merchant>,
-    pub paid_out_trade_no: Option<String>,
-}
-
-/// Everything a run needs, resolved and checked.
-#[derive(Debug, Clone)]
-pub struct RunConfig {
+pub struct RunSettings {
     pub target: Target,
-    pub profile: Profile,
-    pub query_method: QueryMethod,
-    pub timestamp_unit: TimestampUnit,
-    pub amount_unit: AmountUnit,
     pub response_signatures: ResponseSignatures,
+    /// Requests per second per merchant; 0 = unpaced.
     pub rate_limit: u32,
     pub tags: Option<(String, TagOperation)>,
-    pub features: Option<PathBuf>,
+    pub features: Vec<PathBuf>,
     pub junit: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub concurrency: usize,
     pub timeout: Duration,
     pub fault: Option<String>,
-    /// `None` for the embedded double without `TTPAY_*` variables: it uses its own merchants.
-    pub credentials: Option<Credentials>,
+}
+
+impl RunSettings {
+    /// Whether the target is a provider on the network rather than the embedded double.
+    pub fn is_remote(&self) -> bool {
+        !matches!(self.target, Target::Embedded)
+    }
+
+    /// The settings of a run against the embedded double with every default (the selftest's).
+    pub fn embedded() -> RunSettings {
+        RunSettings {
+            target: Target::Embedded,
+            response_signatures: ResponseSignatures::Strict,
+            rate_limit: 0,
+            tags: None,
+            features: Vec::new(),
+            junit: None,
+            json: None,
+            concurrency: 32,
+            timeout: Duration::from_secs(15),
+            fault: None,
+        }
+    }
+}
+
+/// A run, resolved: the shared settings and the provider bound to its own.
+pub struct RunConfig {
+    pub settings: RunSettings,
+    pub provider: &'static dyn Provider,
+    pub configured: Box<dyn Configured>,
+}
+
+impl std::fmt::Debug for RunConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunConfig")
+            .field("provider", &self.provider.name())
+            .field("settings", &self.settings)
+            .field("provider_settings", &self.configured.settings())
+            .finish()
+    }
 }
 
 impl RunConfig {
     /// Resolves flags, the file they name, and the environment (`env` looks a variable up).
-    pub fn resolve(
-        args: &RunArgs,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Self, ConfigError> {
-        let file = match &args.config {
-            Some(path) => FileConfig::load(path)?,
-            None => FileConfig::default(),
+    pub fn resolve(args: &RunArgs, env: Env<'_>) -> Result<Self, ConfigError> {
+        let mut file = match &args.config {
+            Some(path) => FileSection::load(path)?,
+            None => FileSection::empty(),
         };
-        let profile = args.profile.or(file.profile).unwrap_or_default();
-        let base_url = args.base_url.clone().or(file.base_url.clone());
-        let target = match base_url.as_deref() {
-            None => Target::Embedded,
-            // The brand's own host: https://api.ttpay.io or https://api.tokenpay.me.
-            Some("production") => Target::Remote(profile.default_base_url().to_owned()),
-            Some(url) => Target::Remote(check_base_url(url)?),
+        let provider_name = match args.provider.clone() {
+            Some(name) => Some(name),
+            None => file.take::<String>("provider")?,
         };
-        let remote = matches!(target, Target::Remote(_));
-        if remote && args.fault.is_some() {
-            return Err(ConfigError::Invalid {
-                what: "--fault injects faults into the embedded double only\n(hint: drop --base-url, or start `pay-conformance serve --fault NAME` and point --base-url at it)".into(),
-            });
+        let provider = providers::find(provider_name.as_deref())?;
+        let settings = resolve_settings(args, &mut file)?;
+        if let Some(name) = &settings.fault
+            && provider.fault(name).is_none()
+        {
+            return Err(crate::provider::unknown_fault(provider, name));
         }
-        let tags = match args.tags.clone().or(file.tags.clone()) {
-            None => None,
-            Some(expr) => {
-                let parsed = expr
-                    .parse::<TagOperation>()
-                    .map_err(|e| ConfigError::Tags {
-                        expr: expr.clone(),
-                        message: e.to_string(),
-                    })?;
-                Some((expr, parsed))
+        let configured = provider.configure(&settings, &args.providers, &mut file, env)?;
+        for other in providers::all() {
+            if other.name() != provider.name() {
+                file.skip(other.name());
             }
-        };
-        let credentials = credentials(&file.credentials, env, remote)?;
-        let concurrency = args.concurrency.or(file.concurrency).unwrap_or(32);
-        if concurrency == 0 {
-            return Err(ConfigError::Invalid {
-                what: "concurrency must be at least 1".into(),
-            });
         }
-        let timeout = args.timeout.or(file.timeout_seconds).unwrap_or(15);
-        if timeout == 0 {
-            return Err(ConfigError::Invalid {
-                what: "timeout must be at least 1 second".into(),
-            });
-        }
-        Ok(Self {
-            profile,
-            query_method: args.query_method.or(file.query_method).unwrap_or_default(),
-            timestamp_unit: args
-                .timestamp_unit
-                .or(file.timestamp_unit)
-                .unwrap_or_default(),
-            amount_unit: args.amount_unit.or(file.amount_unit).unwrap_or_default(),
-            response_signatures: args
-                .response_signatures
-                .or(file.response_signatures)
-                .unwrap_or(if remote {
-                    ResponseSignatures::Observe
-                } else {
-                    ResponseSignatures::Strict
-                }),
-            rate_limit: args
-                .rate_limit
-                .or(file.rate_limit)
-                .unwrap_or(if remote { 5 } else { 0 }),
-            tags,
-            features: args.features.clone().or(file.features.clone()),
-            junit: args.junit.clone().or(file.junit.clone()),
-            json: args.json.clone().or(file.json.clone()),
-            concurrency,
-            timeout: Duration::from_secs(timeout),
-            fault: args.fault.clone(),
-            credentials,
-            target,
+        file.finish()?;
+        Ok(RunConfig {
+            settings,
+            provider,
+            configured,
         })
     }
+
+    /// Loads the features (built-in and `--features`) and runs them as configured.
+    pub async fn run(&self) -> Result<RunReport, ConfigError> {
+        let features = self.provider.load_features(&self.settings.features)?;
+        self.configured.run(features).await
+    }
+}
+
+fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSettings, ConfigError> {
+    let base_url = match args.base_url.clone() {
+        Some(url) => Some(url),
+        None => file.take::<String>("base_url")?,
+    };
+    let target = match base_url.as_deref() {
+        None => Target::Embedded,
+        Some("production") => Target::Production,
+        Some(url) => Target::Remote(check_base_url(url)?),
+    };
+    let remote = !matches!(target, Target::Embedded);
+    if remote && args.fault.is_some() {
+        return Err(ConfigError::Invalid {
+            what: "--fault injects faults into the embedded double only\n(hint: drop --base-url, or start `pay-conformance serve --fault NAME` and point --base-url at it)".into(),
+        });
+    }
+    let tags = match or_file(args.tags.clone(), file, "tags")? {
+        None => None,
+        Some(expr) => {
+            let parsed = expr
+                .parse::<TagOperation>()
+                .map_err(|e| ConfigError::Tags {
+                    expr: expr.clone(),
+                    message: e.to_string(),
+                })?;
+            Some((expr, parsed))
+        }
+    };
+    let concurrency = or_file(args.concurrency, file, "concurrency")?.unwrap_or(32);
+    if concurrency == 0 {
+        return Err(ConfigError::Invalid {
+            what: "concurrency must be at least 1".into(),
+        });
+    }
+    let timeout = or_file(args.timeout, file, "timeout_seconds")?.unwrap_or(15);
+    if timeout == 0 {
+        return Err(ConfigError::Invalid {
+            what: "timeout must be at least 1 second".into(),
+        });
+    }
+    let response_signatures = or_file(args.response_signatures, file, "response_signatures")?
+        .unwrap_or(if remote {
+            ResponseSignatures::Observe
+        } else {
+            ResponseSignatures::Strict
+        });
+    let rate_limit =
+        or_file(args.rate_limit, file, "rate_limit")?.unwrap_or(if remote { 5 } else { 0 });
+    let mut features = args.features.clone();
+    if features.is_empty()
+        && let Some(dir) = file.take::<PathBuf>("features")?
+    {
+        features.push(dir);
+    }
+    Ok(RunSettings {
+        target,
+        response_signatures,
+        rate_limit,
+        tags,
+        features,
+        junit: or_file(args.junit.clone(), file, "junit")?,
+        json: or_file(args.json.clone(), file, "json")?,
+        concurrency,
+        timeout: Duration::from_secs(timeout),
+        fault: args.fault.clone(),
+    })
+}
+
+/// The flag's value, else the file's `key`.
+pub fn or_file<T: serde::de::DeserializeOwned>(
+    flag: Option<T>,
+    file: &mut FileSection,
+    key: &str,
+) -> Result<Option<T>, ConfigError> {
+    let from_file = file.take::<T>(key)?;
+    Ok(flag.or(from_file))
 }
 
 fn check_base_url(url: &str) -> Result<String, ConfigError> {
@@ -199,104 +288,3 @@ fn check_base_url(url: &str) -> Result<String, ConfigError> {
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
-
-/// Reads one value: a literal from the file, or the variable the file names, or the default
-/// variable.
-fn lookup(
-    literal: &Option<String>,
-    var_name: &Option<String>,
-    default_var: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> (Option<String>, String) {
-    let name = var_name.clone().unwrap_or_else(|| default_var.to_owned());
-    let value = env(&name)
-        .filter(|v| !v.is_empty())
-        .or_else(|| literal.clone());
-    (value, name)
-}
-
-fn credentials(
-    names: &CredentialNames,
-    env: &dyn Fn(&str) -> Option<String>,
-    remote: bool,
-) -> Result<Option<Credentials>, ConfigError> {
-    let (app_id, app_id_var) = lookup(&names.app_id, &names.app_id_env, "TTPAY_APP_ID", env);
-    let (mch_id, mch_id_var) = lookup(&names.mch_id, &names.mch_id_env, "TTPAY_MCH_ID", env);
-    let (secret, secret_var) = lookup(&None, &names.app_secret_env, "TTPAY_APP_SECRET", env);
-    if !remote && app_id.is_none() && mch_id.is_none() && secret.is_none() {
-        return Ok(None);
-    }
-    let main = merchant(
-        (app_id, &app_id_var),
-        (mch_id, &mch_id_var),
-        (secret, &secret_var),
-        "the merchant under test",
-    )?;
-    let (o_app, o_app_var) = lookup(
-        &names.other_app_id,
-        &names.other_app_id_env,
-        "TTPAY_OTHER_APP_ID",
-        env,
-    );
-    let (o_mch, o_mch_var) = lookup(
-        &names.other_mch_id,
-        &names.other_mch_id_env,
-        "TTPAY_OTHER_MCH_ID",
-        env,
-    );
-    let (o_secret, o_secret_var) = lookup(
-        &None,
-        &names.other_app_secret_env,
-        "TTPAY_OTHER_APP_SECRET",
-        env,
-    );
-    let other = if o_app.is_none() && o_mch.is_none() && o_secret.is_none() {
-        None
-    } else {
-        Some(merchant(
-            (o_app, &o_app_var),
-            (o_mch, &o_mch_var),
-            (o_secret, &o_secret_var),
-            "a second merchant, for the privacy rules Q9 and X6",
-        )?)
-    };
-    let (paid_out_trade_no, _) = lookup(
-        &names.paid_out_trade_no,
-        &names.paid_out_trade_no_env,
-        "TTPAY_PAID_OUT_TRADE_NO",
-        env,
-    );
-    Ok(Some(Credentials {
-        merchant: main,
-        other,
-        paid_out_trade_no,
-    }))
-}
-
-fn merchant(
-    app_id: (Option<String>, &str),
-    mch_id: (Option<String>, &str),
-    secret: (Option<String>, &str),
-    whose: &str,
-) -> Result<Merchant, ConfigError> {
-    let missing = |name: &str| ConfigError::MissingEnv {
-        name: name.to_owned(),
-        hint: format!("set it to the credentials of {whose}"),
-    };
-    let app_id = app_id.0.ok_or_else(|| missing(app_id.1))?;
-    let mch_id = mch_id.0.ok_or_else(|| missing(mch_id.1))?;
-    let secret_value = secret.0.ok_or_else(|| missing(secret.1))?;
-    crate::redact::register(&secret_value);
-    let secret = AppSecret::new(secret_value).map_err(|source| ConfigError::BadSecret {
-        name: secret.1.to_owned(),
-        source,
-    })?;
-    Ok(Merchant {
-        app_id,
-        mch_id,
-        secret,
-    })
-}
-
-#[cfg(test)]
-mod tests;

@@ -44,37 +44,38 @@ fn collect_embedded(dir: &Dir<'static>, out: &mut Vec<FeatureSource>) {
     }
 }
 
-/// Every `*.feature` file under `dir`, recursively, sorted by path.
-pub fn from_dir(dir: &Path) -> Result<Vec<FeatureSource>, ConfigError> {
-    let mut out = Vec::new();
-    walk(dir, &mut out)?;
-    if out.is_empty() {
-        return Err(ConfigError::NoFeatures(dir.to_owned()));
+/// Feature files larger than this are refused (the built-in ones are a few KiB).
+pub const MAX_FEATURE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The `.feature` file at `path`, or every one under the directory `path` (recursively,
+/// symlinked directories not followed), sorted by path.
+pub fn from_path(path: &Path) -> Result<Vec<FeatureSource>, ConfigError> {
+    let read_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ConfigError::ReadFeatures { path, source }
+    };
+    let files = if std::fs::metadata(path).map_err(read_error(path))?.is_dir() {
+        crate::fsutil::find_files(path, "feature", crate::fsutil::WalkLimits::default())
+            .map_err(read_error(path))?
+    } else {
+        vec![path.to_owned()]
+    };
+    if files.is_empty() {
+        return Err(ConfigError::NoFeatures(path.to_owned()));
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    files
+        .into_iter()
+        .map(|file| {
+            let text =
+                crate::fsutil::read_text(&file, MAX_FEATURE_BYTES).map_err(read_error(&file))?;
+            Ok(FeatureSource { path: file, text })
+        })
+        .collect()
 }
 
-fn walk(dir: &Path, out: &mut Vec<FeatureSource>) -> Result<(), ConfigError> {
-    let read_error = |source| ConfigError::ReadFeatures {
-        path: dir.to_owned(),
-        source,
-    };
-    let entries = std::fs::read_dir(dir).map_err(read_error)?;
-    for entry in entries {
-        let path = entry.map_err(read_error)?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "feature") {
-            let text =
-                std::fs::read_to_string(&path).map_err(|source| ConfigError::ReadFeatures {
-                    path: path.clone(),
-                    source,
-                })?;
-            out.push(FeatureSource { path, text });
-        }
-    }
-    Ok(())
+/// Every `*.feature` file under `dir` (see [`from_path`]).
+pub fn from_dir(dir: &Path) -> Result<Vec<FeatureSource>, ConfigError> {
+    from_path(dir)
 }
 
 /// Parses every source and expands Scenario Outlines into one scenario per example row.
@@ -102,7 +103,9 @@ pub fn parse(sources: &[FeatureSource]) -> Result<Vec<gherkin::Feature>, ConfigE
 }
 
 /// Every step of every scenario must match exactly one step definition of `W`.
-pub fn check_steps<W: super::Suite>(features: &[gherkin::Feature]) -> Result<(), ConfigError> {
+pub fn check_steps<W: crate::world::ProviderWorld>(
+    features: &[gherkin::Feature],
+) -> Result<(), ConfigError> {
     let steps = W::collection();
     let mut problems = Vec::new();
     for feature in features {

@@ -11,26 +11,15 @@ use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cucumber::event;
 use cucumber::gherkin;
 use cucumber::tag::Ext as _;
-use cucumber::{World, event};
 use futures::FutureExt as _;
 
 pub use record::{Counts, Outcome, RunReport, ScenarioRecord, Verdict};
 
 use crate::findings::Findings;
-
-/// A provider's world, as the runner needs it.
-pub trait Suite: World + cucumber::codegen::WorldInventory + Debug {
-    /// What every scenario of a run shares (client, credentials, schemas).
-    type Context: Debug + Send + Sync + 'static;
-    /// Binds a fresh world to the run; `tags` are the scenario's, its feature's and rule's.
-    fn attach(&mut self, ctx: Arc<Self::Context>, tags: &[String]);
-    /// What the scenario found.
-    fn take_findings(&mut self) -> Findings;
-    /// Why a scenario with these tags cannot run against this context, if it cannot.
-    fn skip_reason(ctx: &Self::Context, tags: &[String]) -> Option<String>;
-}
+use crate::world::ProviderWorld;
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -46,7 +35,7 @@ pub struct RunOptions {
 type Key = (String, usize);
 
 /// Runs `features` (already parsed and step-checked) against `ctx`.
-pub async fn run<W: Suite>(
+pub async fn run<W: ProviderWorld>(
     features: Vec<gherkin::Feature>,
     ctx: Arc<W::Context>,
     options: RunOptions,
@@ -222,7 +211,7 @@ fn blank_record(
         name: scenario.name.clone(),
         rules: tags
             .iter()
-            .filter(|t| crate::ttpay::world::is_rule_id(t))
+            .filter(|t| crate::provider::is_rule_tag(t))
             .cloned()
             .collect(),
         tags,

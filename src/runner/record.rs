@@ -122,7 +122,7 @@ impl RunReport {
             .scenarios
             .iter()
             .flat_map(|s| s.findings.deviations.iter())
-            .flat_map(|d| d.rule.split(',').map(str::to_owned).collect::<Vec<_>>())
+            .flat_map(|d| d.rule.ids().map(str::to_owned).collect::<Vec<_>>())
             .collect();
         rules.sort();
         rules.dedup();

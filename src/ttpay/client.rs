@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::signing::{self, Authorization};
+use super::signing::{self, MerchantSigner};
 use super::{AppSecret, Endpoint, Merchant, QueryMethod, TimestampUnit};
 use crate::findings::Inconclusive;
 use crate::http::{Incoming, Method, Outgoing, Pacer, SendStats, Transport, TransportError};
+use crate::signer::{Signed, Signer as _};
 
 /// The business code of a rate-limited answer (A7, T6).
 pub const TOO_FREQUENT: i64 = 11001;
@@ -57,73 +58,29 @@ pub enum Payload {
     Raw(Vec<u8>),
 }
 
-/// The result of the response signature check (A6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignatureCheck {
-    Valid,
-    Missing,
-    Invalid,
-    /// The request was made for an unknown app: nothing to check against.
-    NotApplicable,
-}
+pub use crate::exchange::{Exchange, SignatureCheck};
 
-/// One request and its response, as the checks see them.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    pub endpoint: Endpoint,
-    pub method: Method,
-    /// What was sent: the JSON body (or query parameters), or the raw bytes as text.
-    pub sent: Value,
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
-    /// The body parsed as strict JSON, or why it is not.
-    pub json: Result<Value, String>,
-    pub signature: SignatureCheck,
-    pub elapsed: Duration,
-}
-
-impl Exchange {
-    /// The parsed JSON object, if the body was one.
-    pub fn object(&self) -> Option<&serde_json::Map<String, Value>> {
-        self.json.as_ref().ok().and_then(Value::as_object)
-    }
-
+/// What a TTPay answer holds beyond any provider's: the envelope's `code` and `data`.
+pub trait TtpayExchange {
     /// `code`, if it is an integer.
-    pub fn code(&self) -> Option<i64> {
+    fn code(&self) -> Option<i64>;
+    /// `data`, when it is an object.
+    fn data(&self) -> Option<&serde_json::Map<String, Value>>;
+    /// Whether this was a call of `endpoint`.
+    fn is(&self, endpoint: Endpoint) -> bool;
+}
+
+impl TtpayExchange for Exchange {
+    fn code(&self) -> Option<i64> {
         self.object()?.get("code")?.as_i64()
     }
 
-    /// `request_id`, if it is a string.
-    pub fn request_id(&self) -> Option<String> {
-        self.object()?
-            .get("request_id")?
-            .as_str()
-            .map(str::to_owned)
-    }
-
-    /// The value at a JSON pointer of the body.
-    pub fn pointer(&self, pointer: &str) -> Option<&Value> {
-        self.json.as_ref().ok()?.pointer(pointer)
-    }
-
-    /// `data`, when it is an object.
-    pub fn data(&self) -> Option<&serde_json::Map<String, Value>> {
+    fn data(&self) -> Option<&serde_json::Map<String, Value>> {
         self.pointer("/data")?.as_object()
     }
 
-    /// The body as text (lossy), cut for reports.
-    pub fn body_excerpt(&self) -> String {
-        let text = String::from_utf8_lossy(&self.body);
-        let text = text.trim();
-        if text.chars().count() > 160 {
-            format!("{}...", text.chars().take(157).collect::<String>())
-        } else if text.is_empty() {
-            "(empty body)".to_owned()
-        } else {
-            text.to_owned()
-        }
+    fn is(&self, endpoint: Endpoint) -> bool {
+        self.endpoint == endpoint.path()
     }
 }
 
@@ -271,10 +228,7 @@ impl TtpayClient {
                 Value::String(String::from_utf8_lossy(bytes).into_owned()),
             ),
         };
-        let signed_url = match url.find("/v1/") {
-            Some(i) => &url[i..],
-            None => endpoint.path(),
-        };
+        let signed_url = signed_path(&url, endpoint);
         let now_ms = now_ms();
         let stamp_ms = if tamper == Tamper::StaleTimestamp {
             now_ms - 3_600_000
@@ -287,31 +241,24 @@ impl TtpayClient {
             .from_unix_ms(stamp_ms)
             .to_string();
         let nonce = signing::nonce();
-        let message = signing::request_message(
-            signed_url,
+        let wrong = wrong_secret(&merchant.secret);
+        let unknown_app = format!(
+            "unknown{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..25]
+        );
+        let mut signer = MerchantSigner::new(merchant);
+        match tamper {
+            Tamper::WrongSignature => signer.secret = &wrong,
+            Tamper::UnknownApp => signer.app_id = &unknown_app,
+            _ => {}
+        }
+        let authorization = signer.authorization(&Signed::new(
+            method.as_str(),
+            &signed_url,
             &timestamp,
             &nonce,
-            &String::from_utf8_lossy(&body),
-        );
-        let signature = match tamper {
-            Tamper::WrongSignature => wrong_secret(&merchant.secret).seal(message.as_bytes()),
-            _ => merchant.secret.seal(message.as_bytes()),
-        };
-        let app_id = if tamper == Tamper::UnknownApp {
-            format!(
-                "unknown{}",
-                &uuid::Uuid::new_v4().simple().to_string()[..25]
-            )
-        } else {
-            merchant.app_id.clone()
-        };
-        let authorization = Authorization {
-            app_id,
-            mch_id: merchant.mch_id.clone(),
-            nonce_str: nonce,
-            timestamp,
-            signature,
-        };
+            &body,
+        ));
         let mut headers = vec![("content-type", "application/json".to_owned())];
         match tamper {
             Tamper::NoAuthorization => {}
@@ -321,7 +268,7 @@ impl TtpayClient {
                     format!("{} {}", signing::SCHEME, nonce_garbage()),
                 ));
             }
-            _ => headers.push(("authorization", authorization.to_header())),
+            _ => headers.push(("authorization", authorization)),
         }
         let outgoing = Outgoing {
             method,
@@ -347,13 +294,21 @@ impl TtpayClient {
             check_signature(&incoming, &merchant.secret)
         };
         let json = serde_json::from_slice::<Value>(&incoming.body).map_err(|e| e.to_string());
+        let request_id = json
+            .as_ref()
+            .ok()
+            .and_then(|v| v.get("request_id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         Exchange {
-            endpoint,
+            endpoint: endpoint.path().to_owned(),
             method: outgoing.method.clone(),
+            url: signed_path(&outgoing.url, endpoint),
             sent,
             status: incoming.status,
-            content_type: incoming.header("content-type").map(str::to_owned),
+            headers: incoming.headers,
             json,
+            request_id,
             signature,
             elapsed: incoming.elapsed,
             body: incoming.body,
@@ -393,10 +348,21 @@ fn wrong_secret(secret: &AppSecret) -> AppSecret {
     AppSecret::new(fill.repeat(32)).expect("32 ASCII bytes")
 }
 
-/// Unix time in milliseconds, by the suite's clock.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+pub use crate::world::now_ms;
+
+/// The part of `url` a signature covers (A2): the path, and `?query` when there is one —
+/// taken from the parsed URL, so a base URL with a path of its own stays out of it only when
+/// it is the endpoint's prefix.
+pub fn signed_path(url: &str, endpoint: Endpoint) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) => {
+            let path = parsed.path();
+            let from = path.find(endpoint.path()).unwrap_or(0);
+            match parsed.query() {
+                Some(query) => format!("{}?{query}", &path[from..]),
+                None => path[from..].to_owned(),
+            }
+        }
+        Err(_) => endpoint.path().to_owned(),
+    }
 }

@@ -1,12 +1,15 @@
 //! TTPay / TokenPay transaction API v1: everything that is specific to this provider — its
 //! signing scheme, its settings, its client, its rules, its steps and its embedded double.
 
+pub mod bench;
 pub mod checks;
 pub mod client;
+pub mod config;
 pub mod double;
 pub mod openapi;
+mod provider;
 pub mod rules;
-pub mod selftest;
+mod serve;
 pub mod settings;
 pub mod signing;
 mod steps;
@@ -15,8 +18,11 @@ pub mod world;
 
 use std::fmt;
 
-pub use settings::{AmountUnit, Profile, QueryMethod, ResponseSignatures, TimestampUnit};
+pub use config::{Credentials, TtpayArgs, TtpayServeArgs, TtpaySettings};
+pub use provider::{TTPAY, Ttpay};
+pub use settings::{AmountUnit, Profile, QueryMethod, TimestampUnit};
 pub use signing::AppSecret;
+pub use suite::TtpayRun;
 
 /// The fields of a TransactionDetail that CONTRACT Q4 requires (`attach` may be absent).
 pub const DETAIL_FIELDS: [&str; 25] = [
@@ -74,6 +80,15 @@ impl Endpoint {
             Endpoint::Query => "query",
             Endpoint::Close => "close",
         }
+    }
+
+    /// The endpoint whose path is `path` (`Query` for anything else: only its own exchanges
+    /// carry a path of its own).
+    pub fn from_path(path: &str) -> Self {
+        Endpoint::ALL
+            .into_iter()
+            .find(|e| e.path() == path)
+            .unwrap_or(Endpoint::Query)
     }
 
     /// Reads `create` / `prepayment`, `query`, `close`.

@@ -79,18 +79,6 @@ pub enum AmountUnit {
     Major,
 }
 
-/// What a missing or wrong response signature is (A6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResponseSignatures {
-    /// A deviation.
-    Strict,
-    /// An observation: shown and recorded, never a failure.
-    Observe,
-    /// Not checked.
-    Off,
-}
-
 macro_rules! display_as_value_enum {
     ($($t:ty),*) => {$(
         impl fmt::Display for $t {
@@ -103,10 +91,4 @@ macro_rules! display_as_value_enum {
     )*};
 }
 
-display_as_value_enum!(
-    Profile,
-    QueryMethod,
-    TimestampUnit,
-    AmountUnit,
-    ResponseSignatures
-);
+display_as_value_enum!(Profile, QueryMethod, TimestampUnit, AmountUnit);

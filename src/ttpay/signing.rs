@@ -12,6 +12,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::Rng as _;
 use rand::distr::Alphanumeric;
 
+use crate::signer::{Signed, Signer};
+
 /// The scheme name that opens every `Authorization` header.
 pub const SCHEME: &str = "TTPAY-AES-256-ECB";
 
@@ -53,13 +55,7 @@ impl AppSecret {
 
     /// Whether `signature` is this secret's seal over `message`.
     pub fn verifies(&self, message: &[u8], signature: &str) -> bool {
-        let expected = self.seal(message);
-        expected.len() == signature.len()
-            && expected
-                .bytes()
-                .zip(signature.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        crate::signer::constant_time_eq(self.seal(message).as_bytes(), signature.as_bytes())
     }
 }
 
@@ -73,12 +69,6 @@ impl fmt::Display for AppSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
-}
-
-/// The text a request signature covers (A2): `URL\nTS\nNONCE\nBODY`, no trailing newline.
-/// `url` is the path plus `?query` when there is one.
-pub fn request_message(url: &str, timestamp: &str, nonce: &str, body: &str) -> String {
-    format!("{url}\n{timestamp}\n{nonce}\n{body}")
 }
 
 /// The text a response signature covers (A6): `TS\nNONCE\nBODY`.
@@ -95,6 +85,54 @@ pub fn nonce() -> String {
         .take(32)
         .map(char::from)
         .collect()
+}
+
+/// A merchant signing TTPay requests (A1, A2): every request signature of the product goes
+/// through this.
+#[derive(Debug, Clone, Copy)]
+pub struct MerchantSigner<'a> {
+    pub app_id: &'a str,
+    pub mch_id: &'a str,
+    pub secret: &'a AppSecret,
+}
+
+impl<'a> MerchantSigner<'a> {
+    /// Signs as `merchant`.
+    pub fn new(merchant: &'a crate::ttpay::Merchant) -> Self {
+        MerchantSigner {
+            app_id: &merchant.app_id,
+            mch_id: &merchant.mch_id,
+            secret: &merchant.secret,
+        }
+    }
+
+    /// The parsed header for `signed`.
+    pub fn authorize(&self, signed: &Signed<'_>) -> Authorization {
+        Authorization {
+            app_id: self.app_id.to_owned(),
+            mch_id: self.mch_id.to_owned(),
+            nonce_str: signed.nonce.to_owned(),
+            timestamp: signed.timestamp.to_owned(),
+            signature: self.signature(signed),
+        }
+    }
+}
+
+impl Signer for MerchantSigner<'_> {
+    /// Base64 AES-256-ECB over `URL\nTS\nNONCE\nBODY` (the method is not covered).
+    fn signature(&self, signed: &Signed<'_>) -> String {
+        let mut message = format!(
+            "{}\n{}\n{}\n",
+            signed.path_and_query, signed.timestamp, signed.nonce
+        )
+        .into_bytes();
+        message.extend_from_slice(signed.body);
+        self.secret.seal(&message)
+    }
+
+    fn authorization(&self, signed: &Signed<'_>) -> String {
+        self.authorize(signed).to_header()
+    }
 }
 
 /// The parts of an `Authorization: TTPAY-AES-256-ECB k=v,k=v,…` header (A1).

@@ -1,26 +1,30 @@
-//! A TTPay run, end to end: resolve the target (starting the embedded double when no base URL
-//! is given), build the one client of the run, and hand the built-in and QA features to the
-//! runner.
+//! TTPay's side of a run: the built-in and QA features checked against its steps, the double
+//! a configuration asks for, the run's one client, and [`TtpayRun`] — TTPay bound to a run's
+//! settings, as the engine drives it ([`Configured`]).
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use cucumber::gherkin;
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
 
 use super::client::{ClientSettings, TtpayClient};
+use super::config::{Credentials, TtpaySettings};
 use super::double::{Double, DoubleConfig, Fault};
 use super::world::{TtpayContext, TtpayWorld};
 use crate::checks::schema::SchemaSet;
-use crate::config::{Credentials, RunConfig, Target};
+use crate::config::{RunSettings, Target};
 use crate::error::ConfigError;
 use crate::http::{Pacer, Transport, TransportPolicy};
+use crate::provider::Configured;
 use crate::runner::{self, RunOptions, RunReport, features};
 
 /// The built-in TTPay features plus the ones under `extra`, parsed, expanded and step-checked.
-pub fn load_features(extra: Option<&Path>) -> Result<Vec<gherkin::Feature>, ConfigError> {
+pub fn load_features(extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
     let mut sources = features::embedded("ttpay");
-    if let Some(dir) = extra {
-        sources.extend(features::from_dir(dir)?);
+    for path in extra {
+        sources.extend(features::from_path(path)?);
     }
     let parsed = features::parse(&sources)?;
     features::check_steps::<TtpayWorld>(&parsed)?;
@@ -36,9 +40,12 @@ pub fn load_schemas() -> Result<Arc<SchemaSet>, ConfigError> {
 
 /// The double a configuration asks for: the configured merchants (or the built-in ones), its
 /// units, its fault.
-pub fn double_config(config: &RunConfig) -> Result<DoubleConfig, ConfigError> {
+pub fn double_config(
+    ttpay: &TtpaySettings,
+    fault: Option<&str>,
+) -> Result<DoubleConfig, ConfigError> {
     let mut double = DoubleConfig::builtin();
-    if let Some(credentials) = &config.credentials {
+    if let Some(credentials) = &ttpay.credentials {
         double.merchants = std::iter::once(credentials.merchant.clone())
             .chain(credentials.other.clone())
             .collect();
@@ -46,12 +53,13 @@ pub fn double_config(config: &RunConfig) -> Result<DoubleConfig, ConfigError> {
             double.paid_out_trade_no = paid.clone();
         }
     }
-    double.timestamp_unit = config.timestamp_unit;
-    double.amount_unit = config.amount_unit;
-    if let Some(name) = &config.fault {
-        double.fault = Some(Fault::from_name(name).ok_or_else(|| ConfigError::Invalid {
-            what: format!("unknown fault `{name}`\n(hint: `pay-conformance faults` lists them)"),
-        })?);
+    double.timestamp_unit = ttpay.timestamp_unit;
+    double.amount_unit = ttpay.amount_unit;
+    if let Some(name) = fault {
+        double.fault = Some(
+            Fault::from_name(name)
+                .ok_or_else(|| crate::provider::unknown_fault(&super::TTPAY, name))?,
+        );
     }
     Ok(double)
 }
@@ -65,137 +73,152 @@ pub fn double_credentials(double: &DoubleConfig) -> Credentials {
     }
 }
 
-/// Runs the suite as `config` says.
-pub async fn run(config: &RunConfig) -> Result<RunReport, ConfigError> {
-    let features = load_features(config.features.as_deref())?;
-    let schemas = load_schemas()?;
-    let transport = transport(config)?;
-    match &config.target {
-        Target::Embedded => {
-            let double = double_config(config)?;
-            Ok(run_on_double(config, double, features, schemas, transport).await)
-        }
-        Target::Remote(url) => {
-            let credentials =
-                config
-                    .credentials
-                    .clone()
-                    .ok_or_else(|| ConfigError::MissingEnv {
-                        name: "TTPAY_APP_ID".into(),
-                        hint:
-                            "a remote target needs TTPAY_APP_ID, TTPAY_MCH_ID and TTPAY_APP_SECRET"
-                                .into(),
-                    })?;
-            Ok(run_against(
-                config,
-                url,
-                credentials,
-                features,
-                schemas,
-                transport,
-                url.clone(),
-            )
+/// TTPay bound to a run: the shared settings, TTPay's own, the compiled schemas and the
+/// run's one HTTP client.
+#[derive(Debug)]
+pub struct TtpayRun {
+    pub settings: RunSettings,
+    pub ttpay: TtpaySettings,
+    schemas: Arc<SchemaSet>,
+    transport: Transport,
+}
+
+impl TtpayRun {
+    /// Compiles the schemas and builds the HTTP client, once for every run it makes.
+    pub fn new(settings: RunSettings, ttpay: TtpaySettings) -> Result<Self, ConfigError> {
+        let transport = Transport::new(
+            ttpay.profile.user_agent(),
+            TransportPolicy {
+                timeout: settings.timeout,
+                ..TransportPolicy::default()
+            },
+        )
+        .map_err(|e| ConfigError::Start(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            settings,
+            ttpay,
+            schemas: load_schemas()?,
+            transport,
+        })
+    }
+
+    /// Runs `features` as configured: the embedded double or the remote target.
+    pub async fn run(&self, features: Vec<gherkin::Feature>) -> Result<RunReport, ConfigError> {
+        let url = match &self.settings.target {
+            Target::Embedded => {
+                let double = double_config(&self.ttpay, self.settings.fault.as_deref())?;
+                return Ok(self.run_on_double(double, features).await);
+            }
+            Target::Remote(url) => url.clone(),
+            Target::Production => self.ttpay.profile.default_base_url().to_owned(),
+        };
+        let credentials =
+            self.ttpay
+                .credentials
+                .clone()
+                .ok_or_else(|| ConfigError::MissingEnv {
+                    name: "TTPAY_APP_ID".into(),
+                    hint: "a remote target needs TTPAY_APP_ID, TTPAY_MCH_ID and TTPAY_APP_SECRET"
+                        .into(),
+                })?;
+        let client = self.client(&url);
+        Ok(self
+            .run_with_client(client, credentials, features, url.clone())
             .await)
-        }
+    }
+
+    /// Starts a double as `double` says, runs the features against it, and stops it.
+    pub async fn run_on_double(
+        &self,
+        double: DoubleConfig,
+        features: Vec<gherkin::Feature>,
+    ) -> RunReport {
+        let double = Double::start(double).await;
+        let credentials = double_credentials(double.config());
+        let label = match double.fault() {
+            Some(fault) => format!(
+                "{} (embedded double with fault {})",
+                double.uri(),
+                fault.name()
+            ),
+            None => format!("{} (embedded double)", double.uri()),
+        };
+        let client = self.client(&double.uri());
+        self.run_with_client(client, credentials, features, label)
+            .await
+    }
+
+    /// The run's client for `base_url`: paced at the configured rate, on the shared transport.
+    pub fn client(&self, base_url: &str) -> TtpayClient {
+        TtpayClient::new(
+            self.transport.clone(),
+            Pacer::new(self.settings.rate_limit),
+            ClientSettings {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                query_method: self.ttpay.query_method,
+                timestamp_unit: self.ttpay.timestamp_unit,
+            },
+        )
+    }
+
+    /// Runs already loaded features with a client made by [`client`](Self::client) (keep its
+    /// [`stats`](TtpayClient::stats) handle to see what it sent).
+    pub async fn run_with_client(
+        &self,
+        client: TtpayClient,
+        credentials: Credentials,
+        features: Vec<gherkin::Feature>,
+        label: String,
+    ) -> RunReport {
+        let ctx = TtpayContext {
+            client,
+            schemas: Arc::clone(&self.schemas),
+            merchant: credentials.merchant,
+            other: credentials.other,
+            paid_out_trade_no: credentials.paid_out_trade_no,
+            amount_unit: self.ttpay.amount_unit,
+            signatures: self.settings.response_signatures,
+        };
+        runner::run::<TtpayWorld>(
+            features,
+            Arc::new(ctx),
+            RunOptions {
+                tags: self.settings.tags.as_ref().map(|(_, op)| op.clone()),
+                concurrency: self.settings.concurrency,
+                target: label,
+            },
+        )
+        .await
     }
 }
 
-/// Starts a double as `double` says, runs the features against it, and stops it.
-pub async fn run_on_double(
-    config: &RunConfig,
-    double: DoubleConfig,
-    features: Vec<gherkin::Feature>,
-    schemas: Arc<SchemaSet>,
-    transport: Transport,
-) -> RunReport {
-    let double = Double::start(double).await;
-    let credentials = double_credentials(double.config());
-    let label = match double.fault() {
-        Some(fault) => format!(
-            "{} (embedded double with fault {})",
-            double.uri(),
-            fault.name()
-        ),
-        None => format!("{} (embedded double)", double.uri()),
-    };
-    run_against(
-        config,
-        &double.uri(),
-        credentials,
-        features,
-        schemas,
-        transport,
-        label,
-    )
-    .await
-}
+impl Configured for TtpayRun {
+    fn run(
+        &self,
+        features: Vec<gherkin::Feature>,
+    ) -> LocalBoxFuture<'_, Result<RunReport, ConfigError>> {
+        TtpayRun::run(self, features).boxed_local()
+    }
 
-/// The run's one HTTP client.
-pub fn transport(config: &RunConfig) -> Result<Transport, ConfigError> {
-    Transport::new(
-        config.profile.user_agent(),
-        TransportPolicy {
-            timeout: config.timeout,
-            ..TransportPolicy::default()
-        },
-    )
-    .map_err(|e| ConfigError::Start(format!("HTTP client: {e}")))
-}
+    fn run_with_fault<'a>(
+        &'a self,
+        features: Vec<gherkin::Feature>,
+        fault: Option<&'a str>,
+    ) -> LocalBoxFuture<'a, Result<RunReport, ConfigError>> {
+        async move {
+            let double = double_config(&self.ttpay, fault)?;
+            Ok(self.run_on_double(double, features).await)
+        }
+        .boxed_local()
+    }
 
-/// Runs already loaded features against `base_url` with `credentials`.
-pub async fn run_against(
-    config: &RunConfig,
-    base_url: &str,
-    credentials: Credentials,
-    features: Vec<gherkin::Feature>,
-    schemas: Arc<SchemaSet>,
-    transport: Transport,
-    label: String,
-) -> RunReport {
-    let client = client(config, base_url, transport);
-    run_with_client(config, client, credentials, features, schemas, label).await
-}
-
-/// The run's client for `base_url`: paced at the configured rate.
-pub fn client(config: &RunConfig, base_url: &str, transport: Transport) -> TtpayClient {
-    TtpayClient::new(
-        transport,
-        Pacer::new(config.rate_limit),
-        ClientSettings {
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            query_method: config.query_method,
-            timestamp_unit: config.timestamp_unit,
-        },
-    )
-}
-
-/// Runs already loaded features with a client made by [`client`] (keep its
-/// [`stats`](TtpayClient::stats) handle to see what it sent).
-pub async fn run_with_client(
-    config: &RunConfig,
-    client: TtpayClient,
-    credentials: Credentials,
-    features: Vec<gherkin::Feature>,
-    schemas: Arc<SchemaSet>,
-    label: String,
-) -> RunReport {
-    let ctx = TtpayContext {
-        client,
-        schemas,
-        merchant: credentials.merchant,
-        other: credentials.other,
-        paid_out_trade_no: credentials.paid_out_trade_no,
-        amount_unit: config.amount_unit,
-        signatures: config.response_signatures,
-    };
-    runner::run::<TtpayWorld>(
-        features,
-        Arc::new(ctx),
-        RunOptions {
-            tags: config.tags.as_ref().map(|(_, op)| op.clone()),
-            concurrency: config.concurrency,
-            target: label,
-        },
-    )
-    .await
+    fn settings(&self) -> serde_json::Value {
+        serde_json::json!({
+            "profile": self.ttpay.profile.to_string(),
+            "query_method": self.ttpay.query_method.to_string(),
+            "timestamp_unit": self.ttpay.timestamp_unit.to_string(),
+            "amount_unit": self.ttpay.amount_unit.to_string(),
+            "merchant": self.ttpay.credentials.as_ref().map(|c| c.merchant.app_id.clone()),
+        })
+    }
 }

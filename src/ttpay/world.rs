@@ -6,11 +6,19 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
+
 use super::checks;
-use super::client::{Exchange, Payload, Tamper, TtpayClient, now_ms};
-use super::{AmountUnit, Endpoint, Merchant, ResponseSignatures};
+use super::client::{Payload, Tamper, TtpayClient};
+use super::{AmountUnit, Endpoint, Merchant};
 use crate::checks::schema::SchemaSet;
-use crate::findings::{Deviation, Findings, StepFailure};
+use crate::config::ResponseSignatures;
+use crate::exchange::Exchange;
+use crate::findings::StepFailure;
+use crate::world::{ProviderWorld, ScenarioState, fresh_id};
+
+pub use crate::world::StepResult;
 
 /// What every scenario of a run shares.
 #[derive(Debug)]
@@ -77,24 +85,33 @@ pub struct Order {
 #[derive(Debug, Default, cucumber::World)]
 pub struct TtpayWorld {
     ctx: Option<Arc<TtpayContext>>,
-    /// The rule ids the scenario is tagged with: the rule of a generic assertion.
-    pub rules: Vec<String>,
-    pub findings: Findings,
+    /// What every provider's world has: rule tags, findings, the last exchange, remembered
+    /// values.
+    pub state: ScenarioState,
     pub order: Option<Order>,
-    pub last: Option<Exchange>,
     /// Both answers of "queries it both ways" (Q1).
     pub queries: Vec<Exchange>,
-    /// Values remembered by QA steps, for `#(name)` in later requests.
-    pub vars: Map<String, Value>,
 }
 
-pub type StepResult = Result<(), StepFailure>;
+impl std::ops::Deref for TtpayWorld {
+    type Target = ScenarioState;
+
+    fn deref(&self) -> &ScenarioState {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for TtpayWorld {
+    fn deref_mut(&mut self) -> &mut ScenarioState {
+        &mut self.state
+    }
+}
 
 impl TtpayWorld {
     /// Binds the world to a run before the scenario's first step.
     pub fn attach(&mut self, ctx: Arc<TtpayContext>, tags: &[String]) {
         self.ctx = Some(ctx);
-        self.rules = tags.iter().filter(|t| is_rule_id(t)).cloned().collect();
+        self.state.begin(tags);
     }
 
     /// The run's context.
@@ -102,15 +119,6 @@ impl TtpayWorld {
         self.ctx
             .clone()
             .expect("the before hook attaches every world to the run")
-    }
-
-    /// The rule a generic assertion stands for: the scenario's rule tags.
-    pub fn rule(&self) -> String {
-        if self.rules.is_empty() {
-            "untagged".to_owned()
-        } else {
-            self.rules.join(",")
-        }
     }
 
     /// The credentials of `who`.
@@ -164,7 +172,7 @@ impl TtpayWorld {
     ) -> Result<Exchange, StepFailure> {
         let ctx = self.ctx();
         let merchant = self.merchant(who)?;
-        self.findings.requests += 1;
+        self.state.findings.requests += 1;
         let exchange = match ctx.client.call(endpoint, &merchant, &payload, tamper).await {
             Ok(exchange) => exchange,
             Err(inconclusive) => {
@@ -173,9 +181,7 @@ impl TtpayWorld {
                 return Err(StepFailure::Inconclusive(text));
             }
         };
-        if let Some(id) = exchange.request_id() {
-            self.findings.request_ids.push(id);
-        }
+        self.state.note(&exchange);
         if !every_exchange_checks {
             return Ok(exchange);
         }
@@ -203,43 +209,6 @@ impl TtpayWorld {
     pub async fn ask(&mut self, endpoint: Endpoint, body: Value) -> StepResult {
         self.send_last(endpoint, Who::Merchant, Payload::Json(body), Tamper::None)
             .await
-    }
-
-    /// Records deviations; any at all stop the scenario.
-    pub fn deviate(&mut self, deviations: Vec<Deviation>) -> StepResult {
-        if deviations.is_empty() {
-            return Ok(());
-        }
-        let first = deviations[0].to_string();
-        self.findings.deviations.extend(deviations);
-        Err(StepFailure::Deviations {
-            count: self.findings.deviations.len(),
-            first,
-        })
-    }
-
-    /// Records `(pointer, expected, actual)` findings against `rule` on `exchange`.
-    pub fn deviate_at(
-        &mut self,
-        rule: &str,
-        exchange: &Exchange,
-        found: Vec<(String, String, String)>,
-    ) -> StepResult {
-        let deviations = found
-            .into_iter()
-            .map(|(pointer, expected, actual)| {
-                Deviation::new(rule, exchange.endpoint.path(), pointer, expected, actual)
-                    .with_request_id(exchange.request_id())
-            })
-            .collect();
-        self.deviate(deviations)
-    }
-
-    /// The last exchange, or a usage error naming what the step needs.
-    pub fn last(&self) -> Result<&Exchange, StepFailure> {
-        self.last.as_ref().ok_or_else(|| {
-            StepFailure::Usage("no request was sent yet: put a When step before this Then".into())
-        })
     }
 
     /// The order under test, or a usage error.
@@ -272,53 +241,50 @@ impl TtpayWorld {
         Ok(body.as_object().cloned().unwrap_or_default())
     }
 
-    /// The value of a table cell: JSON if it reads as JSON, else the text; with the generators
-    /// `#absent`, `#other_mch_id`, `#unique`, `#repeat(TEXT, N)` and `#(name)`.
+    /// The value of a table cell (see [`crate::world::cell`]; `#other_mch_id` is TTPay's).
     pub fn cell(&self, text: &str) -> Result<Option<Value>, StepFailure> {
-        let text = text.trim();
-        if text == "#absent" {
-            return Ok(None);
-        }
-        if text == "#other_mch_id" {
-            let ctx = self.ctx();
-            let other = ctx
-                .other
-                .as_ref()
-                .map_or("9999999999", |m| m.mch_id.as_str());
-            return Ok(Some(Value::from(other)));
-        }
-        if text == "#unique" {
-            return Ok(Some(Value::from(fresh_id("pc"))));
-        }
-        if let Some(args) = text
-            .strip_prefix("#repeat(")
-            .and_then(|r| r.strip_suffix(')'))
-        {
-            let (unit, count) = args.rsplit_once(',').ok_or_else(|| {
-                StepFailure::Usage(format!("`{text}`: write #repeat(TEXT, COUNT)"))
-            })?;
-            let count: usize = count.trim().parse().map_err(|_| {
-                StepFailure::Usage(format!("`{text}`: COUNT must be a whole number"))
-            })?;
-            return Ok(Some(Value::from(unit.trim().repeat(count.min(10_000_000)))));
-        }
-        if let Some(name) = text.strip_prefix("#(").and_then(|r| r.strip_suffix(')')) {
-            return self.var(name).map(Some);
-        }
-        Ok(Some(
-            serde_json::from_str(text).unwrap_or_else(|_| Value::from(text)),
-        ))
+        crate::world::cell(self, text)
     }
 
-    /// A remembered value, or one of the order's: `out_trade_no`, `transaction_id`,
-    /// `prepay_id`, `mch_id`, `app_id`, `other_mch_id`, `unique`, `now_ms`.
+    /// A remembered value, or one of the order's (see [`crate::world::var`]).
     pub fn var(&self, name: &str) -> Result<Value, StepFailure> {
-        if let Some(v) = self.vars.get(name) {
-            return Ok(v.clone());
-        }
+        crate::world::var(self, name)
+    }
+}
+
+/// The names `#(name)` can stand for in a TTPay scenario, beyond remembered ones.
+const KNOWN: &[&str] = &[
+    "out_trade_no",
+    "transaction_id",
+    "prepay_id",
+    "mch_id",
+    "app_id",
+    "other_mch_id",
+];
+
+impl ProviderWorld for TtpayWorld {
+    type Context = TtpayContext;
+
+    fn attach(&mut self, ctx: Arc<TtpayContext>, tags: &[String]) {
+        TtpayWorld::attach(self, ctx, tags);
+    }
+
+    fn skip_reason(ctx: &TtpayContext, tags: &[String]) -> Option<String> {
+        ctx.skip_reason(tags)
+    }
+
+    fn scenario(&self) -> &ScenarioState {
+        &self.state
+    }
+
+    fn scenario_mut(&mut self) -> &mut ScenarioState {
+        &mut self.state
+    }
+
+    fn known(&self, name: &str) -> Option<Value> {
         let ctx = self.ctx();
         let order = self.order.as_ref();
-        let found = match name {
+        match name {
             "out_trade_no" => order.map(|o| Value::from(o.out_trade_no.clone())),
             "transaction_id" => order
                 .and_then(|o| o.transaction_id.clone())
@@ -327,67 +293,43 @@ impl TtpayWorld {
             "mch_id" => Some(Value::from(ctx.merchant.mch_id.clone())),
             "app_id" => Some(Value::from(ctx.merchant.app_id.clone())),
             "other_mch_id" => ctx.other.as_ref().map(|m| Value::from(m.mch_id.clone())),
-            "unique" => Some(Value::from(fresh_id("pc"))),
-            "now_ms" => Some(Value::from(now_ms())),
             _ => None,
-        };
-        found.ok_or_else(|| {
-            StepFailure::Usage(format!(
-                "`#({name})` is not known here (remember it first, or create an order)"
-            ))
+        }
+    }
+
+    fn known_names(&self) -> &'static [&'static str] {
+        KNOWN
+    }
+
+    fn generate(&self, text: &str) -> Option<Value> {
+        (text == "#other_mch_id").then(|| {
+            let ctx = self.ctx();
+            let other = ctx
+                .other
+                .as_ref()
+                .map_or("9999999999", |m| m.mch_id.as_str());
+            Value::from(other)
         })
     }
-}
 
-/// `@C6`, `@Q1`: a rule id of the contract.
-pub fn is_rule_id(tag: &str) -> bool {
-    let mut chars = tag.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_uppercase())
-        && tag.len() >= 2
-        && tag[1..].chars().all(|c| c.is_ascii_digit())
-}
-
-/// A fresh id: `prefix-` and 24 hex digits.
-pub fn fresh_id(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..24]
-    )
-}
-
-impl crate::runner::Suite for TtpayWorld {
-    type Context = TtpayContext;
-
-    fn attach(&mut self, ctx: Arc<TtpayContext>, tags: &[String]) {
-        TtpayWorld::attach(self, ctx, tags);
+    fn send_json<'a>(
+        &'a mut self,
+        endpoint: &'a str,
+        other_merchant: bool,
+        body: Value,
+    ) -> LocalBoxFuture<'a, StepResult> {
+        async move {
+            let endpoint = super::steps::endpoint_named(endpoint)?;
+            let who = if other_merchant {
+                Who::Other
+            } else {
+                Who::Merchant
+            };
+            self.send_last(endpoint, who, Payload::Json(body), Tamper::None)
+                .await
+        }
+        .boxed_local()
     }
-
-    fn take_findings(&mut self) -> Findings {
-        std::mem::take(&mut self.findings)
-    }
-
-    fn skip_reason(ctx: &TtpayContext, tags: &[String]) -> Option<String> {
-        ctx.skip_reason(tags)
-    }
-}
-
-/// Every step pattern, as `("Given", regex)`, sorted: what `pay-conformance steps` prints.
-pub fn step_patterns() -> Vec<(&'static str, String)> {
-    use cucumber::codegen::{StepConstructor, WorldInventory, inventory};
-    fn patterns<T: inventory::Collect + StepConstructor<TtpayWorld>>(
-        kind: &'static str,
-    ) -> Vec<(&'static str, String)> {
-        let mut out: Vec<_> = inventory::iter::<T>
-            .into_iter()
-            .map(|s| (kind, (s.inner().1)().as_str().to_owned()))
-            .collect();
-        out.sort();
-        out
-    }
-    let mut all = patterns::<<TtpayWorld as WorldInventory>::Given>("Given");
-    all.extend(patterns::<<TtpayWorld as WorldInventory>::When>("When"));
-    all.extend(patterns::<<TtpayWorld as WorldInventory>::Then>("Then"));
-    all
 }
 
 #[cfg(test)]
@@ -427,12 +369,6 @@ mod tests {
         world.attach(Arc::new(ctx), &["C6".into(), "create".into()]);
         let printed = format!("{world:?} {world:#?}");
         assert!(!printed.contains(secret), "{printed}");
-        assert_eq!(world.rule(), "C6");
-    }
-
-    #[test]
-    fn rule_ids_are_a_capital_and_digits() {
-        assert!(is_rule_id("C6") && is_rule_id("Q10"));
-        assert!(!is_rule_id("create") && !is_rule_id("needs-paid-order") && !is_rule_id("C"));
+        assert_eq!(world.rule().to_string(), "C6");
     }
 }

@@ -4,8 +4,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use pay_conformance::signer::Signed;
 use pay_conformance::ttpay::double::{Double, DoubleConfig};
-use pay_conformance::ttpay::signing::{self, Authorization};
+use pay_conformance::ttpay::signing::{self, Authorization, MerchantSigner};
 use pay_conformance::ttpay::{Endpoint, Merchant};
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -104,27 +105,22 @@ impl Harness {
         let age = if auth == Auth::Stale { 3_600_000 } else { 0 };
         let timestamp = unit.from_unix_ms(now_ms() - age).to_string();
         let nonce = signing::nonce();
-        // `request_message` with the body's raw bytes, which need not be UTF-8.
-        let mut message =
-            signing::request_message(path_and_query, &timestamp, &nonce, "").into_bytes();
-        message.extend_from_slice(body);
-        let mut signature = who.secret.seal(&message);
+        // The body's raw bytes, which need not be UTF-8.
+        let signed = Signed::new(method.as_str(), path_and_query, &timestamp, &nonce, body);
+        let mut signer = MerchantSigner::new(who);
+        if auth == Auth::UnknownApp {
+            signer.app_id = "no-such-app";
+        }
+        let mut header: Authorization = signer.authorize(&signed);
         if auth == Auth::BadSignature {
-            let first = if signature.starts_with('A') { 'B' } else { 'A' };
-            signature = format!("{first}{}", &signature[1..]);
+            let first = if header.signature.starts_with('A') {
+                'B'
+            } else {
+                'A'
+            };
+            header.signature = format!("{first}{}", &header.signature[1..]);
         }
-        let app_id = match auth {
-            Auth::UnknownApp => "no-such-app".to_owned(),
-            _ => who.app_id.clone(),
-        };
-        let header = Authorization {
-            app_id,
-            mch_id: who.mch_id.clone(),
-            nonce_str: nonce,
-            timestamp,
-            signature,
-        }
-        .to_header();
+        let header = header.to_header();
         let url = format!("{}{path_and_query}", self.double.uri());
         let mut request = self
             .http

@@ -6,7 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use pay_conformance::ttpay::signing::{self, Authorization};
+use pay_conformance::signer::{Signed, Signer as _};
+use pay_conformance::ttpay::signing::{self, MerchantSigner};
 use serde_json::{Value, json};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_pay-conformance");
@@ -86,16 +87,19 @@ impl Client {
         let body = body.to_string();
         let timestamp = now_ms().to_string();
         let nonce = signing::nonce();
-        let message = signing::request_message(path, &timestamp, &nonce, &body);
         let secret = pay_conformance::ttpay::AppSecret::new(SECRET).unwrap();
-        let header = Authorization {
-            app_id: APP_ID.into(),
-            mch_id: MCH_ID.into(),
-            nonce_str: nonce,
-            timestamp,
-            signature: secret.seal(message.as_bytes()),
-        }
-        .to_header();
+        let signer = MerchantSigner {
+            app_id: APP_ID,
+            mch_id: MCH_ID,
+            secret: &secret,
+        };
+        let header = signer.authorization(&Signed::new(
+            "POST",
+            path,
+            &timestamp,
+            &nonce,
+            body.as_bytes(),
+        ));
         let response = self
             .http
             .post(format!("{}{path}", self.base))

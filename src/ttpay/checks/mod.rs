@@ -8,10 +8,12 @@ pub use order::{agree, created, echoes, new_order, paid_order, same_value};
 
 use serde_json::Value;
 
+use super::Endpoint;
+use super::client::TtpayExchange;
 use super::client::{Exchange, SignatureCheck};
-use super::{Endpoint, ResponseSignatures};
 use crate::checks::matcher::show;
 use crate::checks::schema::SchemaSet;
+use crate::config::ResponseSignatures;
 use crate::findings::{Deviation, Observation};
 
 /// Checks that run on every exchange: T3 (HTTP 200, JSON content type, strict JSON object),
@@ -45,7 +47,7 @@ pub fn every_exchange(
 /// T3: HTTP 200, `application/json`, a strict JSON object.
 pub fn transport(exchange: &Exchange) -> Vec<Deviation> {
     let at = |pointer: &str, expected: &str, actual: String| {
-        Deviation::new("T3", exchange.endpoint.path(), pointer, expected, actual)
+        Deviation::new("T3", &exchange.endpoint, pointer, expected, actual)
             .with_request_id(exchange.request_id())
     };
     let mut out = Vec::new();
@@ -56,7 +58,7 @@ pub fn transport(exchange: &Exchange) -> Vec<Deviation> {
             format!("HTTP {}", exchange.status),
         ));
     }
-    let json_type = exchange.content_type.as_deref().is_some_and(|ct| {
+    let json_type = exchange.content_type().is_some_and(|ct| {
         ct.split(';')
             .next()
             .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
@@ -66,8 +68,8 @@ pub fn transport(exchange: &Exchange) -> Vec<Deviation> {
             "(content-type)",
             "Content-Type: application/json",
             exchange
-                .content_type
-                .clone()
+                .content_type()
+                .map(str::to_owned)
                 .unwrap_or_else(|| "(no content type)".to_owned()),
         ));
     }
@@ -98,26 +100,20 @@ pub fn envelope(exchange: &Exchange, schemas: &SchemaSet) -> Vec<Deviation> {
         .unwrap_or_default()
         .into_iter()
         .map(|v| {
-            Deviation::new(
-                "T4",
-                exchange.endpoint.path(),
-                v.pointer,
-                v.expected,
-                v.actual,
-            )
-            .with_request_id(exchange.request_id())
+            Deviation::new("T4", &exchange.endpoint, v.pointer, v.expected, v.actual)
+                .with_request_id(exchange.request_id())
         })
         .collect()
 }
 
 /// T4: `data` is an object on a successful create or query.
 pub fn data_on_success(exchange: &Exchange) -> Vec<Deviation> {
-    let needs_data = matches!(exchange.endpoint, Endpoint::Create | Endpoint::Query);
+    let needs_data = exchange.is(Endpoint::Create) || exchange.is(Endpoint::Query);
     if needs_data && exchange.code() == Some(0) && exchange.data().is_none() {
         return vec![
             Deviation::new(
                 "T4",
-                exchange.endpoint.path(),
+                &exchange.endpoint,
                 "/data",
                 "an object on success (code 0)",
                 show(exchange.pointer("/data")),
@@ -141,7 +137,7 @@ pub fn signature_problem(exchange: &Exchange, mode: ResponseSignatures) -> Optio
     Some(
         Deviation::new(
             "A6",
-            exchange.endpoint.path(),
+            &exchange.endpoint,
             "(signature)",
             "TTPay-Signature = AES-256-ECB over TS\\nNONCE\\nBODY with the app secret",
             actual,
@@ -159,23 +155,16 @@ pub fn schema(exchange: &Exchange, schemas: &SchemaSet, name: &str) -> Vec<Devia
         Ok(violations) => violations
             .into_iter()
             .map(|v| {
-                let rule = v
-                    .rule
-                    .clone()
-                    .unwrap_or_else(|| rule_for_pointer(exchange.endpoint, &v.pointer).to_owned());
-                Deviation::new(
-                    rule,
-                    exchange.endpoint.path(),
-                    v.pointer,
-                    v.expected,
-                    v.actual,
-                )
-                .with_request_id(exchange.request_id())
+                let rule = v.rule.clone().unwrap_or_else(|| {
+                    rule_for_pointer(Endpoint::from_path(&exchange.endpoint), &v.pointer).to_owned()
+                });
+                Deviation::new(rule, &exchange.endpoint, v.pointer, v.expected, v.actual)
+                    .with_request_id(exchange.request_id())
             })
             .collect(),
         Err(e) => vec![Deviation::new(
             "T4",
-            exchange.endpoint.path(),
+            &exchange.endpoint,
             "",
             format!("a schema named {name}"),
             e.to_string(),

@@ -8,12 +8,13 @@ use crate::checks::matcher::show;
 use crate::findings::Deviation;
 use crate::ttpay::AmountUnit;
 use crate::ttpay::client::Exchange;
+use crate::ttpay::client::TtpayExchange as _;
 
 /// C5: code 0, a non-empty `prepay_id`, a `payment_url` that is an absolute http(s) URL or a
 /// path, and contains the `prepay_id`.
 pub fn created(exchange: &Exchange) -> Vec<Deviation> {
     let dev = |pointer: &str, expected: &str, actual: String| {
-        Deviation::new("C5", exchange.endpoint.path(), pointer, expected, actual)
+        Deviation::new("C5", &exchange.endpoint, pointer, expected, actual)
             .with_request_id(exchange.request_id())
     };
     if exchange.code() != Some(0) {

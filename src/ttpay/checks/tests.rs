@@ -11,14 +11,26 @@ use crate::http::Method;
 use crate::ttpay::AmountUnit;
 
 fn exchange(endpoint: Endpoint, status: u16, content_type: &str, body: &str) -> Exchange {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if !content_type.is_empty() {
+        headers.insert("content-type", content_type.parse().unwrap());
+    }
+    let json: Result<Value, String> = serde_json::from_str(body).map_err(|e| e.to_string());
     Exchange {
-        endpoint,
+        endpoint: endpoint.path().to_owned(),
         method: Method::POST,
+        url: endpoint.path().to_owned(),
         sent: Value::Null,
         status,
-        content_type: (!content_type.is_empty()).then(|| content_type.to_owned()),
+        headers,
         body: body.as_bytes().to_vec(),
-        json: serde_json::from_str(body).map_err(|e| e.to_string()),
+        request_id: json
+            .as_ref()
+            .ok()
+            .and_then(|v| v.get("request_id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        json,
         signature: SignatureCheck::Valid,
         elapsed: Duration::ZERO,
     }

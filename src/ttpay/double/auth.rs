@@ -8,7 +8,8 @@ use wiremock::Request;
 use super::Fault;
 use super::envelope::{Reply, code};
 use super::state::State;
-use crate::ttpay::signing::Authorization;
+use crate::signer::{Signed, Signer as _};
+use crate::ttpay::signing::{Authorization, MerchantSigner};
 use crate::ttpay::{AppSecret, Endpoint, Merchant};
 
 /// How far the signature timestamp may be from now.
@@ -90,9 +91,18 @@ pub(crate) fn authenticate(
         return Err(Reply::refuse(code::EXPIRED, "signature expired", signer));
     }
 
-    let signed_ok = merchant
-        .secret
-        .verifies(&signed_message(request, &auth), auth.signature.trim());
+    let url = match request.url.query() {
+        Some(query) => format!("{}?{query}", request.url.path()),
+        None => request.url.path().to_owned(),
+    };
+    let signed = Signed::new(
+        request.method.as_str(),
+        &url,
+        &auth.timestamp,
+        &auth.nonce_str,
+        &request.body,
+    );
+    let signed_ok = MerchantSigner::new(merchant).verifies(&signed, &auth.signature);
     let refuse_after_acting = match (signed_ok, endpoint, state.fault) {
         (true, _, _) => false,
         (false, Endpoint::Close, Some(Fault::CloseIgnoresSignature)) => false,
@@ -107,15 +117,4 @@ pub(crate) fn authenticate(
         signed: true,
         refuse_after_acting,
     })
-}
-
-/// `URL\nTS\nNONCE\nBODY` (A2) with the body's raw bytes; `URL` is the path plus `?query`.
-fn signed_message(request: &Request, auth: &Authorization) -> Vec<u8> {
-    let url = match request.url.query() {
-        Some(query) => format!("{}?{query}", request.url.path()),
-        None => request.url.path().to_owned(),
-    };
-    let mut message = format!("{url}\n{}\n{}\n", auth.timestamp, auth.nonce_str).into_bytes();
-    message.extend_from_slice(&request.body);
-    message
 }

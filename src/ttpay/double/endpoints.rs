@@ -8,9 +8,9 @@ use super::Fault;
 use super::auth::Caller;
 use super::detail::detail;
 use super::envelope::{Reply, code};
-use super::ids::Ids;
 use super::state::{Order, State, TradeState};
 use super::validate::{self, Invalid, NewOrder, Params};
+use crate::double::Ids;
 
 /// The page a crashed backend's gateway sends (`502-on-wrong-type`).
 const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\

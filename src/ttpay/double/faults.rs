@@ -4,50 +4,9 @@
 //! is the rule the fault is about, the others are the ones that cannot help failing with it
 //! (a lower-case `trade_state` is also not the `NOTPAY` that Q7 expects).
 
-use std::fmt;
 use std::str::FromStr;
 
-macro_rules! catalogue {
-    ($($variant:ident = $name:literal, [$($rule:literal),+], $description:literal;)+) => {
-        /// One way of breaking the contract, chosen by name (`--fault close-ignores-signature`).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Fault {
-            $(#[doc = $description] $variant,)+
-        }
-
-        const ALL: &[Fault] = &[$(Fault::$variant),+];
-
-        impl Fault {
-            /// Every fault, in catalogue order (by the first rule each breaks).
-            pub fn all() -> &'static [Fault] {
-                ALL
-            }
-
-            /// The kebab-case name, e.g. `close-ignores-signature`.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Fault::$variant => $name,)+
-                }
-            }
-
-            /// The CONTRACT rule ids this fault breaks, the one it is about first.
-            pub fn rules(self) -> &'static [&'static str] {
-                match self {
-                    $(Fault::$variant => &[$($rule),+],)+
-                }
-            }
-
-            /// One line: what a provider with this fault does wrong.
-            pub fn description(self) -> &'static str {
-                match self {
-                    $(Fault::$variant => $description,)+
-                }
-            }
-        }
-    };
-}
-
-catalogue! {
+crate::fault_catalogue! {
     // Transport (T).
     TrailingCommaJson = "trailing-comma-json", ["T3"],
         "ends every response envelope with a trailing comma, as the docs' own examples do";
@@ -192,20 +151,6 @@ catalogue! {
         "lets any merchant close any merchant's order";
     ForeignCloseStillCloses = "foreign-close-still-closes", ["X6"],
         "answers 12002 to another merchant's close, but closes the order anyway";
-}
-
-impl Fault {
-    /// The fault with this kebab-case name.
-    pub fn from_name(name: &str) -> Option<Fault> {
-        let name = name.trim();
-        ALL.iter().copied().find(|fault| fault.name() == name)
-    }
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 /// A fault name that is not in the catalogue.

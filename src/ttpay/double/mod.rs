@@ -47,9 +47,7 @@ mod detail;
 mod endpoints;
 mod envelope;
 mod faults;
-mod ids;
 pub mod notify;
-mod rate;
 mod respond;
 mod state;
 mod validate;
@@ -60,8 +58,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use tokio::task::JoinHandle;
+use wiremock::Mock;
 use wiremock::matchers::{any, path, path_regex};
-use wiremock::{Mock, MockServer, MockServerBuilder};
 
 pub use config::{
     BUILTIN_PAID_OUT_TRADE_NO, DEFAULT_MAX_ORDERS, DoubleConfig, PROVIDER_NOTIFY_SCHEDULE,
@@ -70,14 +68,14 @@ pub use control::{CONTROL_PREFIX, ControlError, PaymentFacts};
 pub use crypt::{NotificationError, decrypt_notification, encrypt_resource};
 pub use faults::{Fault, UnknownFault};
 
+use crate::double::MockHost;
 use crate::ttpay::Endpoint;
 use respond::{Hangup, NotFound, Responder, connection_reset, lock};
 use state::{State, now_ms};
 
 /// A running double. It stops when dropped.
 pub struct Double {
-    /// Always `Some` until dropped (see the `Drop` impl).
-    server: Option<MockServer>,
+    host: MockHost,
     state: Arc<Mutex<State>>,
     config: DoubleConfig,
     notifier: JoinHandle<()>,
@@ -86,16 +84,17 @@ pub struct Double {
 impl Double {
     /// Starts a double on `127.0.0.1` and a random free port.
     pub async fn start(config: DoubleConfig) -> Double {
-        Double::launch(MockServer::builder(), config).await
+        Double::launch(None, config).await
     }
 
     /// Starts a double on a listener already bound (`serve --port`).
     pub async fn start_on(listener: TcpListener, config: DoubleConfig) -> Double {
-        Double::launch(MockServer::builder().listener(listener), config).await
+        Double::launch(Some(listener), config).await
     }
 
-    async fn launch(builder: MockServerBuilder, config: DoubleConfig) -> Double {
-        let server = builder.disable_request_recording().start().await;
+    async fn launch(listener: Option<TcpListener>, config: DoubleConfig) -> Double {
+        let host = MockHost::start(listener).await;
+        let server = host.server();
         let (outbox, inbox) = tokio::sync::mpsc::unbounded_channel();
         let mut fresh = State::new(&config, now_ms());
         fresh.outbox = Some(outbox.clone());
@@ -111,14 +110,14 @@ impl Double {
             .respond_with(control::Control {
                 state: Arc::clone(&state),
             })
-            .mount(&server)
+            .mount(server)
             .await;
         Mock::given(Hangup {
             state: Arc::clone(&state),
         })
         .respond_with_err(connection_reset)
         .with_priority(1)
-        .mount(&server)
+        .mount(server)
         .await;
         for endpoint in Endpoint::ALL {
             Mock::given(path(endpoint.path()))
@@ -127,16 +126,16 @@ impl Double {
                     state: Arc::clone(&state),
                     latency: config.latency,
                 })
-                .mount(&server)
+                .mount(server)
                 .await;
         }
         Mock::given(any())
             .respond_with(NotFound)
             .with_priority(u8::MAX)
-            .mount(&server)
+            .mount(server)
             .await;
         Double {
-            server: Some(server),
+            host,
             state,
             config,
             notifier,
@@ -145,10 +144,7 @@ impl Double {
 
     /// The base URL, `http://127.0.0.1:PORT`.
     pub fn uri(&self) -> String {
-        self.server
-            .as_ref()
-            .map(MockServer::uri)
-            .unwrap_or_default()
+        self.host.uri()
     }
 
     /// The configuration the double was started with (its `fault` is the initial one).
@@ -196,14 +192,9 @@ impl Double {
 }
 
 impl Drop for Double {
-    /// wiremock's `MockServer` verifies its mocks when dropped, blocking on a nested executor
-    /// that awaits a tokio lock. Inside a tokio task whose cooperative budget is spent, that
-    /// lock never yields and the drop spins forever at 100% CPU. A plain thread has no budget.
+    /// Stops the notifier; the host stops its server safely when it goes.
     fn drop(&mut self) {
         self.notifier.abort();
-        if let Some(server) = self.server.take() {
-            let _ = std::thread::spawn(move || drop(server)).join();
-        }
     }
 }
 

@@ -11,9 +11,9 @@ use serde_json::Number;
 use super::Fault;
 use super::chains::{self, Currency};
 use super::config::DoubleConfig;
-use super::ids::Ids;
 use super::notify::{Delivery, Outbox};
-use super::rate::RateLimiter;
+use crate::double::Ids;
+use crate::double::RateLimiter;
 use crate::ttpay::{AmountUnit, Merchant, TimestampUnit};
 
 /// Now, in Unix milliseconds.

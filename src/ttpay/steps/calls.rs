@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{Payload, StepResult, Tamper, TtpayWorld, Who, lookup, tamper};
 use crate::findings::{Deviation, StepFailure};
 use crate::ttpay::Endpoint;
-use crate::ttpay::world::fresh_id;
+use crate::world::fresh_id;
 
 #[when(
     regex = r"^(the merchant|the other merchant) queries it by (out_trade_no|transaction_id)(?: (with a wrong signature|with a timestamp an hour old|as an unknown application))?$"
@@ -193,7 +193,7 @@ async fn malformed(w: &mut TtpayWorld, endpoint: Endpoint, body: Vec<u8>) -> Ste
 }
 
 /// `create`, `query` or `close` as written in a feature file.
-pub(super) fn endpoint_named(name: &str) -> Result<Endpoint, StepFailure> {
+pub(crate) fn endpoint_named(name: &str) -> Result<Endpoint, StepFailure> {
     Endpoint::from_name(name).ok_or_else(|| {
         StepFailure::Usage(format!(
             "unknown endpoint \"{name}\"\n(hint: one of create, query, close)"

@@ -8,6 +8,7 @@ use super::{StepResult, TtpayWorld, checks, detail, lookup, query_order};
 use crate::checks::matcher::show;
 use crate::findings::{Deviation, StepFailure};
 use crate::ttpay::Endpoint;
+use crate::ttpay::client::TtpayExchange as _;
 use crate::ttpay::client::{Payload, Tamper, now_ms};
 
 #[then(regex = r"^the response is well-formed$")]
@@ -328,7 +329,7 @@ async fn signed(w: &mut TtpayWorld) -> StepResult {
     let mode = w.ctx().signatures;
     // In observe mode the exchange check has already recorded it as an observation.
     match checks::signature_problem(&last, mode) {
-        Some(problem) if mode == crate::ttpay::ResponseSignatures::Strict => {
+        Some(problem) if mode == crate::config::ResponseSignatures::Strict => {
             w.deviate(vec![problem])
         }
         _ => Ok(()),

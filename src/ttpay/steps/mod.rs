@@ -1,16 +1,19 @@
 //! The steps of the TTPay features: domain steps a QA engineer reads as the contract
-//! (`orders`, `calls`, `expect`), over a small generic layer for what they do not reach
-//! (`generic`). Steps gather evidence; the rules themselves live in [`super::checks`].
+//! (`orders`, `calls`, `expect`), over the engine's generic layer for what they do not reach
+//! ([`crate::steps::generic`]). Steps gather evidence; the rules themselves live in [`super::checks`].
 
 mod calls;
 mod expect;
-mod generic;
 mod orders;
+
+pub(crate) use calls::endpoint_named;
+
+crate::generic_steps!(TtpayWorld);
 
 use cucumber::gherkin::Step;
 use serde_json::{Map, Value, json};
 
-use super::client::{Payload, Tamper};
+use super::client::{Payload, Tamper, TtpayExchange as _};
 use super::world::{Order, StepResult, TtpayWorld, Who};
 use super::{Endpoint, checks};
 use crate::findings::StepFailure;
@@ -90,7 +93,7 @@ async fn detail(w: &mut TtpayWorld) -> Result<Map<String, Value>, StepFailure> {
     let fresh = w
         .last
         .as_ref()
-        .is_some_and(|e| e.endpoint == Endpoint::Query && e.code() == Some(0));
+        .is_some_and(|e| e.is(Endpoint::Query) && e.code() == Some(0));
     if !fresh {
         query_order(w).await?;
     }

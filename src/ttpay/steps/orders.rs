@@ -12,6 +12,7 @@ use super::{
 use crate::findings::StepFailure;
 use crate::ttpay::Endpoint;
 use crate::ttpay::checks;
+use crate::ttpay::client::TtpayExchange as _;
 
 #[given(regex = r"^an unpaid order$")]
 async fn an_unpaid_order(w: &mut TtpayWorld) -> StepResult {

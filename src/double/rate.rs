@@ -1,4 +1,4 @@
-//! The rate limit (CONTRACT A7, T6 code 11001): at most N admitted requests per `app_id` in any
+//! The rate limit of a double: at most N admitted requests per merchant in any
 //! sliding one-second window. Refused requests do not count.
 
 use std::collections::{HashMap, VecDeque};
@@ -9,7 +9,7 @@ const WINDOW: Duration = Duration::from_secs(1);
 /// Admission times per `app_id`. Only known apps are tracked, so memory is bounded by the
 /// number of merchants × the limit.
 #[derive(Debug)]
-pub(crate) struct RateLimiter {
+pub struct RateLimiter {
     per_second: usize,
     admitted: HashMap<String, VecDeque<Instant>>,
 }

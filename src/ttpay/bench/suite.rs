@@ -10,13 +10,14 @@ use cucumber::gherkin;
 use serde::Serialize;
 
 use super::{median, ms};
-use crate::checks::schema::SchemaSet;
-use crate::config::{RunArgs, RunConfig};
+use crate::config::{FileSection, RunSettings};
 use crate::error::ConfigError;
 use crate::http::SendStats;
 use crate::runner::{Outcome, RunReport};
 use crate::ttpay::double::{Double, DoubleConfig};
 use crate::ttpay::suite;
+use crate::ttpay::{TtpayArgs, TtpayRun, TtpaySettings};
+use cucumber::gherkin::tagexpr::TagOperation;
 
 /// Part 1.
 #[derive(Debug, Clone, Serialize)]
@@ -62,14 +63,12 @@ pub struct LatencyFigures {
 /// What every run shares: parsed once.
 pub(super) struct Loaded {
     pub features: Vec<gherkin::Feature>,
-    pub schemas: Arc<SchemaSet>,
 }
 
 impl Loaded {
     pub fn new() -> Result<Loaded, ConfigError> {
         Ok(Loaded {
-            features: suite::load_features(None)?,
-            schemas: suite::load_schemas()?,
+            features: suite::load_features(&[])?,
         })
     }
 }
@@ -87,37 +86,48 @@ pub(super) fn run_config(
     concurrency: u32,
     rate_limit: u32,
     tags: Option<&str>,
-) -> Result<RunConfig, ConfigError> {
-    let args = RunArgs {
-        concurrency: Some(usize::try_from(concurrency).unwrap_or(usize::MAX)),
-        rate_limit: Some(rate_limit),
-        tags: tags.map(str::to_owned),
-        ..RunArgs::default()
+) -> Result<TtpayRun, ConfigError> {
+    let tags = match tags {
+        None => None,
+        Some(expr) => Some((
+            expr.to_owned(),
+            expr.parse::<TagOperation>()
+                .map_err(|e| ConfigError::Tags {
+                    expr: expr.to_owned(),
+                    message: e.to_string(),
+                })?,
+        )),
     };
-    RunConfig::resolve(&args, &|_| None)
+    let settings = RunSettings {
+        concurrency: usize::try_from(concurrency).unwrap_or(usize::MAX),
+        rate_limit,
+        tags,
+        ..RunSettings::embedded()
+    };
+    let ttpay = TtpaySettings::resolve(
+        &TtpayArgs::default(),
+        &mut FileSection::empty(),
+        &|_| None,
+        false,
+    )?;
+    TtpayRun::new(settings, ttpay)
 }
 
 /// One run against a fresh double started with `double`.
 pub(super) async fn run_once(
-    config: &RunConfig,
+    run: &TtpayRun,
     loaded: &Loaded,
     double: DoubleConfig,
 ) -> Result<Timed, ConfigError> {
     let double = Double::start(double).await;
     let credentials = suite::double_credentials(double.config());
-    let client = suite::client(config, &double.uri(), suite::transport(config)?);
+    let client = run.client(&double.uri());
     let stats = client.stats();
     let label = format!("{} (bench)", double.uri());
     let started = Instant::now();
-    let report = suite::run_with_client(
-        config,
-        client,
-        credentials,
-        loaded.features.clone(),
-        Arc::clone(&loaded.schemas),
-        label,
-    )
-    .await;
+    let report = run
+        .run_with_client(client, credentials, loaded.features.clone(), label)
+        .await;
     let wall = started.elapsed();
     drop(double);
     Ok(Timed {

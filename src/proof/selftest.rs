@@ -1,6 +1,6 @@
-//! `pay-conformance selftest`: proof that the suite catches what it claims to. The suite runs
-//! once against the conforming double — it must pass with no deviation and nothing
-//! inconclusive — and once per fault of the catalogue, each of which must fail with a
+//! `pay-conformance selftest`: proof that the suite catches what it claims to. For a provider,
+//! the suite runs once against its conforming double — it must pass with no deviation and
+//! nothing inconclusive — and once per fault of its catalogue, each of which must fail with a
 //! deviation of a rule the fault names. The fault runs go concurrently, each against a double
 //! of its own.
 
@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 use serde::Serialize;
 
-use super::double::{DoubleConfig, Fault};
-use super::suite;
-use crate::config::{RunArgs, RunConfig};
+use crate::config::{FileSection, RunSettings};
 use crate::error::ConfigError;
+use crate::provider::{FaultInfo, Provider};
+use crate::providers::ProviderArgs;
 use crate::runner::{Outcome, RunReport};
 
 /// How one fault fared.
@@ -35,6 +35,7 @@ pub struct FaultResult {
 /// The whole selftest.
 #[derive(Debug, Clone, Serialize)]
 pub struct SelftestReport {
+    pub provider: &'static str,
     /// Scenarios of the clean run, and whether it was clean.
     pub clean_scenarios: usize,
     pub clean_passed: bool,
@@ -55,36 +56,45 @@ impl SelftestReport {
     }
 }
 
-/// Runs the clean suite and then every fault in `faults`, `parallel` runs at a time.
-pub async fn run(faults: &[Fault], parallel: usize) -> Result<SelftestReport, ConfigError> {
+/// Runs `provider`'s features (built-in and `extra`) clean and then under every fault in
+/// `faults`, `parallel` runs at a time.
+pub async fn run(
+    provider: &dyn Provider,
+    faults: &[FaultInfo],
+    extra: &[std::path::PathBuf],
+    parallel: usize,
+) -> Result<SelftestReport, ConfigError> {
     let started = Instant::now();
-    let config = RunConfig::resolve(&RunArgs::default(), &|_| None)?;
-    let features = suite::load_features(None)?;
-    let schemas = suite::load_schemas()?;
-    let transport = suite::transport(&config)?;
-    let one = |fault: Option<Fault>| {
-        let (config, features, schemas, transport) = (
-            &config,
-            features.clone(),
-            schemas.clone(),
-            transport.clone(),
-        );
+    let settings = RunSettings::embedded();
+    let configured = provider.configure(
+        &settings,
+        &ProviderArgs::default(),
+        &mut FileSection::empty(),
+        &|_| None,
+    )?;
+    let features = provider.load_features(extra)?;
+    let configured = &configured;
+    let one = |fault: Option<FaultInfo>| {
+        let features = features.clone();
         async move {
-            let double = DoubleConfig::builtin().with_fault(fault);
-            let report = suite::run_on_double(config, double, features, schemas, transport).await;
+            let report = configured
+                .run_with_fault(features, fault.map(|f| f.name))
+                .await;
             (fault, report)
         }
     };
-    let clean = one(None).await.1;
-    let mut results: Vec<FaultResult> = futures::stream::iter(faults.iter().copied())
+    let clean = one(None).await.1?;
+    let mut results = Vec::new();
+    let mut runs = futures::stream::iter(faults.iter().copied())
         .map(|f| one(Some(f)))
-        .buffer_unordered(parallel.max(1))
-        .map(|(fault, report)| judge(fault.expect("a fault run"), &report))
-        .collect()
-        .await;
+        .buffer_unordered(parallel.max(1));
+    while let Some((fault, report)) = runs.next().await {
+        results.push(judge(fault.expect("a fault run"), &report?));
+    }
     // Cucumber swaps the panic hook during a run; concurrent runs can leave its silent one.
     crate::redact::install_panic_hook();
-    let order = |r: &FaultResult| Fault::all().iter().position(|f| f.name() == r.fault);
+    let catalogue = provider.faults();
+    let order = |r: &FaultResult| catalogue.iter().position(|f| f.name == r.fault);
     results.sort_by_key(order);
     let clean_problems: Vec<String> = clean
         .scenarios
@@ -93,6 +103,7 @@ pub async fn run(faults: &[Fault], parallel: usize) -> Result<SelftestReport, Co
         .map(|s| format!("{} ({}): {:?}", s.name, s.location, s.outcome))
         .collect();
     Ok(SelftestReport {
+        provider: provider.name(),
         clean_scenarios: clean.scenarios.len(),
         clean_passed: clean_problems.is_empty(),
         clean_problems,
@@ -102,8 +113,8 @@ pub async fn run(faults: &[Fault], parallel: usize) -> Result<SelftestReport, Co
 }
 
 /// Whether `report` — a run against a double with `fault` — caught it.
-pub fn judge(fault: Fault, report: &RunReport) -> FaultResult {
-    let named: BTreeSet<&str> = fault.rules().iter().copied().collect();
+pub fn judge(fault: FaultInfo, report: &RunReport) -> FaultResult {
+    let named: BTreeSet<&str> = fault.rules.iter().copied().collect();
     let caught_by: Vec<String> = report
         .scenarios
         .iter()
@@ -111,7 +122,7 @@ pub fn judge(fault: Fault, report: &RunReport) -> FaultResult {
             s.findings
                 .deviations
                 .iter()
-                .any(|d| d.rule.split(',').any(|r| named.contains(r)))
+                .any(|d| d.rule.ids().any(|r| named.contains(r)))
         })
         .map(|s| s.location.clone())
         .collect();
@@ -124,14 +135,14 @@ pub fn judge(fault: Fault, report: &RunReport) -> FaultResult {
                 .findings
                 .deviations
                 .iter()
-                .flat_map(|d| d.rule.split(',').map(str::to_owned))
+                .flat_map(|d| d.rule.ids().map(str::to_owned))
                 .collect();
             (s.location.clone(), rules)
         })
         .collect();
     FaultResult {
-        fault: fault.name(),
-        rules: fault.rules().to_vec(),
+        fault: fault.name,
+        rules: fault.rules.to_vec(),
         caught: !caught_by.is_empty(),
         caught_by,
         reported: report.broken_rules(),
@@ -150,8 +161,8 @@ pub fn render(report: &SelftestReport) -> String {
     };
     let _ = writeln!(
         out,
-        "clean run against the conforming double: {clean} ({} scenarios)",
-        report.clean_scenarios
+        "{}: clean run against the conforming double: {clean} ({} scenarios)",
+        report.provider, report.clean_scenarios
     );
     for problem in &report.clean_problems {
         let _ = writeln!(out, "  {problem}");

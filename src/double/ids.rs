@@ -11,7 +11,7 @@ const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwx
 
 /// The double's source of identifiers.
 #[derive(Debug, Clone)]
-pub(crate) struct Ids {
+pub struct Ids {
     rng: StdRng,
 }
 

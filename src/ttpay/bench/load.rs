@@ -20,9 +20,10 @@ use serde_json::{Value, json};
 
 use super::serve::ServeChild;
 use super::{BenchError, ms, percentile};
+use crate::signer::{Signed, Signer as _};
 use crate::ttpay::client::now_ms;
 use crate::ttpay::double::DoubleConfig;
-use crate::ttpay::signing::{self, Authorization};
+use crate::ttpay::signing::{self, MerchantSigner};
 use crate::ttpay::{Endpoint, Merchant};
 
 /// Orders created before the first level; the queries go round them.
@@ -216,24 +217,18 @@ impl Generator {
         let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
         let timestamp = now_ms().to_string();
         let nonce = signing::nonce();
-        let message = signing::request_message(
+        let authorization = MerchantSigner::new(&self.merchant).authorization(&Signed::new(
+            "POST",
             endpoint.path(),
             &timestamp,
             &nonce,
-            &String::from_utf8_lossy(&body),
-        );
-        let authorization = Authorization {
-            app_id: self.merchant.app_id.clone(),
-            mch_id: self.merchant.mch_id.clone(),
-            nonce_str: nonce,
-            signature: self.merchant.secret.seal(message.as_bytes()),
-            timestamp,
-        };
+            &body,
+        ));
         let response = self
             .client
             .post(format!("{}{}", self.base, endpoint.path()))
             .header(CONTENT_TYPE, "application/json")
-            .header(AUTHORIZATION, authorization.to_header())
+            .header(AUTHORIZATION, authorization)
             .body(body)
             .send()
             .await

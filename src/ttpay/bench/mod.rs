@@ -164,7 +164,7 @@ pub fn write_json(report: &BenchReport, path: &Path) -> Result<(), ConfigError> 
 /// smallest value with at least p% of the values at or below it. `None` when empty.
 ///
 /// ```
-/// use pay_conformance::bench::percentile;
+/// use pay_conformance::providers::bench::percentile;
 /// use std::time::Duration;
 /// let ms = |n| Duration::from_millis(n);
 /// let sorted = [ms(1), ms(2), ms(3), ms(4), ms(100)];

@@ -1,0 +1,16 @@
+//! What every provider's embedded double is built from: the generated identifiers ([`Ids`]:
+//! seeded for reproducible runs, random otherwise), a sliding-window [`RateLimiter`], the
+//! lifecycle of the wiremock server a double runs on ([`MockHost`]: started on a loopback
+//! port, stopped safely), and the macro that declares a fault catalogue
+//! ([`fault_catalogue!`](crate::fault_catalogue)).
+//!
+//! A provider's double contributes its endpoints, validation, envelope and faults.
+
+mod catalogue;
+mod host;
+mod ids;
+mod rate;
+
+pub use host::MockHost;
+pub use ids::Ids;
+pub use rate::RateLimiter;

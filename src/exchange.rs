@@ -1,0 +1,98 @@
+//! One request and its response, as every provider's checks and the generic steps see them:
+//! what was sent, the status, the headers, the body (raw and parsed), the provider's request
+//! id wherever the provider keeps it, whether the response signature held, and how long it
+//! took.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::findings::{Deviation, RuleList};
+
+/// The result of checking a response signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureCheck {
+    Valid,
+    Missing,
+    Invalid,
+    /// Nothing to check it against (the request was made for an unknown merchant, or the
+    /// provider does not sign this kind of answer).
+    NotApplicable,
+}
+
+/// One request and its response.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The endpoint's path as the contract names it (`/v1/transaction/query`): what
+    /// deviations and reports show.
+    pub endpoint: String,
+    pub method: Method,
+    /// The URL path and query as sent (signed as sent).
+    pub url: String,
+    /// What was sent: the JSON body (or query parameters), or the raw bytes as text.
+    pub sent: Value,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// The body parsed as strict JSON, or why it is not.
+    pub json: Result<Value, String>,
+    /// The provider's id of this answer (a body field or a header, as the provider has it).
+    pub request_id: Option<String>,
+    pub signature: SignatureCheck,
+    pub elapsed: Duration,
+}
+
+impl Exchange {
+    /// A header's value as text, if present and readable.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Content-Type` header.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+
+    /// The parsed JSON object, if the body was one.
+    pub fn object(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.json.as_ref().ok().and_then(Value::as_object)
+    }
+
+    /// The provider's request id, if it gave one.
+    pub fn request_id(&self) -> Option<String> {
+        self.request_id.clone()
+    }
+
+    /// The value at a JSON pointer of the body.
+    pub fn pointer(&self, pointer: &str) -> Option<&Value> {
+        self.json.as_ref().ok()?.pointer(pointer)
+    }
+
+    /// A deviation of `rule` shown by this exchange: its endpoint and request id filled in.
+    pub fn deviation(
+        &self,
+        rule: impl Into<RuleList>,
+        pointer: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Deviation {
+        Deviation::new(rule, self.endpoint.clone(), pointer, expected, actual)
+            .with_request_id(self.request_id())
+    }
+
+    /// The body as text (lossy), cut for reports.
+    pub fn body_excerpt(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let text = text.trim();
+        if text.chars().count() > 160 {
+            format!("{}...", text.chars().take(157).collect::<String>())
+        } else if text.is_empty() {
+            "(empty body)".to_owned()
+        } else {
+            text.to_owned()
+        }
+    }
+}

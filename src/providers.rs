@@ -1,0 +1,52 @@
+//! The providers this build knows — the one place that names them. Adding a provider is
+//! adding its folders (`features/NAME/`, `schemas/NAME/`, `src/NAME/`) and one line in each
+//! list below (`docs/adding-a-provider.md`).
+
+use crate::error::ConfigError;
+use crate::provider::Provider;
+
+/// The provider of a run that names none.
+pub const DEFAULT: &str = "ttpay";
+
+/// Every provider, in the order `providers` lists them.
+pub fn all() -> &'static [&'static dyn Provider] {
+    static ALL: [&dyn Provider; 1] = [&crate::ttpay::TTPAY];
+    &ALL
+}
+
+/// Each provider's own flags of `run`, flattened into it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ProviderArgs {
+    #[command(flatten, next_help_heading = "TTPay / TokenPay (--provider ttpay)")]
+    pub ttpay: crate::ttpay::TtpayArgs,
+}
+
+/// Each provider's own flags of `serve`, flattened into it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ProviderServeArgs {
+    #[command(flatten, next_help_heading = "TTPay / TokenPay (--provider ttpay)")]
+    pub ttpay: crate::ttpay::TtpayServeArgs,
+}
+
+/// The provider called `name` (the default one for `None`), or a usage error listing them.
+pub fn find(name: Option<&str>) -> Result<&'static dyn Provider, ConfigError> {
+    let name = name.unwrap_or(DEFAULT);
+    all()
+        .iter()
+        .copied()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| ConfigError::Invalid {
+            what: format!(
+                "unknown provider `{name}`\n(hint: one of {})",
+                all()
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+}
+
+/// `pay-conformance bench`: the suite's speed, latency hiding, pacing and `serve`'s throughput,
+/// measured on TTPay's double.
+pub use crate::ttpay::bench;

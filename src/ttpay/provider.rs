@@ -1,0 +1,78 @@
+//! TTPay as the engine sees it: the [`Provider`] implementation that ties its rules, features,
+//! configuration, double and OpenAPI document to the seam.
+
+use std::path::PathBuf;
+
+use cucumber::gherkin;
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
+
+use super::config::TtpaySettings;
+use super::double::Fault;
+use super::suite::{self, TtpayRun};
+use super::world::TtpayWorld;
+use crate::config::{FileSection, RunSettings, ServeSettings};
+use crate::error::ConfigError;
+use crate::provider::{Configured, Env, FaultInfo, Provider, Rule, StepInfo};
+use crate::providers::{ProviderArgs, ProviderServeArgs};
+
+/// The TTPay / TokenPay provider.
+#[derive(Debug, Clone, Copy)]
+pub struct Ttpay;
+
+/// The one value of it, as [`crate::providers`] lists it.
+pub static TTPAY: Ttpay = Ttpay;
+
+impl Provider for Ttpay {
+    fn name(&self) -> &'static str {
+        "ttpay"
+    }
+
+    fn title(&self) -> &'static str {
+        "TTPay / TokenPay transaction API v1 (create, query, close)"
+    }
+
+    fn rules(&self) -> &'static [Rule] {
+        super::rules::RULES
+    }
+
+    fn faults(&self) -> Vec<FaultInfo> {
+        Fault::all().iter().map(|f| f.info()).collect()
+    }
+
+    fn steps(&self) -> Vec<StepInfo> {
+        crate::world::step_patterns::<TtpayWorld>()
+    }
+
+    fn load_features(&self, extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
+        suite::load_features(extra)
+    }
+
+    fn configure(
+        &self,
+        run: &RunSettings,
+        args: &ProviderArgs,
+        file: &mut FileSection,
+        env: Env<'_>,
+    ) -> Result<Box<dyn Configured>, ConfigError> {
+        let ttpay = TtpaySettings::resolve(&args.ttpay, file, env, run.is_remote())?;
+        Ok(Box::new(TtpayRun::new(run.clone(), ttpay)?))
+    }
+
+    fn serve<'a>(
+        &'a self,
+        common: &'a ServeSettings,
+        args: &'a ProviderServeArgs,
+    ) -> LocalBoxFuture<'a, Result<i32, ConfigError>> {
+        super::serve::serve(common, &args.ttpay).boxed_local()
+    }
+
+    fn redaction_patterns(&self) -> &'static [&'static str] {
+        // `TTPay-Signature: …` / `"ttpay-signature": "…"`.
+        &[r#"(?i)(ttpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#]
+    }
+
+    fn openapi(&self) -> Option<Result<serde_json::Value, String>> {
+        Some(super::openapi::embedded().map_err(|e| crate::error::report(&e)))
+    }
+}
