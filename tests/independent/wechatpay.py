@@ -666,7 +666,7 @@ def seed_paid(out_trade_no):
 
 def main(argv):
     global CFG
-    ap = argparse.ArgumentParser(prog='wechatpay.py', description=__doc__.split('\n')[0])
+    ap = argparse.ArgumentParser(prog='wechatpay.py', description='Independent WeChat Pay Global close server; the header comment of this file documents it.')
     ap.add_argument('--make-keys', metavar='DIR')
     ap.add_argument('--port', type=int, default=0)
     ap.add_argument('--merchants')
