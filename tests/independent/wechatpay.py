@@ -49,6 +49,8 @@ Choices where the sources are silent or disagree (`Silent:`):
     the same code_url while NOTPAY (a paid one -> 403 ORDERPAID, a closed one -> 400 ORDERCLOSED).
   - Error answers are signed like 2xx answers (unknown whether production does; no SDK checks).
   - Every answer carries Request-ID.
+  - A request line over 64 KiB or an oversized header gets the stdlib's own 414/431 (HTML, unsigned);
+    a body over 64 KiB gets 413 PARAM_ERROR and the connection is closed.
 
 Deliberate deviations (--deviate NAME, repeatable), each a breach of one rule. The W7 ones (and
 no-request-id) change only the 2xx answers of close paths; create, query and certificates stay
@@ -354,6 +356,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get('Content-Length') or 0)
         except ValueError:
+            self.close_connection = True   # the body's end is unknown: no keep-alive after this
             raise ApiError(400, 'INVALID_REQUEST', 'bad Content-Length')
         if length > MAX_BODY:
             self.close_connection = True
