@@ -32,6 +32,8 @@ pub struct Exchange {
     pub method: Method,
     /// The URL path and query as sent (signed as sent).
     pub url: String,
+    /// The request's headers as sent (secrets in them are masked when reported).
+    pub request_headers: Vec<(String, String)>,
     /// What was sent: the JSON body (or query parameters), or the raw bytes as text.
     pub sent: Value,
     pub status: u16,
@@ -95,4 +97,67 @@ impl Exchange {
             text.to_owned()
         }
     }
+}
+
+/// How much of a body an [`ExchangeRecord`] keeps.
+pub const RECORD_BODY_BYTES: usize = 4096;
+
+/// An exchange as reports show it: what was sent and what came, bodies cut to
+/// [`RECORD_BODY_BYTES`]. Written out only through [`crate::redact()`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExchangeRecord {
+    pub endpoint: String,
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: String,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: String,
+    pub request_id: Option<String>,
+    pub elapsed_ms: f64,
+}
+
+impl ExchangeRecord {
+    /// The record of `exchange`.
+    pub fn of(exchange: &Exchange) -> Self {
+        let sent = match &exchange.sent {
+            Value::String(text) => text.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        ExchangeRecord {
+            endpoint: exchange.endpoint.clone(),
+            method: exchange.method.to_string(),
+            url: exchange.url.clone(),
+            request_headers: exchange.request_headers.clone(),
+            request_body: cut(&sent),
+            status: exchange.status,
+            response_headers: exchange
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            response_body: cut(&String::from_utf8_lossy(&exchange.body)),
+            request_id: exchange.request_id(),
+            elapsed_ms: exchange.elapsed.as_secs_f64() * 1000.0,
+        }
+    }
+}
+
+/// `text` cut to [`RECORD_BODY_BYTES`] at a character boundary, saying how much was left out.
+fn cut(text: &str) -> String {
+    if text.len() <= RECORD_BODY_BYTES {
+        return text.to_owned();
+    }
+    let mut end = RECORD_BODY_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
 }

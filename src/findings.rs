@@ -187,6 +187,9 @@ impl fmt::Display for Inconclusive {
     }
 }
 
+/// A scenario keeps the records of at most this many exchanges.
+pub const MAX_EXCHANGES: usize = 64;
+
 /// Everything one scenario found, gathered by its steps.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Findings {
@@ -197,6 +200,10 @@ pub struct Findings {
     pub requests: u32,
     /// The provider's request ids of every response, in order, for support tickets.
     pub request_ids: Vec<String>,
+    /// The exchanges of the scenario, in order (at most [`MAX_EXCHANGES`]), for the reports
+    /// that show the HTTP behind a finding.
+    #[serde(skip)]
+    pub exchanges: Vec<crate::exchange::ExchangeRecord>,
 }
 
 /// Why a step stopped its scenario. Its text is what cucumber records; the structured findings

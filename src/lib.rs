@@ -53,6 +53,7 @@ pub mod steps;
 pub mod world;
 
 pub mod ttpay;
+pub mod wechatpay;
 
 #[doc(hidden)]
 pub use cucumber as cucumber_reexport;

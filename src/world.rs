@@ -82,10 +82,15 @@ impl ScenarioState {
         })
     }
 
-    /// Counts a request and notes the provider's id of its answer.
+    /// Notes an exchange: the provider's id of its answer, and its record for the reports.
     pub fn note(&mut self, exchange: &Exchange) {
         if let Some(id) = exchange.request_id() {
             self.findings.request_ids.push(id);
+        }
+        if self.findings.exchanges.len() < crate::findings::MAX_EXCHANGES {
+            self.findings
+                .exchanges
+                .push(crate::exchange::ExchangeRecord::of(exchange));
         }
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 static SCHEMAS: LazyLock<SchemaSet> =
     LazyLock::new(|| SchemaSet::embedded().expect("the embedded schemas compile"));
 
-const NAMES: [&str; 9] = [
+const NAMES: [&str; 15] = [
     "ttpay/close_request.json",
     "ttpay/close_response.json",
     "ttpay/create_request.json",
@@ -21,6 +21,12 @@ const NAMES: [&str; 9] = [
     "ttpay/query_request.json",
     "ttpay/query_response.json",
     "ttpay/transaction_detail.json",
+    "wechatpay/certificates_response.json",
+    "wechatpay/close_request.json",
+    "wechatpay/create_request.json",
+    "wechatpay/create_response.json",
+    "wechatpay/error.json",
+    "wechatpay/query_response.json",
 ];
 
 /// A docs example from `tests/fixtures/ttpay/`, or a query request built from the docs' values

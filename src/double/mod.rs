@@ -4,12 +4,16 @@
 //! port, stopped safely), and the macro that declares a fault catalogue
 //! ([`fault_catalogue!`](crate::fault_catalogue)).
 //!
+//! [`server`] is the bounded HTTP/1.1 server (hyper) a long-running double answers on: a
+//! provider's double implements [`server::Handler`] once, and runs on it or on wiremock.
+//!
 //! A provider's double contributes its endpoints, validation, envelope and faults.
 
 mod catalogue;
 mod host;
 mod ids;
 mod rate;
+pub mod server;
 
 pub use host::MockHost;
 pub use ids::Ids;

@@ -304,6 +304,11 @@ impl TtpayClient {
             endpoint: endpoint.path().to_owned(),
             method: outgoing.method.clone(),
             url: signed_path(&outgoing.url, endpoint),
+            request_headers: outgoing
+                .headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
             sent,
             status: incoming.status,
             headers: incoming.headers,

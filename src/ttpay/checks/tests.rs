@@ -20,6 +20,7 @@ fn exchange(endpoint: Endpoint, status: u16, content_type: &str, body: &str) -> 
         endpoint: endpoint.path().to_owned(),
         method: Method::POST,
         url: endpoint.path().to_owned(),
+        request_headers: Vec::new(),
         sent: Value::Null,
         status,
         headers,
