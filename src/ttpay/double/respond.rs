@@ -1,21 +1,24 @@
-//! The wiremock side: one [`Responder`] per endpoint runs the provider's pipeline — authenticate,
-//! rate-limit, read the parameters, act, answer signed JSON — under the state's lock, without
-//! blocking. [`NotFound`] answers every other path; [`Hangup`] drops the connection when the
-//! `hangup-on-malformed-json` fault calls for it.
+//! The double as a [`Handler`] of the kit's server: one neutral [`DoubleRequest`] in, one
+//! [`DoubleReply`] out. [`TtpayHandler`] routes the control API, drops the connection when
+//! the `hangup-on-malformed-json` fault calls for it, runs the provider's pipeline for each
+//! endpoint — authenticate, rate-limit, read the parameters, act, answer signed JSON — under
+//! the state's lock, and answers every other path with HTTP 404 JSON. The server's own
+//! refusals (413 body too large, 408, 400 framing) come back in the provider's envelope.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use http::Method;
 use serde_json::json;
-use wiremock::http::Method;
-use wiremock::{Match, Request, Respond, ResponseTemplate};
 
 use super::Fault;
 use super::auth::authenticate;
+use super::control::{self, CONTROL_PREFIX};
 use super::endpoints;
 use super::envelope::{Reply, code, render};
 use super::state::{State, now_ms};
 use super::validate;
+use crate::double::server::{DoubleReply, DoubleRequest, Handler};
 use crate::ttpay::Endpoint;
 
 /// The shared state, locked; a panic elsewhere never makes it unusable.
@@ -23,27 +26,46 @@ pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Serves one endpoint.
-pub(crate) struct Responder {
-    pub endpoint: Endpoint,
+/// TTPay's double: the one implementation both `run`'s embedded double and `serve` answer with.
+pub(crate) struct TtpayHandler {
     pub state: Arc<Mutex<State>>,
     pub latency: Option<Duration>,
 }
 
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+impl Handler for TtpayHandler {
+    fn handle(&self, request: DoubleRequest) -> DoubleReply {
+        if request.path.starts_with(CONTROL_PREFIX) {
+            return control::answer(&self.state, &request);
+        }
+        let Some(endpoint) = Endpoint::ALL.into_iter().find(|e| e.path() == request.path) else {
+            return not_found(&request.path);
+        };
         let now = now_ms();
         let (reply, fault, request_id) = {
             let mut state = lock(&self.state);
-            let reply = serve(&mut state, self.endpoint, request, now);
+            if state.has(Fault::HangupOnMalformedJson) && validate::body_is_malformed(&request) {
+                return DoubleReply::Hangup;
+            }
+            let reply = serve(&mut state, endpoint, &request, now);
             (reply, state.fault, state.ids.uuid())
         };
         render(reply, fault, self.latency, now, request_id)
     }
+
+    /// The provider's envelope, unsigned (no caller is known yet), with the HTTP status the
+    /// server chose (413, 408, 400): `{"code": 100, "msg": REASON, "request_id": UUID}`.
+    fn refuse(&self, status: u16, reason: &str) -> DoubleReply {
+        let body = json!({
+            "code": code::PARAMETER,
+            "msg": reason,
+            "request_id": uuid::Uuid::new_v4().to_string(),
+        });
+        DoubleReply::json(status, &body)
+    }
 }
 
 /// The provider's pipeline for one request.
-fn serve(state: &mut State, endpoint: Endpoint, request: &Request, now: i64) -> Reply {
+fn serve(state: &mut State, endpoint: Endpoint, request: &DoubleRequest, now: i64) -> Reply {
     let caller = match authenticate(state, endpoint, request, now) {
         Ok(caller) => caller,
         Err(refusal) => return refusal,
@@ -81,38 +103,14 @@ fn serve(state: &mut State, endpoint: Endpoint, request: &Request, now: i64) -> 
     }
 }
 
-/// Any path that is not an endpoint: HTTP 404 with a JSON envelope.
-pub(crate) struct NotFound;
-
-impl Respond for NotFound {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let body = json!({
-            "code": code::PARAMETER,
-            "msg": format!("no such endpoint: {}", request.url.path()),
-            "request_id": uuid::Uuid::new_v4().to_string(),
-        });
-        ResponseTemplate::new(404).set_body_raw(body.to_string().into_bytes(), "application/json")
-    }
-}
-
-/// Matches the requests a `hangup-on-malformed-json` provider crashes on.
-pub(crate) struct Hangup {
-    pub state: Arc<Mutex<State>>,
-}
-
-impl Match for Hangup {
-    fn matches(&self, request: &Request) -> bool {
-        let endpoint = Endpoint::ALL.iter().any(|e| e.path() == request.url.path());
-        endpoint
-            && lock(&self.state).has(Fault::HangupOnMalformedJson)
-            && validate::body_is_malformed(request)
-    }
-}
-
-/// The "error" a hangup answers with: hyper drops the connection.
-pub(crate) fn connection_reset(_: &Request) -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::ConnectionReset,
-        "hangup-on-malformed-json",
-    )
+/// Any path that is not an endpoint: HTTP 404 with a JSON envelope (the path cut to 200
+/// characters).
+fn not_found(path: &str) -> DoubleReply {
+    let shown: String = path.chars().take(200).collect();
+    let body = json!({
+        "code": code::PARAMETER,
+        "msg": format!("no such endpoint: {shown}"),
+        "request_id": uuid::Uuid::new_v4().to_string(),
+    });
+    DoubleReply::json(404, &body)
 }

@@ -10,7 +10,7 @@ use serde_json::Number;
 
 use super::Fault;
 use super::chains::{self, Currency};
-use super::config::DoubleConfig;
+use super::config::{DoubleConfig, NotifyForm};
 use super::notify::{Delivery, Outbox};
 use crate::double::Ids;
 use crate::double::RateLimiter;
@@ -243,7 +243,7 @@ impl Orders {
 #[derive(Debug)]
 pub(crate) struct State {
     pub merchants: Vec<Merchant>,
-    pub timestamp_unit: TimestampUnit,
+    pub timestamp_unit: Option<TimestampUnit>,
     pub amount_unit: AmountUnit,
     pub fault: Option<Fault>,
     pub orders: Orders,
@@ -253,6 +253,8 @@ pub(crate) struct State {
     pub fresh_ids: Option<Ids>,
     /// Where paid orders with a `notify_url` go; `None` when no notifier runs.
     pub outbox: Option<Outbox>,
+    /// How notifications are written.
+    pub notify_form: NotifyForm,
 }
 
 impl State {
@@ -278,6 +280,7 @@ impl State {
             fresh_ids: config.seed.map(|_| ids.clone()),
             ids,
             outbox: None,
+            notify_form: config.notify_form.clone(),
         }
     }
 

@@ -2,9 +2,10 @@
 //! parameters (JSON body, query string), the caller's `mch_id`, the required create fields
 //! (else 11003) and their values (else 100). Nothing here panics, whatever the input.
 
+use http::Method;
 use serde_json::{Map, Number, Value};
-use wiremock::Request;
-use wiremock::http::Method;
+
+use crate::double::server::DoubleRequest;
 
 use super::Fault;
 use super::chains::{self, Currency};
@@ -64,7 +65,7 @@ impl Invalid {
 }
 
 /// The parameters, or `None` when a body is present (always, for POST) and is not a JSON object.
-pub(crate) fn params(request: &Request) -> Option<Params> {
+pub(crate) fn params(request: &DoubleRequest) -> Option<Params> {
     let mut params = if request.method == Method::GET && request.body.is_empty() {
         Params::new()
     } else {
@@ -73,16 +74,31 @@ pub(crate) fn params(request: &Request) -> Option<Params> {
             _ => return None,
         }
     };
-    for (key, value) in request.url.query_pairs() {
-        params
-            .entry(key.into_owned())
-            .or_insert(Value::String(value.into_owned()));
+    for (key, value) in query_pairs(request.query.as_deref().unwrap_or_default()) {
+        params.entry(key).or_insert(Value::String(value));
     }
     Some(params)
 }
 
+/// The `application/x-www-form-urlencoded` pairs of a query string (`+` is a space).
+fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let decode = |text: &str| {
+        let spaced = text.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(move |pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
+}
+
 /// Whether the body is not a JSON object where one is expected.
-pub(crate) fn body_is_malformed(request: &Request) -> bool {
+pub(crate) fn body_is_malformed(request: &DoubleRequest) -> bool {
     params(request).is_none()
 }
 
@@ -235,6 +251,18 @@ pub(crate) fn new_order(
         AmountUnit::Major => chains::scale_up(&amount, currency.decimal)
             .ok_or_else(|| Invalid::value("amount is out of range"))?,
     };
+    // The order holds the smallest unit: a fraction of it is not an amount (C3, C7).
+    if !is_whole(&amount) {
+        let msg = match unit {
+            AmountUnit::Minor => {
+                "amount must be an integer in the currency's smallest unit".to_owned()
+            }
+            AmountUnit::Major => {
+                format!("amount has more than {} decimal places", currency.decimal)
+            }
+        };
+        return Err(Invalid::value(msg));
+    }
     Ok(NewOrder {
         out_trade_no,
         description: optional_text(params, "description")?.unwrap_or_default(),
@@ -245,6 +273,15 @@ pub(crate) fn new_order(
         currency,
         expire_second,
     })
+}
+
+/// Whether `amount` is an integer (a float with no fractional part counts).
+fn is_whole(amount: &Number) -> bool {
+    amount.is_i64()
+        || amount.is_u64()
+        || amount
+            .as_f64()
+            .is_some_and(|f| f.is_finite() && f.fract() == 0.0)
 }
 
 /// `amount`: a JSON number (or, when `lax`, a string holding one).
@@ -305,6 +342,18 @@ mod tests {
         assert_eq!(order.currency.decimal, 6);
         let order = new_order(&create(json!({"amount": 9})), None, AmountUnit::Major).unwrap();
         assert_eq!(order.amount, Number::from(9_000_000));
+        let major =
+            |amount: Value| new_order(&create(json!({"amount": amount})), None, AmountUnit::Major);
+        assert_eq!(
+            major(json!(13.99)).unwrap().amount,
+            Number::from(13_990_000)
+        );
+        assert_eq!(major(json!(0.001)).unwrap().amount, Number::from(1000));
+        assert!(major(json!(0.0000001)).is_err());
+        let minor =
+            |amount: Value| new_order(&create(json!({"amount": amount})), None, AmountUnit::Minor);
+        assert!(minor(json!(13.99)).is_err());
+        assert!(minor(json!(1399)).is_ok());
     }
 
     #[test]
