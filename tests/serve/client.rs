@@ -22,6 +22,13 @@ pub struct Served {
     pub output: Arc<Mutex<String>>,
 }
 
+impl Served {
+    /// Whether the process is still running (it never exits on its own: an exit is a crash).
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();

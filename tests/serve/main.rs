@@ -1,8 +1,13 @@
 //! `pay-conformance serve` as a merchant's integration tests use it: the control API over real
-//! HTTP, seeded ids, bounded memory, clear flag errors. `notify.rs`: payment notifications.
+//! HTTP, seeded ids, bounded memory, clear flag errors. `notify.rs`: payment notifications;
+//! `forms.rs`: the notification forms read by independent code, and `examples/integration.py`;
+//! `lenient.rs`: what integrations send; `tcp.rs`: raw TCP abuse.
 
 mod client;
+mod forms;
+mod lenient;
 mod notify;
+mod tcp;
 
 use std::process::Command;
 
