@@ -2,7 +2,7 @@
 //! the double POSTs the provider's encrypted notification to it and retries on the provider's
 //! schedule until the merchant acknowledges it.
 //!
-//! The responders are synchronous and run under wiremock's lock, so they only drop a [`Job`] in
+//! The responders are synchronous and run under the state's lock, so they only drop a [`Job`] in
 //! an unbounded channel ([`Outbox`]). One notifier task per double, spawned at start, keeps the
 //! jobs in a timer queue (bounded by `max_orders`; a job beyond it is dropped and logged on its
 //! order) and sends each when due with one shared `reqwest::Client`, built on first use.
