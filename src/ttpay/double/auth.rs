@@ -7,7 +7,6 @@ use crate::double::server::DoubleRequest;
 
 use super::Fault;
 use super::envelope::{Reply, code};
-use super::state::State;
 use crate::signer::{Signed, Signer as _};
 use crate::ttpay::signing::{Authorization, MerchantSigner};
 use crate::ttpay::{AppSecret, Endpoint, Merchant, TimestampUnit};
@@ -45,13 +44,32 @@ impl Caller {
     }
 }
 
+/// What authentication reads, without the state's lock: the merchants (fixed at start), the
+/// timestamp unit and the fault in force when the request came in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Gate<'a> {
+    pub merchants: &'a [Merchant],
+    pub timestamp_unit: Option<TimestampUnit>,
+    pub fault: Option<Fault>,
+}
+
+impl Gate<'_> {
+    fn has(&self, fault: Fault) -> bool {
+        self.fault == Some(fault)
+    }
+
+    fn merchant(&self, app_id: &str) -> Option<&Merchant> {
+        self.merchants.iter().find(|m| m.app_id == app_id)
+    }
+}
+
 /// The gateway's page for a request it cannot authenticate (`html-error-on-bad-authorization`).
 const BAD_REQUEST_PAGE: &str = "<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n\
     <center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 /// The caller of `request`, or the refusal to send.
 pub(crate) fn authenticate(
-    state: &State,
+    state: &Gate<'_>,
     endpoint: Endpoint,
     request: &DoubleRequest,
     now: i64,

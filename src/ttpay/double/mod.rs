@@ -133,6 +133,8 @@ impl Double {
         let handler: Arc<dyn Handler> = Arc::new(TtpayHandler {
             state: Arc::clone(&state),
             latency: config.latency,
+            merchants: config.merchants.clone(),
+            timestamp_unit: config.timestamp_unit,
         });
         let server = match Server::start(listener, handler, limits).await {
             Ok(server) => server,

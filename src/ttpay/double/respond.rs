@@ -12,14 +12,14 @@ use http::Method;
 use serde_json::json;
 
 use super::Fault;
-use super::auth::authenticate;
+use super::auth::{Caller, Gate, authenticate};
 use super::control::{self, CONTROL_PREFIX};
 use super::endpoints;
 use super::envelope::{Reply, code, render};
 use super::state::{State, now_ms};
 use super::validate;
 use crate::double::server::{DoubleReply, DoubleRequest, Handler};
-use crate::ttpay::Endpoint;
+use crate::ttpay::{Endpoint, Merchant, TimestampUnit};
 
 /// The shared state, locked; a panic elsewhere never makes it unusable.
 pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -27,9 +27,16 @@ pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 }
 
 /// TTPay's double: the one implementation both `run`'s embedded double and `serve` answer with.
+///
+/// The lock is held only for what touches shared state (the rate limiter, the orders, the id
+/// source): the fault is read under a first short lock, then the signature is checked and the
+/// body parsed without it, and the answer is rendered and signed after it.
 pub(crate) struct TtpayHandler {
     pub state: Arc<Mutex<State>>,
     pub latency: Option<Duration>,
+    /// The state's merchants and timestamp unit, which never change after start.
+    pub merchants: Vec<Merchant>,
+    pub timestamp_unit: Option<TimestampUnit>,
 }
 
 impl Handler for TtpayHandler {
@@ -41,12 +48,23 @@ impl Handler for TtpayHandler {
             return not_found(&request.path);
         };
         let now = now_ms();
+        let fault = lock(&self.state).fault;
+        let params = validate::params(&request);
+        if fault == Some(Fault::HangupOnMalformedJson) && params.is_none() {
+            return DoubleReply::Hangup;
+        }
+        let gate = Gate {
+            merchants: &self.merchants,
+            timestamp_unit: self.timestamp_unit,
+            fault,
+        };
+        let checked = authenticate(&gate, endpoint, &request, now);
         let (reply, fault, request_id) = {
             let mut state = lock(&self.state);
-            if state.has(Fault::HangupOnMalformedJson) && validate::body_is_malformed(&request) {
-                return DoubleReply::Hangup;
-            }
-            let reply = serve(&mut state, endpoint, &request, now);
+            let reply = match checked {
+                Ok(caller) => serve(&mut state, endpoint, &request, &caller, params, now),
+                Err(refusal) => refusal,
+            };
             (reply, state.fault, state.ids.uuid())
         };
         render(reply, fault, self.latency, now, request_id)
@@ -64,12 +82,15 @@ impl Handler for TtpayHandler {
     }
 }
 
-/// The provider's pipeline for one request.
-fn serve(state: &mut State, endpoint: Endpoint, request: &DoubleRequest, now: i64) -> Reply {
-    let caller = match authenticate(state, endpoint, request, now) {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
-    };
+/// The provider's pipeline for one authenticated request, under the lock.
+fn serve(
+    state: &mut State,
+    endpoint: Endpoint,
+    request: &DoubleRequest,
+    caller: &Caller,
+    params: Option<validate::Params>,
+    now: i64,
+) -> Reply {
     let signer = caller.signer();
     if let Some(limiter) = state.limiter.as_mut()
         && !limiter.admit(&caller.merchant.app_id, Instant::now())
@@ -82,7 +103,7 @@ fn serve(state: &mut State, endpoint: Endpoint, request: &DoubleRequest, now: i6
         let msg = format!("method {} is not allowed here", request.method);
         return Reply::refuse(code::PARAMETER, msg, signer);
     }
-    let Some(params) = validate::params(request) else {
+    let Some(params) = params else {
         if state.has(Fault::Http500OnMalformedJson) {
             return Reply::Raw {
                 status: 500,
@@ -93,9 +114,9 @@ fn serve(state: &mut State, endpoint: Endpoint, request: &DoubleRequest, now: i6
         return Reply::refuse(code::PARAMETER, "request body is not a json object", signer);
     };
     let reply = match endpoint {
-        Endpoint::Create => endpoints::create(state, &caller, &params, now),
-        Endpoint::Query => endpoints::query(state, &caller, &params, is_get, now),
-        Endpoint::Close => endpoints::close(state, &caller, &params, now),
+        Endpoint::Create => endpoints::create(state, caller, &params, now),
+        Endpoint::Query => endpoints::query(state, caller, &params, is_get, now),
+        Endpoint::Close => endpoints::close(state, caller, &params, now),
     };
     match caller.refuse_after_acting {
         true => Reply::refuse(code::SIGNATURE, "invalid signature", signer),

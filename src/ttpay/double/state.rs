@@ -14,7 +14,7 @@ use super::config::{DoubleConfig, NotifyForm};
 use super::notify::{Delivery, Outbox};
 use crate::double::Ids;
 use crate::double::RateLimiter;
-use crate::ttpay::{AmountUnit, Merchant, TimestampUnit};
+use crate::ttpay::{AmountUnit, Merchant};
 
 /// Now, in Unix milliseconds.
 pub(crate) fn now_ms() -> i64 {
@@ -243,7 +243,6 @@ impl Orders {
 #[derive(Debug)]
 pub(crate) struct State {
     pub merchants: Vec<Merchant>,
-    pub timestamp_unit: Option<TimestampUnit>,
     pub amount_unit: AmountUnit,
     pub fault: Option<Fault>,
     pub orders: Orders,
@@ -272,7 +271,6 @@ impl State {
         }
         State {
             merchants: config.merchants.clone(),
-            timestamp_unit: config.timestamp_unit,
             amount_unit: config.amount_unit,
             fault: config.fault,
             orders,
@@ -287,11 +285,6 @@ impl State {
     /// Whether `fault` is the one in force.
     pub fn has(&self, fault: Fault) -> bool {
         self.fault == Some(fault)
-    }
-
-    /// The merchant that owns `app_id`.
-    pub fn merchant(&self, app_id: &str) -> Option<&Merchant> {
-        self.merchants.iter().find(|m| m.app_id == app_id)
     }
 }
 

@@ -97,11 +97,6 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
         })
 }
 
-/// Whether the body is not a JSON object where one is expected.
-pub(crate) fn body_is_malformed(request: &DoubleRequest) -> bool {
-    params(request).is_none()
-}
-
 /// Absent and `null` are the same.
 fn present<'a>(params: &'a Params, key: &str) -> Option<&'a Value> {
     params.get(key).filter(|value| !value.is_null())
