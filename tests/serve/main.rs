@@ -3,6 +3,9 @@
 //! `forms.rs`: the notification forms read by independent code, and `examples/integration.py`;
 //! `lenient.rs`: what integrations send; `tcp.rs`: raw TCP abuse.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod client;
 mod forms;
 mod lenient;
