@@ -29,8 +29,8 @@ enum Command {
     Providers,
     /// List the faults the double can inject, with the rules each one breaks.
     Faults(ProviderFlag),
-    /// List every step a feature file can use.
-    Steps(ProviderFlag),
+    /// List every step a feature file can use: what it does, its parameters, an example.
+    Steps(StepsArgs),
     /// Prove the suite: a clean pass on the conforming double, and every fault caught.
     Selftest(SelftestArgs),
     /// Every rule of the contract with the scenarios that check it and the faults that prove
@@ -54,6 +54,18 @@ impl ProviderFlag {
     fn provider(&self) -> Result<&'static dyn Provider, ConfigError> {
         providers::find(self.provider.as_deref())
     }
+}
+
+#[derive(Debug, clap::Args)]
+struct StepsArgs {
+    #[command(flatten)]
+    provider: ProviderFlag,
+    /// As Markdown (`docs/steps.md` is this).
+    #[arg(long, conflicts_with = "json")]
+    markdown: bool,
+    /// As JSON, for editors.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -139,7 +151,7 @@ pub fn main() -> i32 {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
-        Command::Steps(args) => args.provider().map(steps),
+        Command::Steps(args) => steps(&args),
         Command::Selftest(args) => runtime.block_on(selftest(args)),
         Command::Rules(args) => runtime.block_on(rules(args)),
         Command::Bench(args) => runtime.block_on(run_bench(args)),
@@ -295,9 +307,16 @@ fn faults(provider: &'static dyn Provider) -> i32 {
     exit::CONFORMING
 }
 
-fn steps(provider: &'static dyn Provider) -> i32 {
-    for step in provider.steps() {
-        println!("{:<5} {}", step.keyword, step.pattern);
+fn steps(args: &StepsArgs) -> Result<i32, ConfigError> {
+    use pay_conformance::steps::doc;
+    let provider = args.provider.provider()?;
+    let entries = doc::catalogue(provider);
+    if args.markdown {
+        print!("{}", doc::render_markdown(provider, &entries));
+    } else if args.json {
+        print!("{}", doc::render_json(&entries));
+    } else {
+        print!("{}", doc::render_text(&entries));
     }
-    exit::CONFORMING
+    Ok(exit::CONFORMING)
 }
