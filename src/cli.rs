@@ -29,6 +29,9 @@ enum Command {
     Providers,
     /// List the faults the double can inject, with the rules each one breaks.
     Faults(ProviderFlag),
+    /// Check feature files without running them: syntax, steps, tags, tables, markers,
+    /// variables. Exit 2 on any finding, 0 when clean.
+    Lint(LintArgs),
     /// List every step a feature file can use: what it does, its parameters, an example.
     Steps(StepsArgs),
     /// Prove the suite: a clean pass on the conforming double, and every fault caught.
@@ -54,6 +57,15 @@ impl ProviderFlag {
     fn provider(&self) -> Result<&'static dyn Provider, ConfigError> {
         providers::find(self.provider.as_deref())
     }
+}
+
+#[derive(Debug, clap::Args)]
+struct LintArgs {
+    #[command(flatten)]
+    provider: ProviderFlag,
+    /// .feature files or directories of them [default: the built-in features].
+    #[arg(value_name = "PATH")]
+    paths: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -151,6 +163,7 @@ pub fn main() -> i32 {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
+        Command::Lint(args) => lint(&args),
         Command::Steps(args) => steps(&args),
         Command::Selftest(args) => runtime.block_on(selftest(args)),
         Command::Rules(args) => runtime.block_on(rules(args)),
@@ -164,6 +177,9 @@ pub fn main() -> i32 {
 }
 
 async fn run(args: RunArgs) -> Result<i32, ConfigError> {
+    if args.dry_run {
+        return dry_run(&args);
+    }
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
     let report = config.run().await?;
     print!("{}", pay_conformance::report::console::render(&report));
@@ -305,6 +321,34 @@ fn faults(provider: &'static dyn Provider) -> i32 {
         );
     }
     exit::CONFORMING
+}
+
+fn lint(args: &LintArgs) -> Result<i32, ConfigError> {
+    let provider = args.provider.provider()?;
+    let report = pay_conformance::lint::lint(
+        provider,
+        &pay_conformance::lint::sources(provider, &args.paths)?,
+    );
+    print!("{}", report.render());
+    Ok(report.exit_code())
+}
+
+/// `run --dry-run`: lint what the run would run (built-in and `--features`), then resolve the
+/// configuration; nothing is sent.
+fn dry_run(args: &RunArgs) -> Result<i32, ConfigError> {
+    let provider = providers::find(args.provider.as_deref())?;
+    let mut sources = pay_conformance::runner::features::embedded(provider.name());
+    if !args.features.is_empty() {
+        sources.extend(pay_conformance::lint::sources(provider, &args.features)?);
+    }
+    let report = pay_conformance::lint::lint(provider, &sources);
+    print!("{}", report.render());
+    if report.exit_code() != exit::CONFORMING {
+        return Ok(report.exit_code());
+    }
+    RunConfig::resolve(args, &|name| std::env::var(name).ok())?;
+    println!("dry run: the configuration is valid; nothing was sent");
+    Ok(exit::CONFORMING)
 }
 
 fn steps(args: &StepsArgs) -> Result<i32, ConfigError> {

@@ -42,6 +42,7 @@ pub mod exchange;
 pub mod findings;
 mod fsutil;
 pub mod http;
+pub mod lint;
 pub mod proof;
 pub mod provider;
 pub mod providers;

@@ -67,6 +67,9 @@ pub struct RunArgs {
     /// Embedded double only: inject this fault (see `pay-conformance faults`).
     #[arg(long, value_name = "NAME")]
     pub fault: Option<String>,
+    /// Check the feature files (as `lint` does) and the configuration; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub providers: ProviderArgs,
 }
