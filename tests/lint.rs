@@ -44,7 +44,7 @@ fn every_kind_of_finding_names_file_line_and_a_hint() {
         ":27: unknown step \"Given the request succeeds\"",
         "it is a `Then` step",
         ":28: the JSON of \"When I send to query:\" does not parse",
-        "lint: 15 finding(s) in 1 file(s), 3 scenario(s)",
+        "lint: 13 finding(s) in 1 file(s), 3 scenario(s)",
     ] {
         assert!(all.contains(want), "missing `{want}` in:\n{all}");
     }
