@@ -21,7 +21,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the conformance suite against a base URL, or the embedded double.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the stateful double over HTTP, for `run --base-url` or your own integration tests.
     #[command(after_long_help = SERVE_ROUTES, after_help = SERVE_ROUTES)]
     Serve(ServeArgs),
@@ -32,6 +32,8 @@ enum Command {
     /// Check feature files without running them: syntax, steps, tags, tables, markers,
     /// variables. Exit 2 on any finding, 0 when clean.
     Lint(LintArgs),
+    /// List the built-in feature files, or write them out (`--export DIR`).
+    Features(FeaturesArgs),
     /// List every step a feature file can use: what it does, its parameters, an example.
     Steps(StepsArgs),
     /// Prove the suite: a clean pass on the conforming double, and every fault caught.
@@ -66,6 +68,15 @@ struct LintArgs {
     /// .feature files or directories of them [default: the built-in features].
     #[arg(value_name = "PATH")]
     paths: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct FeaturesArgs {
+    #[command(flatten)]
+    provider: ProviderFlag,
+    /// Write the built-in feature files under this directory (as `features/<provider>/…`).
+    #[arg(long, value_name = "DIR")]
+    export: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -159,11 +170,12 @@ pub fn main() -> i32 {
         }
     };
     let outcome = match cli.command {
-        Command::Run(args) => runtime.block_on(run(args)),
+        Command::Run(args) => runtime.block_on(run(*args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
         Command::Lint(args) => lint(&args),
+        Command::Features(args) => features(&args),
         Command::Steps(args) => steps(&args),
         Command::Selftest(args) => runtime.block_on(selftest(args)),
         Command::Rules(args) => runtime.block_on(rules(args)),
@@ -181,14 +193,32 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
         return dry_run(&args);
     }
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
-    let report = config.run().await?;
+    let builtin: Vec<_> = pay_conformance::runner::features::embedded(config.provider.name())
+        .into_iter()
+        .map(|s| s.path)
+        .collect();
+    let selection =
+        pay_conformance::select::Selection::parse(args.name.as_deref(), &args.targets, &builtin)?;
+    let mut extra = config.settings.features.clone();
+    extra.extend(selection.extra.iter().cloned());
+    let features = selection.apply(config.provider.load_features(&extra)?);
+    let report = config.configured.run(features.clone()).await?;
     print!("{}", pay_conformance::report::console::render(&report));
-    let settings = &config.settings;
-    pay_conformance::report::write_files(
-        &report,
-        settings.junit.as_deref(),
-        settings.json.as_deref(),
-    )?;
+    let settings = pay_conformance::report::settings::of(&config);
+    pay_conformance::report::write_files(&report, config.settings.junit.as_deref(), None)?;
+    if let Some(path) = &config.settings.json {
+        let text = pay_conformance::report::json::render_with_settings(&report, Some(&settings));
+        pay_conformance::report::write_file(path, &text)?;
+    }
+    let extra = pay_conformance::report::Extra {
+        cucumber_json: args.cucumber_json.as_deref(),
+        html: args.html.as_deref(),
+        rerun: args.rerun.as_deref(),
+        features: &features,
+        provider: config.provider,
+        settings: &settings,
+    };
+    pay_conformance::report::write_extra(&report, &extra)?;
     Ok(report.verdict().exit_code())
 }
 
@@ -321,6 +351,22 @@ fn faults(provider: &'static dyn Provider) -> i32 {
         );
     }
     exit::CONFORMING
+}
+
+fn features(args: &FeaturesArgs) -> Result<i32, ConfigError> {
+    let provider = args.provider.provider()?;
+    let sources = pay_conformance::runner::features::embedded(provider.name());
+    for source in &sources {
+        match &args.export {
+            None => println!("{}", source.path.display()),
+            Some(dir) => {
+                let path = dir.join(&source.path);
+                pay_conformance::report::write_file(&path, &source.text)?;
+                println!("{}", path.display());
+            }
+        }
+    }
+    Ok(exit::CONFORMING)
 }
 
 fn lint(args: &LintArgs) -> Result<i32, ConfigError> {

@@ -49,6 +49,7 @@ pub mod providers;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod select;
 pub mod signer;
 pub mod steps;
 pub mod world;

@@ -70,6 +70,22 @@ pub struct RunArgs {
     /// Check the feature files (as `lint` does) and the configuration; send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Only scenarios whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub name: Option<String>,
+    /// Only these scenarios: `PATH[:LINE]` (a built-in feature as reports name it, or your own
+    /// file or directory), or `@FILE`, a rerun file.
+    #[arg(value_name = "PATH[:LINE]")]
+    pub targets: Vec<String>,
+    /// Write a Cucumber JSON report here (cucumber-html-reporter, Allure, Jenkins, GitLab).
+    #[arg(long, value_name = "FILE")]
+    pub cucumber_json: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the scenarios that did not pass here, one `path:line` a line (run `@FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub rerun: Option<PathBuf>,
     #[command(flatten)]
     pub providers: ProviderArgs,
 }
