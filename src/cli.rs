@@ -286,7 +286,12 @@ async fn rules(args: RulesArgs) -> Result<i32, ConfigError> {
     if let Some(id) = &args.rule {
         coverage.retain(|c| c.id == id);
         if let Some(rule) = provider.rule(id) {
-            println!("{} — {}", rule.id, rule.title);
+            match pay_conformance::contract::document(provider.name())
+                .and_then(|doc| pay_conformance::contract::section(doc, id))
+            {
+                Some(text) => println!("{text}\n"),
+                None => println!("{} — {}", rule.id, rule.title),
+            }
         }
     }
     print!("{}", proof::render_coverage(provider.rules(), &coverage));

@@ -36,6 +36,7 @@
 
 pub mod checks;
 pub mod config;
+pub mod contract;
 pub mod double;
 pub mod error;
 pub mod exchange;
