@@ -45,9 +45,9 @@ pub struct RunArgs {
     /// Only scenarios whose tags match, e.g. "@close and not @needs-paid-order".
     #[arg(long, value_name = "EXPR")]
     pub tags: Option<String>,
-    /// A directory of your own .feature files, run in addition to the built-in ones
+    /// Your own .feature file, or a directory of them, run in addition to the built-in ones
     /// (repeatable).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "PATH")]
     pub features: Vec<PathBuf>,
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
