@@ -202,3 +202,52 @@ fn features_export_writes_the_built_in_files() {
     assert_eq!(code, 0, "the exported files lint clean: {all}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The filters run in a real browser: headless Chromium, if installed (skipped, and said so,
+/// where it is not), with the filters preselected from the URL's fragment.
+#[test]
+fn the_html_filters_work_in_headless_chromium() {
+    let d = dir("chromium");
+    let html = d.join("r.html");
+    let (code, all) = run(&[
+        "run",
+        "--fault",
+        "close-ignores-signature",
+        "--html",
+        s(&html),
+    ]);
+    assert_eq!(code, 1, "{all}");
+    let profile = d.join("profile");
+    let url = format!("file://{}#rule=A3&failed=1", s(&html));
+    let out = match Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", s(&profile)))
+        .args(["--dump-dom", &url])
+        .output()
+    {
+        Ok(out) if out.status.success() => out,
+        other => {
+            println!("SKIPPED the browser check: chromium is not available ({other:?})");
+            let _ = std::fs::remove_dir_all(&d);
+            return;
+        }
+    };
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let visible = dom.matches("class=\"scenario failed\"").count();
+    let hidden_passed = dom.matches("class=\"scenario passed hidden\"").count();
+    assert_eq!(visible, 2, "the failure, in its section and under A3");
+    assert!(
+        !dom.contains("class=\"scenario passed\""),
+        "a passed scenario is shown"
+    );
+    assert!(hidden_passed > 80, "{hidden_passed}");
+    let _ = std::fs::remove_dir_all(&d);
+}
