@@ -95,3 +95,18 @@ fn run_dry_run_lints_and_sends_nothing() {
     assert!(all.contains("nothing was sent"), "{all}");
     assert!(!all.contains("CONFORMING"), "{all}");
 }
+
+#[test]
+fn run_says_syntax_errors_the_same_way() {
+    let (code, all) = run(&["run", "--features", "tests/fixtures/lint/syntax"]);
+    assert_eq!(code, 2, "{all}");
+    assert!(
+        all.contains("keyword.feature:4: Gherkin syntax error at `Scenaro: the keyword is wrong`"),
+        "{all}"
+    );
+    assert!(
+        all.contains("hint: `Scenaro:` is not a Gherkin keyword: did you mean `Scenario:`?"),
+        "{all}"
+    );
+    assert!(!all.contains("Error at"), "{all}");
+}

@@ -388,6 +388,23 @@ fn lint_step(
     }
 }
 
+/// A Gherkin parse error as a person reads it: `path:line: … at `the line`` and a hint, not
+/// the parser's set of expected tokens (`run` and `lint` say the same).
+pub fn describe_syntax_error(path: &std::path::Path, text: &str, parser_message: &str) -> String {
+    let line = syntax::error_line(parser_message).unwrap_or(1);
+    let hint = syntax::hint(text, line);
+    let line = syntax::open_docstring(text, line).unwrap_or(line);
+    let shown = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or("")
+        .trim();
+    format!(
+        "{}:{line}: Gherkin syntax error at `{shown}`\n    hint: {hint}",
+        path.display()
+    )
+}
+
 /// The sources `lint` reads: the `.feature` files at `paths` (files or directories), or the
 /// provider's built-in ones when there are none.
 pub fn sources(
