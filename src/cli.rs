@@ -6,6 +6,8 @@ use pay_conformance::error::{ConfigError, exit, report};
 use pay_conformance::providers::{self, bench};
 use pay_conformance::{Provider, RunArgs, RunConfig, ServeArgs, proof};
 
+use crate::qa_cli::{self, FeaturesArgs, LintArgs, StepsArgs};
+
 /// Contract and conformance tests for payment-provider APIs .
 ///
 /// Without --base-url, `run` tests the embedded double, so it works anywhere with no
@@ -49,46 +51,16 @@ enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-struct ProviderFlag {
+pub(crate) struct ProviderFlag {
     /// The provider [default: ttpay].
     #[arg(long, value_name = "NAME")]
     provider: Option<String>,
 }
 
 impl ProviderFlag {
-    fn provider(&self) -> Result<&'static dyn Provider, ConfigError> {
+    pub(crate) fn provider(&self) -> Result<&'static dyn Provider, ConfigError> {
         providers::find(self.provider.as_deref())
     }
-}
-
-#[derive(Debug, clap::Args)]
-struct LintArgs {
-    #[command(flatten)]
-    provider: ProviderFlag,
-    /// .feature files or directories of them [default: the built-in features].
-    #[arg(value_name = "PATH")]
-    paths: Vec<std::path::PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-struct FeaturesArgs {
-    #[command(flatten)]
-    provider: ProviderFlag,
-    /// Write the built-in feature files under this directory (as `features/<provider>/…`).
-    #[arg(long, value_name = "DIR")]
-    export: Option<std::path::PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-struct StepsArgs {
-    #[command(flatten)]
-    provider: ProviderFlag,
-    /// As Markdown (`docs/steps.md` is this).
-    #[arg(long, conflicts_with = "json")]
-    markdown: bool,
-    /// As JSON, for editors.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,9 +146,9 @@ pub fn main() -> i32 {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
-        Command::Lint(args) => lint(&args),
-        Command::Features(args) => features(&args),
-        Command::Steps(args) => steps(&args),
+        Command::Lint(args) => qa_cli::lint(&args),
+        Command::Features(args) => qa_cli::features(&args),
+        Command::Steps(args) => qa_cli::steps(&args),
         Command::Selftest(args) => runtime.block_on(selftest(args)),
         Command::Rules(args) => runtime.block_on(rules(args)),
         Command::Bench(args) => runtime.block_on(run_bench(args)),
@@ -190,7 +162,7 @@ pub fn main() -> i32 {
 
 async fn run(args: RunArgs) -> Result<i32, ConfigError> {
     if args.dry_run {
-        return dry_run(&args);
+        return qa_cli::dry_run(&args);
     }
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
     let builtin: Vec<_> = pay_conformance::runner::features::embedded(config.provider.name())
@@ -356,62 +328,4 @@ fn faults(provider: &'static dyn Provider) -> i32 {
         );
     }
     exit::CONFORMING
-}
-
-fn features(args: &FeaturesArgs) -> Result<i32, ConfigError> {
-    let provider = args.provider.provider()?;
-    let sources = pay_conformance::runner::features::embedded(provider.name());
-    for source in &sources {
-        match &args.export {
-            None => println!("{}", source.path.display()),
-            Some(dir) => {
-                let path = dir.join(&source.path);
-                pay_conformance::report::write_file(&path, &source.text)?;
-                println!("{}", path.display());
-            }
-        }
-    }
-    Ok(exit::CONFORMING)
-}
-
-fn lint(args: &LintArgs) -> Result<i32, ConfigError> {
-    let provider = args.provider.provider()?;
-    let report = pay_conformance::lint::lint(
-        provider,
-        &pay_conformance::lint::sources(provider, &args.paths)?,
-    );
-    print!("{}", report.render());
-    Ok(report.exit_code())
-}
-
-/// `run --dry-run`: lint what the run would run (built-in and `--features`), then resolve the
-/// configuration; nothing is sent.
-fn dry_run(args: &RunArgs) -> Result<i32, ConfigError> {
-    let provider = providers::find(args.provider.as_deref())?;
-    let mut sources = pay_conformance::runner::features::embedded(provider.name());
-    if !args.features.is_empty() {
-        sources.extend(pay_conformance::lint::sources(provider, &args.features)?);
-    }
-    let report = pay_conformance::lint::lint(provider, &sources);
-    print!("{}", report.render());
-    if report.exit_code() != exit::CONFORMING {
-        return Ok(report.exit_code());
-    }
-    RunConfig::resolve(args, &|name| std::env::var(name).ok())?;
-    println!("dry run: the configuration is valid; nothing was sent");
-    Ok(exit::CONFORMING)
-}
-
-fn steps(args: &StepsArgs) -> Result<i32, ConfigError> {
-    use pay_conformance::steps::doc;
-    let provider = args.provider.provider()?;
-    let entries = doc::catalogue(provider);
-    if args.markdown {
-        print!("{}", doc::render_markdown(provider, &entries));
-    } else if args.json {
-        print!("{}", doc::render_json(&entries));
-    } else {
-        print!("{}", doc::render_text(&entries));
-    }
-    Ok(exit::CONFORMING)
 }
