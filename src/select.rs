@@ -19,6 +19,8 @@ pub struct Selection {
     pub locations: Vec<(String, Option<usize>)>,
     /// Feature files or directories on disk to load beside the built-in ones.
     pub extra: Vec<PathBuf>,
+    /// Targets were given (an empty rerun file among them selects nothing, not everything).
+    pub explicit: bool,
 }
 
 impl Selection {
@@ -37,6 +39,7 @@ impl Selection {
             .transpose()?;
         let mut selection = Selection {
             name,
+            explicit: !targets.is_empty(),
             ..Selection::default()
         };
         let mut expanded = Vec::new();
@@ -85,7 +88,7 @@ impl Selection {
 
     /// Whether it narrows the run at all.
     pub fn is_all(&self) -> bool {
-        self.name.is_none() && self.locations.is_empty()
+        self.name.is_none() && self.locations.is_empty() && !self.explicit
     }
 
     fn wants(&self, path: &str, feature_line: usize, scenario: &gherkin::Scenario) -> bool {
@@ -93,7 +96,7 @@ impl Selection {
             .name
             .as_ref()
             .is_none_or(|re| re.is_match(&scenario.name));
-        let by_location = self.locations.is_empty()
+        let by_location = (self.locations.is_empty() && !self.explicit)
             || self.locations.iter().any(|(p, line)| {
                 (p == path || Path::new(path).starts_with(p))
                     && line.is_none_or(|l| l == scenario.position.line || l == feature_line)

@@ -131,6 +131,18 @@ fn every_report_of_a_failing_run() {
     let (code, all) = run(&["run", "--fault", "close-ignores-signature", &at]);
     assert_eq!(code, 1, "{all}");
     assert!(all.contains("0 of 1 scenarios passed, 1 failed"), "{all}");
+    // Once all pass, the rerun file is empty, and running it runs nothing (not everything).
+    let (code, all) = run(&[
+        "run",
+        "--rerun",
+        s(&rerun),
+        "features/ttpay/close.feature:7",
+    ]);
+    assert_eq!(code, 0, "{all}");
+    assert_eq!(std::fs::read_to_string(&rerun).unwrap(), "");
+    let (code, all) = run(&["run", &at]);
+    assert_eq!(code, 0, "{all}");
+    assert!(all.contains("0 of 0 scenarios passed"), "{all}");
     let _ = std::fs::remove_dir_all(&d);
 }
 
