@@ -124,3 +124,46 @@ impl Selection {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin() -> Vec<PathBuf> {
+        vec![PathBuf::from("features/ttpay/close.feature")]
+    }
+
+    #[test]
+    fn targets_are_a_path_and_an_optional_line() {
+        let s = Selection::parse(
+            None,
+            &[
+                "features/ttpay/close.feature:7".into(),
+                "features/ttpay/close.feature".into(),
+            ],
+            &builtin(),
+        )
+        .unwrap();
+        assert_eq!(
+            s.locations,
+            [
+                ("features/ttpay/close.feature".to_owned(), Some(7)),
+                ("features/ttpay/close.feature".to_owned(), None)
+            ]
+        );
+        assert!(s.extra.is_empty(), "a built-in path is not loaded again");
+        let e = Selection::parse(None, &["nowhere.feature:3".into()], &builtin()).unwrap_err();
+        assert!(e.to_string().contains("names no built-in feature"), "{e}");
+        assert!(Selection::parse(Some("("), &[], &builtin()).is_err());
+        assert!(Selection::parse(None, &[], &builtin()).unwrap().is_all());
+    }
+
+    #[test]
+    fn an_empty_rerun_file_selects_nothing() {
+        let path = std::env::temp_dir().join(format!("pc-rerun-{}.txt", std::process::id()));
+        std::fs::write(&path, "").unwrap();
+        let s = Selection::parse(None, &[format!("@{}", path.display())], &builtin()).unwrap();
+        assert!(!s.is_all() && s.locations.is_empty());
+        let _ = std::fs::remove_file(&path);
+    }
+}
