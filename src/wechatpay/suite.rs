@@ -1,0 +1,304 @@
+//! WeChat Pay's side of a run: the built-in and QA features checked against its steps, the
+//! run's one client and its platform keys (configured, or downloaded and decrypted), the W5
+//! pre-pass, and [`WechatpayRun`] — WeChat Pay bound to a run's settings ([`Configured`]).
+//!
+//! W5: against a remote target with `close_min_age_seconds` > 0, every order a scenario will
+//! close is created first (a pool per kind), the run waits once for the age, and the `Given`s
+//! take their orders from the pool. Against a double, its control API ages an order instead.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cucumber::gherkin;
+use cucumber::tag::Ext as _;
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
+use reqwest::Method;
+
+use super::checks::PlatformKeys;
+use super::client::{Call, Tamper, WxClient};
+use super::config::{Credentials, Platform, WechatpaySettings};
+use super::crypto::read_certificates;
+use super::steps::create_order;
+use super::world::{OrderKind, WechatpayWorld, Who, WxContext};
+use crate::checks::schema::SchemaSet;
+use crate::config::{RunSettings, Target};
+use crate::error::ConfigError;
+use crate::http::{Pacer, Transport, TransportPolicy};
+use crate::provider::Configured;
+use crate::runner::{self, RunOptions, RunReport, features};
+use crate::world::ProviderWorld as _;
+
+/// The production host of WeChat Pay Global (`--base-url production`).
+pub const PRODUCTION: &str = "https://apihk.mch.weixin.qq.com";
+
+/// The built-in WeChat Pay features plus the ones under `extra`, parsed, expanded, step-checked.
+pub fn load_features(extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
+    let mut sources = features::embedded("wechatpay");
+    for path in extra {
+        sources.extend(features::from_path(path)?);
+    }
+    let parsed = features::parse(&sources)?;
+    features::check_steps::<WechatpayWorld>(&parsed)?;
+    Ok(parsed)
+}
+
+/// Where a run goes: a base URL, the credentials, whether it has the double's control API,
+/// the minimum close age, and how reports name it.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    pub base_url: String,
+    pub credentials: Credentials,
+    pub control: bool,
+    pub close_min_age: Duration,
+    pub label: String,
+}
+
+/// WeChat Pay bound to a run.
+#[derive(Debug)]
+pub struct WechatpayRun {
+    pub settings: RunSettings,
+    pub wechatpay: WechatpaySettings,
+    schemas: Arc<SchemaSet>,
+    transport: Transport,
+}
+
+impl WechatpayRun {
+    pub fn new(settings: RunSettings, wechatpay: WechatpaySettings) -> Result<Self, ConfigError> {
+        let user_agent = format!("pay-conformance/{} (wechatpay)", env!("CARGO_PKG_VERSION"));
+        let transport = Transport::new(
+            &user_agent,
+            TransportPolicy {
+                timeout: settings.timeout,
+                ..TransportPolicy::default()
+            },
+        )
+        .map_err(|e| ConfigError::Start(format!("HTTP client: {e}")))?;
+        let schemas = SchemaSet::embedded()
+            .map(Arc::new)
+            .map_err(|e| ConfigError::Start(format!("built-in schemas: {e}")))?;
+        Ok(Self {
+            settings,
+            wechatpay,
+            schemas,
+            transport,
+        })
+    }
+
+    /// Runs `features` as configured: the embedded double or the remote target.
+    pub async fn run(&self, features: Vec<gherkin::Feature>) -> Result<RunReport, ConfigError> {
+        let base_url = match &self.settings.target {
+            Target::Embedded => {
+                return self
+                    .run_embedded(features, self.settings.fault.as_deref())
+                    .await;
+            }
+            Target::Remote(url) => url.clone(),
+            Target::Production => PRODUCTION.to_owned(),
+        };
+        let credentials = self.wechatpay.credentials.clone().ok_or_else(|| ConfigError::MissingEnv {
+            name: "WECHATPAY_MCHID".into(),
+            hint: "a remote target needs WECHATPAY_MCHID, WECHATPAY_SERIAL_NO and WECHATPAY_PRIVATE_KEY_FILE".into(),
+        })?;
+        let destination = Destination {
+            label: base_url.clone(),
+            base_url,
+            credentials,
+            control: false,
+            close_min_age: self.wechatpay.close_min_age,
+        };
+        self.run_at(destination, features).await
+    }
+
+    /// The embedded double (not in this build yet: a usage error saying so).
+    async fn run_embedded(
+        &self,
+        _features: Vec<gherkin::Feature>,
+        _fault: Option<&str>,
+    ) -> Result<RunReport, ConfigError> {
+        Err(ConfigError::Invalid {
+            what: "the embedded WeChat Pay double is not in this build yet\n(hint: point --base-url at a target, e.g. tests/independent/wechatpay.py)".into(),
+        })
+    }
+
+    /// The platform keys of `credentials`: configured, or downloaded and decrypted.
+    async fn platform_keys(
+        &self,
+        client: &WxClient,
+        credentials: &Credentials,
+    ) -> Result<PlatformKeys, ConfigError> {
+        match &credentials.platform {
+            Platform::PublicKey { id, key } => Ok(PlatformKeys::public_key(id, key.clone())),
+            Platform::Certificate(cert) => {
+                Ok(PlatformKeys::certificates(std::slice::from_ref(cert)))
+            }
+            Platform::Download => {
+                let call = Call {
+                    endpoint: "/v3/global/certificates".into(),
+                    method: Method::GET,
+                    target: "/v3/global/certificates".into(),
+                    body: Vec::new(),
+                };
+                let fail = |why: String| {
+                    ConfigError::Start(format!(
+                        "downloading the platform certificates (GET /v3/global/certificates): {why}\n(hint: or configure WECHATPAY_PLATFORM_CERT_FILE, or WECHATPAY_PUBLIC_KEY_FILE and WECHATPAY_PUBLIC_KEY_ID)"
+                    ))
+                };
+                let exchange = client
+                    .call(&call, &credentials.merchant, &Tamper::None)
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                if exchange.status != 200 {
+                    return Err(fail(format!(
+                        "answered {} {}",
+                        exchange.status,
+                        exchange.body_excerpt()
+                    )));
+                }
+                let key = credentials
+                    .apiv3_key
+                    .as_ref()
+                    .ok_or_else(|| fail("no WECHATPAY_APIV3_KEY".into()))?;
+                let body = exchange.json.clone().map_err(fail)?;
+                let certs = read_certificates(&body, key).map_err(|e| fail(e.to_string()))?;
+                Ok(PlatformKeys::certificates(&certs))
+            }
+        }
+    }
+
+    /// Runs already loaded features at `destination`.
+    pub async fn run_at(
+        &self,
+        destination: Destination,
+        features: Vec<gherkin::Feature>,
+    ) -> Result<RunReport, ConfigError> {
+        let client = WxClient::new(
+            self.transport.clone(),
+            Pacer::new(self.settings.rate_limit),
+            &destination.base_url,
+            self.wechatpay.path_flavour,
+            PlatformKeys::default(),
+        );
+        let credentials = destination.credentials;
+        client.set_platform(self.platform_keys(&client, &credentials).await?);
+        let ctx = WxContext {
+            client,
+            schemas: Arc::clone(&self.schemas),
+            public_key_mode: matches!(credentials.platform, Platform::PublicKey { .. }),
+            merchant: credentials.merchant,
+            other: credentials.other,
+            institution: credentials.institution,
+            apiv3_key: credentials.apiv3_key,
+            paid_out_trade_no: credentials.paid_out_trade_no,
+            signatures: self.settings.response_signatures,
+            close_min_age: destination.close_min_age,
+            control: destination.control,
+            currency: self.wechatpay.currency.clone(),
+            pool: Mutex::new(HashMap::new()),
+        };
+        let tags = self.settings.tags.as_ref().map(|(_, op)| op.clone());
+        if !ctx.control && !ctx.close_min_age.is_zero() {
+            prepare_orders(&ctx, &features, tags.as_ref()).await;
+        }
+        Ok(runner::run::<WechatpayWorld>(
+            features,
+            Arc::new(ctx),
+            RunOptions {
+                tags,
+                concurrency: self.settings.concurrency,
+                target: destination.label,
+            },
+        )
+        .await)
+    }
+}
+
+/// The kind of order a `Given` step's text makes, if it takes one from the pool.
+fn pooled_kind(step: &str) -> Option<OrderKind> {
+    match step {
+        "an unpaid order" | "a closed order" => Some(OrderKind::Plain),
+        "an unpaid order whose out_trade_no contains \"*\"" => Some(OrderKind::Star),
+        "an unpaid order of a sub-merchant" => Some(OrderKind::Sub),
+        _ => None,
+    }
+}
+
+/// W5's pre-pass: creates every order the selected scenarios will close, then waits once for
+/// the minimum age. An order that cannot be created is left out (its `Given` creates its own).
+async fn prepare_orders(
+    ctx: &WxContext,
+    features: &[gherkin::Feature],
+    tags: Option<&gherkin::tagexpr::TagOperation>,
+) {
+    let mut wanted: Vec<OrderKind> = Vec::new();
+    for feature in features {
+        for (rule, scenario) in runner::scenarios(feature) {
+            let scenario_tags = runner::tags_of(feature, rule, scenario);
+            if tags.is_some_and(|expr| !expr.eval(scenario_tags.iter()))
+                || WechatpayWorld::skip_reason(ctx, &scenario_tags).is_some()
+            {
+                continue;
+            }
+            wanted.extend(scenario.steps.iter().filter_map(|s| pooled_kind(&s.value)));
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    let mut pool: HashMap<OrderKind, Vec<_>> = HashMap::new();
+    for kind in wanted {
+        let who = if kind == OrderKind::Sub {
+            Who::Institution
+        } else {
+            Who::Merchant
+        };
+        let text = if kind == OrderKind::Star { "*" } else { "" };
+        if let Ok(order) = create_order(ctx, who, text).await {
+            pool.entry(kind).or_default().push(order);
+        }
+    }
+    let count: usize = pool.values().map(Vec::len).sum();
+    eprintln!(
+        "wechatpay: created {count} orders ahead; waiting {} s once for the minimum close age (W5)",
+        ctx.close_min_age.as_secs() + 1
+    );
+    tokio::time::sleep(ctx.close_min_age + Duration::from_secs(1)).await;
+    if let Ok(mut shared) = ctx.pool.lock() {
+        *shared = pool;
+    }
+}
+
+impl Configured for WechatpayRun {
+    fn run(
+        &self,
+        features: Vec<gherkin::Feature>,
+    ) -> LocalBoxFuture<'_, Result<RunReport, ConfigError>> {
+        WechatpayRun::run(self, features).boxed_local()
+    }
+
+    fn run_with_fault<'a>(
+        &'a self,
+        features: Vec<gherkin::Feature>,
+        fault: Option<&'a str>,
+    ) -> LocalBoxFuture<'a, Result<RunReport, ConfigError>> {
+        self.run_embedded(features, fault).boxed_local()
+    }
+
+    fn settings(&self) -> serde_json::Value {
+        let c = self.wechatpay.credentials.as_ref();
+        serde_json::json!({
+            "close_min_age_seconds": self.wechatpay.close_min_age.as_secs(),
+            "path_flavour": self.wechatpay.path_flavour.to_string(),
+            "currency": self.wechatpay.currency,
+            "merchant": c.map(|c| c.merchant.mchid.clone()),
+            "platform": c.map(|c| match &c.platform {
+                Platform::PublicKey { id, .. } => format!("public key {id}"),
+                Platform::Certificate(cert) => format!("certificate {}", cert.serial()),
+                Platform::Download => "certificates downloaded".to_owned(),
+            }),
+            "institutional": c.and_then(|c| c.institution.as_ref()).map(|i| i.sub_mchid.clone()),
+        })
+    }
+}
