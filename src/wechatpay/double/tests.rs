@@ -1,0 +1,1 @@
+//! Unit tests of the double, per concern (handler called directly, no sockets).
