@@ -44,7 +44,13 @@ async fn the_control_api_ages_pays_inspects_and_resets() {
     let url = |p: &str| format!("{}/_control/{p}", h.double.uri());
     let aged = http.post(url("orders/C1/age")).send().await.expect("age");
     assert_eq!(aged.status(), 200);
-    assert_eq!(h.close("C1").await.status, 204);
+    let id = h.id_of("C1").await;
+    let by_id = format!("/v3/global/transactions/id/{id}/close");
+    let closed = h
+        .close_as(0, &by_id, br#"{"mchid":"1900000109"}"#, &Sign::default())
+        .await;
+    assert_eq!(closed.status, 204, "closed by transaction_id");
+    assert_eq!(h.state("C1").await, "CLOSED");
     h.create("C2").await;
     let paid = http.post(url("orders/C2/pay")).send().await.expect("pay");
     assert_eq!(paid.status(), 200);
@@ -86,5 +92,4 @@ async fn the_control_api_ages_pays_inspects_and_resets() {
     assert_eq!(reset["orders"], 1);
     let wrong = http.delete(url("reset")).send().await.expect("method");
     assert_eq!(wrong.status(), 405);
-    let _ = Sign::default();
 }
