@@ -82,8 +82,9 @@ fn keys_dir(args: &WxServeArgs) -> Result<PathBuf, ConfigError> {
 }
 
 /// The builtin config with the keys of `dir` (those missing there are the builtin ones, and
-/// are written to it), and every PEM a client needs written to `dir`.
+/// are written to it), and every PEM a client needs written to `dir` (created if missing).
 pub fn config_with_keys(dir: &Path) -> Result<DoubleConfig, ConfigError> {
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let mut config = DoubleConfig::builtin();
     let mut keys: Vec<PrivateKey> = config.merchants.iter().map(|m| m.key.clone()).collect();
     keys.push(config.platform_key.clone());
