@@ -35,7 +35,7 @@ pub struct ProviderServeArgs {
         flatten,
         next_help_heading = "WeChat Pay Global (--provider wechatpay)"
     )]
-    pub wechatpay: crate::wechatpay::WechatpayServeArgs,
+    pub wechatpay: crate::wechatpay::WxServeArgs,
 }
 
 /// The provider called `name` (the default one for `None`), or a usage error listing them.

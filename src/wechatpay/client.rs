@@ -46,8 +46,9 @@ pub enum Tamper {
     /// Sent with its method, signed as a `GET`.
     SignedAsGet,
     UnknownSerial,
-    /// The header's `mchid` is not the signer's (the body keeps the signer's).
-    OtherMchid,
+    /// The header's `mchid` is not the signer's (the body keeps the signer's): another
+    /// merchant's when given, else one nobody has.
+    OtherMchid(Option<String>),
     /// The timestamp this many seconds off (negative: in the past).
     TimestampOffset(i64),
     TimestampMillis,
@@ -82,6 +83,12 @@ pub struct WxClient {
 
 /// A key nobody registered, made once per process.
 static STRANGER: LazyLock<Option<PrivateKey>> = LazyLock::new(|| PrivateKey::generate(2048).ok());
+
+/// Makes the stranger's key now (seconds of CPU): call it off the async workers, before a run,
+/// so that no request waits for it.
+pub fn prepare_stranger() {
+    LazyLock::force(&STRANGER);
+}
 
 impl WxClient {
     pub fn new(
@@ -224,7 +231,10 @@ impl WxClient {
             _ => signer.serial_no.clone(),
         };
         let mchid = match tamper {
-            Tamper::OtherMchid => format!("19{:08}", rand::rng().random_range(0..100_000_000u32)),
+            Tamper::OtherMchid(Some(other)) => other.clone(),
+            Tamper::OtherMchid(None) => {
+                format!("19{:08}", rand::rng().random_range(0..100_000_000u32))
+            }
             _ => signer.mchid.clone(),
         };
         let auth = sign_request(

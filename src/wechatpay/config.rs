@@ -16,7 +16,8 @@ use super::crypto::{ApiV3Key, Certificate, PrivateKey, PublicKey};
 /// Key and certificate files larger than this are refused (a PEM key is ~2 KiB).
 pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 
-/// Which tree of paths the transactions live under (W1, *legacy paths*).
+/// Which tree of paths closes are sent to (W1, *legacy paths*); creates and queries always go
+/// to `/v3/global/transactions/…` (the Close Order page gives the legacy form for closes only).
 #[derive(
     Debug,
     Clone,
@@ -62,14 +63,10 @@ pub struct WechatpayArgs {
     /// The target's minimum order age before a close, in seconds (W5) [default: 0].
     #[arg(long, value_name = "SECONDS")]
     pub close_min_age: Option<u64>,
-    /// The transactions path tree: global (/v3/global/…) or hk (legacy /hk/v3/…).
+    /// The close paths' tree: global (/v3/global/…) or hk (legacy /hk/v3/transactions/…).
     #[arg(long, value_enum)]
     pub path_flavour: Option<PathFlavour>,
 }
-
-/// WeChat Pay's flags of `pay-conformance serve` (its double's own come with it).
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct WechatpayServeArgs {}
 
 /// A merchant's signing identity.
 #[derive(Clone)]
@@ -130,6 +127,9 @@ pub struct WechatpaySettings {
     pub path_flavour: PathFlavour,
     /// The ISO 4217 currency of the one-unit orders it creates (TOML `currency`, default HKD).
     pub currency: String,
+    /// The `notify_url` of the orders it creates (TOML `notify_url`): nothing is paid, so
+    /// nothing is sent there.
+    pub notify_url: String,
     /// `None` for the embedded double without `WECHATPAY_*` variables: it uses its own.
     pub credentials: Option<Credentials>,
 }
@@ -145,6 +145,9 @@ impl WechatpaySettings {
         let mut own = file.take_section("wechatpay")?;
         let age = crate::config::or_file(args.close_min_age, &mut own, "close_min_age_seconds")?;
         let flavour = crate::config::or_file(args.path_flavour, &mut own, "path_flavour")?;
+        let notify_url = own
+            .take::<String>("notify_url")?
+            .unwrap_or_else(|| "https://example.com/pay-conformance/notify".to_owned());
         let currency = own
             .take::<String>("currency")?
             .unwrap_or_else(|| "HKD".to_owned());
@@ -168,6 +171,7 @@ impl WechatpaySettings {
             close_min_age: Duration::from_secs(age),
             path_flavour: flavour.unwrap_or_default(),
             currency,
+            notify_url,
             credentials: credentials(env, remote)?,
         })
     }

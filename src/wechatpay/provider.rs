@@ -8,6 +8,7 @@ use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
 
 use super::config::WechatpaySettings;
+use super::double::Fault;
 use super::suite::{self, WechatpayRun};
 use super::world::WechatpayWorld;
 use crate::config::{FileSection, RunSettings, ServeSettings};
@@ -36,7 +37,7 @@ impl Provider for Wechatpay {
     }
 
     fn faults(&self) -> Vec<FaultInfo> {
-        Vec::new()
+        Fault::all().iter().map(|f| f.info()).collect()
     }
 
     fn steps(&self) -> Vec<StepInfo> {
@@ -60,15 +61,10 @@ impl Provider for Wechatpay {
 
     fn serve<'a>(
         &'a self,
-        _common: &'a ServeSettings,
-        _args: &'a ProviderServeArgs,
+        common: &'a ServeSettings,
+        args: &'a ProviderServeArgs,
     ) -> LocalBoxFuture<'a, Result<i32, ConfigError>> {
-        async {
-            Err(ConfigError::Invalid {
-                what: "the WeChat Pay double is not in this build yet\n(hint: python3 tests/independent/wechatpay.py serves an independent implementation)".into(),
-            })
-        }
-        .boxed_local()
+        super::double::serve(common, &args.wechatpay).boxed_local()
     }
 
     fn redaction_patterns(&self) -> &'static [&'static str] {

@@ -19,8 +19,9 @@ use reqwest::Method;
 
 use super::checks::PlatformKeys;
 use super::client::{Call, Tamper, WxClient};
-use super::config::{Credentials, Platform, WechatpaySettings};
+use super::config::{Credentials, Institution, Merchant, PathFlavour, Platform, WechatpaySettings};
 use super::crypto::read_certificates;
+use super::double::{Double, DoubleConfig, DoubleMerchant, Fault, PlatformMode};
 use super::steps::create_order;
 use super::world::{OrderKind, WechatpayWorld, Who, WxContext};
 use crate::checks::schema::SchemaSet;
@@ -54,6 +55,52 @@ pub struct Destination {
     pub control: bool,
     pub close_min_age: Duration,
     pub label: String,
+    pub flavour: PathFlavour,
+    /// The `notify_url` of the orders it creates.
+    pub notify_url: String,
+}
+
+/// Where the embedded double's payment notifications go: nowhere (the discard port).
+const DOUBLE_NOTIFY_URL: &str = "http://127.0.0.1:9/pay-conformance/notify";
+
+/// The double's built-in merchants as the suite's credentials: the first merchant, the second,
+/// the institution with its first sub-merchant, the platform key in the double's mode.
+pub fn double_credentials(double: &DoubleConfig) -> Credentials {
+    let merchant = |m: &DoubleMerchant| Merchant {
+        mchid: m.mchid.clone(),
+        appid: m.appid.clone(),
+        serial_no: m.serial_no.clone(),
+        key: Arc::new(m.key.clone()),
+    };
+    let common: Vec<&DoubleMerchant> = double
+        .merchants
+        .iter()
+        .filter(|m| !m.institutional)
+        .collect();
+    let institution = double
+        .merchants
+        .iter()
+        .find(|m| m.institutional && !m.sub_mchids.is_empty())
+        .map(|m| Institution {
+            sp: merchant(m),
+            sub_mchid: m.sub_mchids[0].clone(),
+            sub_appid: None,
+        });
+    let platform = match double.mode {
+        PlatformMode::PublicKey => Platform::PublicKey {
+            id: double.public_key_id.clone(),
+            key: double.platform_key.public_key(),
+        },
+        PlatformMode::Certificate => Platform::Certificate(double.platform_cert.clone()),
+    };
+    Credentials {
+        merchant: merchant(common[0]),
+        other: common.get(1).map(|m| merchant(m)),
+        institution,
+        platform,
+        apiv3_key: Some(double.apiv3_key.clone()),
+        paid_out_trade_no: Some(double.paid_out_trade_no.clone()),
+    }
 }
 
 /// WeChat Pay bound to a run.
@@ -63,7 +110,16 @@ pub struct WechatpayRun {
     pub wechatpay: WechatpaySettings,
     schemas: Arc<SchemaSet>,
     transport: Transport,
+    /// The embedded double's: RSA on both sides of every request makes an in-process run
+    /// CPU-bound, so a slow answer there is the machine's load, never the provider's.
+    embedded_transport: Transport,
 }
+
+/// The timeout and scenario concurrency of runs against the embedded double (see above): few
+/// requests in flight keep each one's delay between signing and verifying well under a second
+/// (W6's 301-second cases).
+const EMBEDDED_TIMEOUT: Duration = Duration::from_secs(120);
+const EMBEDDED_CONCURRENCY: usize = 4;
 
 impl WechatpayRun {
     pub fn new(settings: RunSettings, wechatpay: WechatpaySettings) -> Result<Self, ConfigError> {
@@ -76,6 +132,14 @@ impl WechatpayRun {
             },
         )
         .map_err(|e| ConfigError::Start(format!("HTTP client: {e}")))?;
+        let embedded_transport = Transport::new(
+            &user_agent,
+            TransportPolicy {
+                timeout: settings.timeout.max(EMBEDDED_TIMEOUT),
+                ..TransportPolicy::default()
+            },
+        )
+        .map_err(|e| ConfigError::Start(format!("HTTP client: {e}")))?;
         let schemas = SchemaSet::embedded()
             .map(Arc::new)
             .map_err(|e| ConfigError::Start(format!("built-in schemas: {e}")))?;
@@ -84,6 +148,7 @@ impl WechatpayRun {
             wechatpay,
             schemas,
             transport,
+            embedded_transport,
         })
     }
 
@@ -108,19 +173,51 @@ impl WechatpayRun {
             credentials,
             control: false,
             close_min_age: self.wechatpay.close_min_age,
+            flavour: self.wechatpay.path_flavour,
+            notify_url: self.wechatpay.notify_url.clone(),
         };
         self.run_at(destination, features).await
     }
 
-    /// The embedded double (not in this build yet: a usage error saying so).
+    /// Starts the embedded double (its built-in merchants, its 5-minute minimum close age aged
+    /// away through its control API), with `fault` in force, and runs `features` against it.
     async fn run_embedded(
         &self,
-        _features: Vec<gherkin::Feature>,
-        _fault: Option<&str>,
+        features: Vec<gherkin::Feature>,
+        fault: Option<&str>,
     ) -> Result<RunReport, ConfigError> {
-        Err(ConfigError::Invalid {
-            what: "the embedded WeChat Pay double is not in this build yet\n(hint: point --base-url at a target, e.g. tests/independent/wechatpay.py)".into(),
-        })
+        let mut config = DoubleConfig::builtin();
+        let mut flavour = self.wechatpay.path_flavour;
+        if let Some(name) = fault {
+            let fault = Fault::from_name(name)
+                .ok_or_else(|| crate::provider::unknown_fault(&super::WECHATPAY, name))?;
+            // This fault only shows on the legacy tree: the proof runs it with that setting.
+            if fault == Fault::LegacyPathMissing {
+                flavour = PathFlavour::Hk;
+            }
+            config.fault = Some(fault);
+        }
+        let double = Double::start(config).await;
+        let label = match double.fault() {
+            Some(fault) => format!(
+                "{} (embedded double with fault {})",
+                double.uri(),
+                fault.name()
+            ),
+            None => format!("{} (embedded double)", double.uri()),
+        };
+        let destination = Destination {
+            base_url: double.uri(),
+            credentials: double_credentials(double.config()),
+            control: true,
+            close_min_age: double.config().close_min_age,
+            label,
+            flavour,
+            notify_url: DOUBLE_NOTIFY_URL.to_owned(),
+        };
+        let report = self.run_at(destination, features).await;
+        drop(double);
+        report
     }
 
     /// The platform keys of `credentials`: configured, or downloaded and decrypted.
@@ -174,11 +271,17 @@ impl WechatpayRun {
         destination: Destination,
         features: Vec<gherkin::Feature>,
     ) -> Result<RunReport, ConfigError> {
+        // The key of "signed with another key" is generated once, off the async workers.
+        let _ = tokio::task::spawn_blocking(super::client::prepare_stranger).await;
         let client = WxClient::new(
-            self.transport.clone(),
+            if destination.control {
+                self.embedded_transport.clone()
+            } else {
+                self.transport.clone()
+            },
             Pacer::new(self.settings.rate_limit),
             &destination.base_url,
-            self.wechatpay.path_flavour,
+            destination.flavour,
             PlatformKeys::default(),
         );
         let credentials = destination.credentials;
@@ -196,6 +299,7 @@ impl WechatpayRun {
             close_min_age: destination.close_min_age,
             control: destination.control,
             currency: self.wechatpay.currency.clone(),
+            notify_url: destination.notify_url,
             pool: Mutex::new(HashMap::new()),
         };
         let tags = self.settings.tags.as_ref().map(|(_, op)| op.clone());
@@ -207,7 +311,11 @@ impl WechatpayRun {
             Arc::new(ctx),
             RunOptions {
                 tags,
-                concurrency: self.settings.concurrency,
+                concurrency: if destination.control {
+                    self.settings.concurrency.min(EMBEDDED_CONCURRENCY)
+                } else {
+                    self.settings.concurrency
+                },
                 target: destination.label,
             },
         )

@@ -78,6 +78,8 @@ pub struct WxContext {
     /// The target has the double's control API (`/_control/…`): pay and age orders with it.
     pub control: bool,
     pub currency: String,
+    /// The `notify_url` of the orders it creates.
+    pub notify_url: String,
     /// Orders created ahead of the run, by kind (W5: the run waits once).
     pub pool: Mutex<HashMap<OrderKind, Vec<Pooled>>>,
 }

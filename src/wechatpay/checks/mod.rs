@@ -95,7 +95,13 @@ pub fn failure_shape(exchange: &Exchange) -> Vec<Found> {
     };
     out.extend(text("code", 32));
     out.extend(text("message", 256));
+    let param_error = body.get("code").and_then(Value::as_str) == Some("PARAM_ERROR");
     match body.get("detail") {
+        None if param_error => out.push(found(
+            "/detail",
+            "{field, value, issue} with PARAM_ERROR",
+            "absent",
+        )),
         None => {}
         Some(Value::Object(detail))
             if body.get("code").and_then(Value::as_str) == Some("PARAM_ERROR") =>

@@ -225,7 +225,9 @@ async fn close_spoiled(w: &mut WechatpayWorld, how: String, scheme: String) -> S
         }
         "signed as a GET" => Tamper::SignedAsGet,
         "with an unknown serial_no" => Tamper::UnknownSerial,
-        "naming another mchid in the Authorization" => Tamper::OtherMchid,
+        "naming another mchid in the Authorization" => {
+            Tamper::OtherMchid(ctx.other.as_ref().map(|o| o.mchid.clone()))
+        }
         "with a timestamp 301 seconds old" => Tamper::TimestampOffset(-301),
         "with a timestamp 301 seconds ahead" => Tamper::TimestampOffset(301),
         "with a timestamp an hour old" => Tamper::TimestampOffset(-3600),
