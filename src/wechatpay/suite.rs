@@ -301,14 +301,16 @@ impl WechatpayRun {
             currency: self.wechatpay.currency.clone(),
             notify_url: destination.notify_url,
             pool: Mutex::new(HashMap::new()),
+            created: Mutex::new(Vec::new()),
         };
         let tags = self.settings.tags.as_ref().map(|(_, op)| op.clone());
         if !ctx.control && !ctx.close_min_age.is_zero() {
             prepare_orders(&ctx, &features, tags.as_ref()).await;
         }
-        Ok(runner::run::<WechatpayWorld>(
+        let ctx = Arc::new(ctx);
+        let report = runner::run::<WechatpayWorld>(
             features,
-            Arc::new(ctx),
+            Arc::clone(&ctx),
             RunOptions {
                 tags,
                 concurrency: if destination.control {
@@ -319,7 +321,11 @@ impl WechatpayRun {
                 target: destination.label,
             },
         )
-        .await)
+        .await;
+        if !ctx.control {
+            close_what_is_left(&ctx).await;
+        }
+        Ok(report)
     }
 }
 
@@ -375,6 +381,36 @@ async fn prepare_orders(
     tokio::time::sleep(ctx.close_min_age + Duration::from_secs(1)).await;
     if let Ok(mut shared) = ctx.pool.lock() {
         *shared = pool;
+    }
+}
+
+/// A remote run leaves nothing open: every order it created and did not close is closed now
+/// (a real account has no sandbox). Answers are not judged; one that is already closed is fine.
+async fn close_what_is_left(ctx: &WxContext) {
+    let created = ctx
+        .created
+        .lock()
+        .map(|mut c| std::mem::take(&mut *c))
+        .unwrap_or_default();
+    if !created.is_empty() {
+        eprintln!(
+            "wechatpay: the run created {} orders (none paid); closing each now (one already closed is refused harmlessly)",
+            created.len()
+        );
+    }
+    for (who, out_trade_no) in created {
+        let call = super::steps::close_call(
+            ctx,
+            super::steps::Key::OutTradeNo,
+            &out_trade_no,
+            Method::POST,
+            super::steps::close_body(ctx, who),
+        );
+        let signer = match (who, &ctx.institution) {
+            (Who::Institution, Some(i)) => &i.sp,
+            _ => &ctx.merchant,
+        };
+        let _ = ctx.client.call(&call, signer, &Tamper::None).await;
     }
 }
 

@@ -82,6 +82,9 @@ pub struct WxContext {
     pub notify_url: String,
     /// Orders created ahead of the run, by kind (W5: the run waits once).
     pub pool: Mutex<HashMap<OrderKind, Vec<Pooled>>>,
+    /// Every order the run created (owner, `out_trade_no`), so that a remote run can close
+    /// what is left open when it ends.
+    pub created: Mutex<Vec<(Who, String)>>,
 }
 
 impl WxContext {
@@ -108,6 +111,23 @@ impl WxContext {
             );
         }
         None
+    }
+
+    /// Notes an order `call` created, if it did (a create answered 200).
+    pub fn note_created(&self, who: Who, call: &Call, answer: &Exchange) {
+        if answer.status != 200 || !call.endpoint.ends_with("/native") {
+            return;
+        }
+        let sent: Option<Value> = serde_json::from_slice(&call.body).ok();
+        let id = sent
+            .as_ref()
+            .and_then(|v| v.get("out_trade_no"))
+            .and_then(Value::as_str);
+        if let (Some(id), Ok(mut created)) = (id, self.created.lock())
+            && created.len() < 100_000
+        {
+            created.push((who, id.to_owned()));
+        }
     }
 
     /// A pooled order of `kind`, if one is left.
@@ -193,6 +213,7 @@ impl WechatpayWorld {
         self.state.findings.requests += 1;
         match ctx.client.call(call, &signer, tamper).await {
             Ok(exchange) => {
+                ctx.note_created(who, call, &exchange);
                 self.state.note(&exchange);
                 Ok(exchange)
             }

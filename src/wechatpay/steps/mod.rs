@@ -163,6 +163,7 @@ pub async fn create_order(ctx: &WxContext, who: Who, text: &str) -> Result<Poole
     };
     let created = std::time::Instant::now();
     let answer = ctx.client.call(&call, signer, &Tamper::None).await?;
+    ctx.note_created(who, &call, &answer);
     let code_url = answer
         .pointer("/code_url")
         .and_then(Value::as_str)
