@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod double;
+mod orders;
 mod provider;
 pub mod rules;
 mod steps;
