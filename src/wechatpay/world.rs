@@ -265,7 +265,7 @@ impl WechatpayWorld {
 }
 
 /// The names `#(name)` can stand for in a WeChat Pay scenario, beyond remembered ones.
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "mchid",
     "appid",
     "out_trade_no",

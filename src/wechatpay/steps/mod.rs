@@ -2,6 +2,7 @@
 //! up, `when` sends closes (right and spoiled), `then` asks [`super::checks`] to judge. The
 //! requests themselves are built here, as W1 says, over the engine's generic QA steps.
 
+pub(crate) mod docs;
 mod given;
 mod then;
 mod when;
