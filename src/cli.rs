@@ -29,6 +29,11 @@ enum Command {
     Providers,
     /// List the faults the double can inject, with the rules each one breaks.
     Faults(ProviderFlag),
+    /// List the double's variants: answers the contract allows that integrations may not expect.
+    Variants(ProviderFlag),
+    /// Show what changed between two behaviour records (`run --record FILE`).
+    /// Exit codes: 0 no change or additive/allowed only, 1 breaking changes, 2 bad record.
+    Diff(pay_conformance::record::cli::DiffArgs),
     /// List every step a feature file can use.
     Steps(ProviderFlag),
     /// Prove the suite: a clean pass on the conforming double, and every fault caught.
@@ -139,6 +144,8 @@ pub fn main() -> i32 {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
+        Command::Variants(args) => args.provider().map(variants),
+        Command::Diff(args) => pay_conformance::record::cli::diff_command(&args),
         Command::Steps(args) => args.provider().map(steps),
         Command::Selftest(args) => runtime.block_on(selftest(args)),
         Command::Rules(args) => runtime.block_on(rules(args)),
@@ -152,16 +159,21 @@ pub fn main() -> i32 {
 }
 
 async fn run(args: RunArgs) -> Result<i32, ConfigError> {
+    use pay_conformance::record::cli as record;
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
-    let report = config.run().await?;
-    print!("{}", pay_conformance::report::console::render(&report));
+    let baseline = record::baseline(&args.record)?;
+    let reports = record::run(&config, &args.record).await?;
+    let Some(report) = reports.first() else {
+        return Ok(exit::USAGE);
+    };
+    print!("{}", pay_conformance::report::console::render(report));
     let settings = &config.settings;
     pay_conformance::report::write_files(
-        &report,
+        report,
         settings.junit.as_deref(),
         settings.json.as_deref(),
     )?;
-    Ok(report.verdict().exit_code())
+    record::finish(&config, &args.record, &reports, baseline)
 }
 
 async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
@@ -171,6 +183,11 @@ async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
         && provider.fault(name).is_none()
     {
         return Err(pay_conformance::provider::unknown_fault(provider, name));
+    }
+    if let Some(name) = &settings.variant
+        && provider.variant(name).is_none()
+    {
+        return Err(pay_conformance::provider::unknown_variant(provider, name));
     }
     provider.serve(&settings, &args.providers).await
 }
@@ -290,6 +307,21 @@ fn faults(provider: &'static dyn Provider) -> i32 {
             fault.name,
             fault.rules.join(","),
             fault.description
+        );
+    }
+    exit::CONFORMING
+}
+
+fn variants(provider: &'static dyn Provider) -> i32 {
+    let variants = provider.variants();
+    if variants.is_empty() {
+        println!("provider {} has no variants", provider.name());
+    }
+    let width = variants.iter().map(|v| v.name.len()).max().unwrap_or(0);
+    for variant in variants {
+        println!(
+            "{:width$}  {:<22}  {}",
+            variant.name, variant.endpoint, variant.description
         );
     }
     exit::CONFORMING

@@ -36,6 +36,7 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
                 .ok_or_else(|| crate::provider::unknown_fault(&super::TTPAY, name))?,
         );
     }
+    config.variant = super::suite::variant(common.variant.as_deref())?;
     let listener = bind(common.port)?;
     let double = Double::start_on(listener, config).await;
     println!("pay-conformance double listening on {}", double.uri());
@@ -44,6 +45,12 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
             "fault in force: {} (breaks {})",
             fault.name(),
             fault.rules().join(", ")
+        );
+    }
+    if let Some(variant) = double.config().variant {
+        println!(
+            "variant in force: {variant} ({}; the contract allows it)",
+            variant.description()
         );
     }
     let merchants = &double.config().merchants;

@@ -33,12 +33,14 @@ pub(crate) struct Responder {
 impl Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let now = now_ms();
-        let (reply, fault, request_id) = {
+        let (reply, fault, request_id, variant) = {
             let mut state = lock(&self.state);
             let reply = serve(&mut state, self.endpoint, request, now);
-            (reply, state.fault, state.ids.uuid())
+            (reply, state.fault, state.ids.uuid(), state.variant)
         };
-        render(reply, fault, self.latency, now, request_id)
+        let reply = super::variants::reword(reply, variant);
+        let signed_at = super::variants::signed_at(now, variant);
+        render(reply, fault, self.latency, signed_at, request_id)
     }
 }
 
