@@ -1,12 +1,13 @@
 //! What changed between two records, exchange by exchange (same scenario, same place in it),
 //! each change of a kind:
 //!
-//! - **breaking**: a field gone or of another type, a value (a code, an enum, a boolean, a
-//!   `msg`, a unit) changed for the same request, an HTTP status changed, success became
-//!   refusal or the reverse, a header that matters gone or changed, an answer gone, a
-//!   scenario that passed now failing;
-//! - **allowed**: what would be breaking, in a scenario that conforms in both records — the
-//!   contract lets a provider answer either way; an integration must take both;
+//! - **breaking**: a field gone or of another type, a header that matters gone, a request the
+//!   scenario no longer gets to make, a new deviation — and a value change (below) in a
+//!   scenario that does not conform in both records;
+//! - **allowed**: a value changed for the same request — a code, an enum, a boolean, a `msg`, a
+//!   unit, an HTTP status, a header's value; success became refusal or the reverse — in a
+//!   scenario that conforms in both records: the contract lets a provider answer either way,
+//!   and an integration must take both;
 //! - **additive**: a new field, a new header, an extra exchange, a new observation, a scenario
 //!   that failed now passing;
 //! - **noise**: any change where two records of the same provider already differ (learned:
@@ -173,11 +174,12 @@ fn classify(
         pointer: pointer.to_owned(),
     };
     let last = pointer.rsplit('/').next().unwrap_or_default();
-    if noise.contains(&point) || (kind == Kind::Breaking && KNOWN_VARYING.contains(&last)) {
+    if noise.contains(&point) || (kind == Kind::Allowed && KNOWN_VARYING.contains(&last)) {
         return Kind::Noise;
     }
+    // A value change is allowed where the scenario conforms in both records, else breaking.
     match kind {
-        Kind::Breaking if conforming => Kind::Allowed,
+        Kind::Allowed if !conforming => Kind::Breaking,
         other => other,
     }
 }
@@ -311,7 +313,7 @@ pub fn exchange_changes(
             _ => "",
         };
         let what = format!("HTTP {} → {}{turn}", a.status, b.status);
-        out.push(("(http status)".to_owned(), Kind::Breaking, what));
+        out.push(("(http status)".to_owned(), Kind::Allowed, what));
     }
     headers(&a.headers, &b.headers, &mut out);
     body(&a.body, &b.body, &mut out);
@@ -330,7 +332,7 @@ fn headers(
             (Some(_), None) => out.push((pointer, Kind::Breaking, "header gone".to_owned())),
             (None, Some(_)) => out.push((pointer, Kind::Additive, "new header".to_owned())),
             (Some(x), Some(y)) if x != y => {
-                out.push((pointer, Kind::Breaking, format!("`{x}` → `{y}`")));
+                out.push((pointer, Kind::Allowed, format!("`{x}` → `{y}`")));
             }
             _ => {}
         }
@@ -368,7 +370,7 @@ fn body(a: &Shape, b: &Shape, out: &mut Vec<(String, Kind, String)>) {
             Some(_) => {
                 let (x, y) = (a.values.get(pointer), b.values.get(pointer));
                 if x != y {
-                    out.push((pointer.clone(), Kind::Breaking, value_change(pointer, x, y)));
+                    out.push((pointer.clone(), Kind::Allowed, value_change(pointer, x, y)));
                 }
             }
             None => {}
