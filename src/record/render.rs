@@ -75,17 +75,27 @@ pub fn summary(changes: &Changes, show_noise: bool) -> String {
 }
 
 fn scenarios(seen: &[&Change]) -> String {
-    let mut names: Vec<String> = seen
-        .iter()
-        .map(|c| match c.index {
-            Some(i) => format!("{} (exchange #{i})", c.scenario),
-            None => c.scenario.clone(),
-        })
-        .collect();
-    names.dedup();
+    let mut names: Vec<(String, Vec<usize>)> = Vec::new();
+    for c in seen {
+        match names.iter_mut().find(|(name, _)| *name == c.scenario) {
+            Some((_, indexes)) => indexes.extend(c.index),
+            None => names.push((c.scenario.clone(), c.index.into_iter().collect())),
+        }
+    }
     let more = names.len().saturating_sub(MAX_NAMED);
-    names.truncate(MAX_NAMED);
-    let mut text = names.join("; ");
+    let mut text = names
+        .iter()
+        .take(MAX_NAMED)
+        .map(|(name, indexes)| match indexes.as_slice() {
+            [] => name.clone(),
+            [i] => format!("{name} (exchange #{i})"),
+            many => {
+                let list: Vec<String> = many.iter().map(|i| format!("#{i}")).collect();
+                format!("{name} (exchanges {})", list.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
     if more > 0 {
         let _ = write!(text, "; and {more} more scenario(s)");
     }
