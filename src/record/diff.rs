@@ -14,12 +14,12 @@
 //!   [`Record::noise`], `diff --noise`), and value changes of request ids, nonces and
 //!   remaining times, known to vary.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::shape::Shape;
-use super::{ExchangeBehaviour, NoisePoint, Record, ScenarioBehaviour};
+use super::compare::exchange_changes;
+use super::{NoisePoint, Record, ScenarioBehaviour};
 
 /// Keys whose values vary between any two runs.
 pub const KNOWN_VARYING: &[&str] = &["request_id", "nonce", "nonce_str", "expire_second"];
@@ -110,6 +110,7 @@ pub fn diff(old: &Record, new: &Record, options: &DiffOptions) -> Changes {
     let news: HashMap<String, &ScenarioBehaviour> =
         new.scenarios.iter().map(|s| (s.id(), s)).collect();
     let mut only_old = 0;
+    let mut sent_otherwise = 0;
     for o in &old.scenarios {
         let Some(n) = news.get(&o.id()) else {
             only_old += 1;
@@ -119,6 +120,12 @@ pub fn diff(old: &Record, new: &Record, options: &DiffOptions) -> Changes {
             continue;
         }
         let conforming = o.outcome == "passed" && n.outcome == "passed";
+        sent_otherwise += o
+            .exchanges
+            .iter()
+            .zip(&n.exchanges)
+            .filter(|(a, b)| a.request != b.request)
+            .count();
         for (endpoint, pointer, kind, what, index) in scenario_changes(o, n) {
             let kind = classify(kind, &endpoint, &pointer, conforming, &noise);
             out.changes.push(Change {
@@ -137,6 +144,11 @@ pub fn diff(old: &Record, new: &Record, options: &DiffOptions) -> Changes {
         .iter()
         .filter(|s| !olds.contains(&s.id()))
         .count();
+    if sent_otherwise > 0 {
+        out.notes.push(format!(
+            "{sent_otherwise} request(s) were sent otherwise (another suite version or configuration?): changes in their answers may be the suite's"
+        ));
+    }
     if only_old + only_new > 0 {
         out.notes.push(format!(
             "not compared: {only_old} scenario(s) only in the old record, {only_new} only in the new one"
@@ -297,108 +309,4 @@ fn scenario_changes(o: &ScenarioBehaviour, n: &ScenarioBehaviour) -> Vec<Raw> {
         ));
     }
     out
-}
-
-/// The changes of one exchange: (pointer, kind, what).
-pub fn exchange_changes(
-    a: &ExchangeBehaviour,
-    b: &ExchangeBehaviour,
-) -> Vec<(String, Kind, String)> {
-    let mut out = Vec::new();
-    if a.status != b.status {
-        let class = |s: u16| (200..300).contains(&s);
-        let turn = match (class(a.status), class(b.status)) {
-            (true, false) => " (a 2xx became an error status)",
-            (false, true) => " (an error status became 2xx)",
-            _ => "",
-        };
-        let what = format!("HTTP {} → {}{turn}", a.status, b.status);
-        out.push(("(http status)".to_owned(), Kind::Allowed, what));
-    }
-    headers(&a.headers, &b.headers, &mut out);
-    body(&a.body, &b.body, &mut out);
-    out
-}
-
-fn headers(
-    a: &BTreeMap<String, String>,
-    b: &BTreeMap<String, String>,
-    out: &mut Vec<(String, Kind, String)>,
-) {
-    let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-    for name in names {
-        let pointer = format!("(header {name})");
-        match (a.get(name), b.get(name)) {
-            (Some(_), None) => out.push((pointer, Kind::Breaking, "header gone".to_owned())),
-            (None, Some(_)) => out.push((pointer, Kind::Additive, "new header".to_owned())),
-            (Some(x), Some(y)) if x != y => {
-                out.push((pointer, Kind::Allowed, format!("`{x}` → `{y}`")));
-            }
-            _ => {}
-        }
-    }
-}
-
-fn parent(pointer: &str) -> &str {
-    pointer.rsplit_once('/').map_or("", |(p, _)| p)
-}
-
-fn body(a: &Shape, b: &Shape, out: &mut Vec<(String, Kind, String)>) {
-    let root = (a.types.get(""), b.types.get(""));
-    if let (Some(x), Some(y)) = root
-        && x != y
-    {
-        out.push((String::new(), Kind::Breaking, format!("body {x} → {y}")));
-        return;
-    }
-    for (pointer, ty) in &a.types {
-        match b.types.get(pointer) {
-            None if pointer.is_empty() || b.types.contains_key(parent(pointer)) => {
-                out.push((
-                    pointer.clone(),
-                    Kind::Breaking,
-                    format!("field gone (was {ty})"),
-                ));
-            }
-            Some(other) if other != ty => {
-                out.push((
-                    pointer.clone(),
-                    Kind::Breaking,
-                    format!("type {ty} → {other}"),
-                ));
-            }
-            Some(_) => {
-                let (x, y) = (a.values.get(pointer), b.values.get(pointer));
-                if x != y {
-                    out.push((pointer.clone(), Kind::Allowed, value_change(pointer, x, y)));
-                }
-            }
-            None => {}
-        }
-    }
-    for (pointer, ty) in &b.types {
-        if !a.types.contains_key(pointer)
-            && (pointer.is_empty() || a.types.contains_key(parent(pointer)))
-        {
-            out.push((pointer.clone(), Kind::Additive, format!("new field ({ty})")));
-        }
-    }
-}
-
-fn value_change(
-    pointer: &str,
-    x: Option<&serde_json::Value>,
-    y: Option<&serde_json::Value>,
-) -> String {
-    let show =
-        |v: Option<&serde_json::Value>| v.map_or("(not a value)".to_owned(), ToString::to_string);
-    let zero =
-        |v: Option<&serde_json::Value>| v.is_some_and(|v| v == 0 || v == "0" || v == "SUCCESS");
-    let turn = match (pointer == "/code", zero(x), zero(y)) {
-        (true, true, false) => " (success became refusal)",
-        (true, false, true) => " (refusal became success)",
-        _ => "",
-    };
-    let what = if pointer == "/code" { "code" } else { "value" };
-    format!("{what} {} → {}{turn}", show(x), show(y))
 }

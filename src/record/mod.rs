@@ -19,6 +19,7 @@
 //! ```
 
 pub mod cli;
+mod compare;
 pub mod diff;
 mod io;
 pub mod render;
