@@ -252,3 +252,46 @@ fn the_commands_exit_as_documented() {
     assert!(text.contains("reclose-answers-12001"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn serve_with_a_variant_diffs_as_a_sandbox_would() {
+    let served = common::serve(&["--variant", "reclose-answers-12001"], &[]);
+    assert!(served.printed().contains("http://127.0.0.1:"));
+    let dir = std::env::temp_dir().join(format!("pc-record-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (double, sandbox) = (dir.join("double.json"), dir.join("sandbox.json"));
+    let tags = "@close and not @needs-second-merchant";
+    let out = common::command(&["run", "--tags", tags, "--record"])
+        .arg(&double)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = common::command(&["run", "--tags", tags, "--rate-limit", "0", "--base-url"])
+        .arg(&served.url)
+        .arg("--record")
+        .arg(&sandbox)
+        .envs([
+            ("TTPAY_APP_ID", "double-app-0001"),
+            ("TTPAY_MCH_ID", "9000000001"),
+            ("TTPAY_APP_SECRET", "DOUBLE-ONLY-FAKE-SECRET-NUMBER-1"),
+            ("TTPAY_PAID_OUT_TRADE_NO", "PAID-ORDER-0001"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        served
+            .printed()
+            .contains("variant in force: reclose-answers-12001")
+    );
+    let found = changes(
+        &record::load(&double).unwrap(),
+        &record::load(&sandbox).unwrap(),
+    );
+    assert_eq!(found.breaking(), 0, "{:#?}", shown(&found));
+    assert!(find(&found, Kind::Allowed, "/v1/transaction/close", "/code").is_some());
+    let written = std::fs::read_to_string(&sandbox).unwrap();
+    assert!(!written.contains("DOUBLE-ONLY-FAKE-SECRET-NUMBER-1"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
