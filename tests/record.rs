@@ -295,3 +295,23 @@ fn serve_with_a_variant_diffs_as_a_sandbox_would() {
     assert!(!written.contains("DOUBLE-ONLY-FAKE-SECRET-NUMBER-1"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn learned_noise_hides_what_two_records_of_the_old_provider_differ_in() {
+    let (clean, _) = record("ttpay", None, None).await;
+    let (varied, _) = record("ttpay", None, Some("detail-extra-field")).await;
+    // A "second record of the old provider" that differed in that field: its changes are noise.
+    let noise = diff::varying(&clean, &varied);
+    assert!(
+        noise.iter().any(|p| p.pointer == "/data/confirmations"),
+        "{noise:?}"
+    );
+    let found = diff::diff(&clean, &varied, &DiffOptions { noise });
+    assert!(shown(&found).is_empty(), "{:#?}", shown(&found));
+    assert!(found.count(Kind::Noise) > 0);
+    let text = record::render::text(&found, true);
+    assert!(
+        text.contains("noise") && text.contains("/data/confirmations"),
+        "{text}"
+    );
+}
