@@ -315,3 +315,54 @@ async fn learned_noise_hides_what_two_records_of_the_old_provider_differ_in() {
         "{text}"
     );
 }
+
+/// Every registered provider: two clean records show no change; each of its variants conforms
+/// and shows an allowed or additive change at its endpoint, none breaking; every fourth fault
+/// of its catalogue shows a breaking change at an endpoint where it deviates.
+#[tokio::test]
+async fn every_provider_records_and_diffs() {
+    for provider in pay_conformance::providers::all() {
+        let name = provider.name();
+        let (a, verdict) = record(name, None, None).await;
+        assert_eq!(verdict, Verdict::Conforming, "{name}");
+        assert!(!a.scenarios.is_empty(), "{name}");
+        let (b, _) = record(name, None, None).await;
+        let found = changes(&a, &b);
+        assert!(shown(&found).is_empty(), "{name}: {:#?}", shown(&found));
+        for variant in provider.variants() {
+            let (varied, verdict) = record(name, None, Some(variant.name)).await;
+            assert_eq!(verdict, Verdict::Conforming, "{name} {}", variant.name);
+            let found = changes(&a, &varied);
+            assert_eq!(
+                found.breaking(),
+                0,
+                "{name} {}: {:#?}",
+                variant.name,
+                shown(&found)
+            );
+            let at_endpoint = shown(&found)
+                .iter()
+                .any(|c| variant.endpoint == "*" || c.endpoint == variant.endpoint);
+            assert!(at_endpoint, "{name} {}: nothing shown", variant.name);
+        }
+        for fault in provider.faults().iter().step_by(4) {
+            let (broken, _) = record(name, Some(fault.name), None).await;
+            let found = changes(&a, &broken);
+            let deviating: Vec<&str> = broken
+                .scenarios
+                .iter()
+                .flat_map(|s| s.deviations.iter().map(|d| d.endpoint.as_str()))
+                .collect();
+            let breaking_there = found
+                .changes
+                .iter()
+                .any(|c| c.kind == Kind::Breaking && deviating.contains(&c.endpoint.as_str()));
+            assert!(
+                breaking_there,
+                "{name} {}: {:#?}",
+                fault.name,
+                shown(&found)
+            );
+        }
+    }
+}
