@@ -74,12 +74,35 @@ pub fn parse(path: &Path, text: &str) -> Result<Record, RecordError> {
     serde_json::from_value(value).map_err(|e| not_a_record(e.to_string()))
 }
 
-/// The record as it is written: pretty JSON, redacted, ending with a newline.
+/// The record as it is written: pretty JSON, every key and string through
+/// [`crate::redact()`] (one by one, so that a mask never breaks the JSON), ending with a
+/// newline.
 pub fn to_text(record: &Record) -> String {
-    let text = serde_json::to_string_pretty(record).unwrap_or_default();
-    let mut text = crate::redact::redact(&text).into_owned();
+    let mut value = serde_json::to_value(record).unwrap_or_default();
+    redact_strings(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn redact_strings(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => {
+            if let std::borrow::Cow::Owned(masked) = crate::redact::redact(text) {
+                *text = masked;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_strings),
+        Value::Object(members) => {
+            let taken = std::mem::take(members);
+            for (key, mut item) in taken {
+                redact_strings(&mut item);
+                members.insert(crate::redact::redact(&key).into_owned(), item);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Writes `record` to `path`.
@@ -105,5 +128,14 @@ mod tests {
         assert!(err(r#"{"format": "pay-conformance-record/1"}"#).contains("missing field"));
         let missing = load(Path::new("/no/such/record.json")).unwrap_err();
         assert!(missing.to_string().contains("cannot read record"));
+    }
+
+    #[test]
+    fn masks_never_break_the_json() {
+        let mut value = serde_json::json!({"a": ["x signature=abc\" y", {"Authorization: k": 1}]});
+        redact_strings(&mut value);
+        let text = value.to_string();
+        assert!(!text.contains("abc") && !text.contains(": k"), "{text}");
+        assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
     }
 }
