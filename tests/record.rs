@@ -159,22 +159,27 @@ async fn faults_show_a_breaking_change_where_they_act() {
     }
 }
 
-#[tokio::test]
-async fn a_real_record_matches_its_schema_is_small_and_diffs_fast() {
-    let (a, _) = record("ttpay", None, None).await;
-    let (b, _) = record("ttpay", Some("detail-missing-field"), None).await;
-    let text = record::to_text(&a);
-    assert!(text.len() < 1024 * 1024, "{} bytes", text.len());
+/// `text` is a record as `docs/record.schema.json` describes it.
+fn assert_matches_schema(text: &str) {
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../docs/record.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&value)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .take(5)
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[tokio::test]
+async fn a_real_record_matches_its_schema_is_small_and_diffs_fast() {
+    let (a, _) = record("ttpay", None, None).await;
+    let (b, _) = record("ttpay", Some("detail-missing-field"), None).await;
+    let text = record::to_text(&a);
+    assert!(text.len() < 1024 * 1024, "{} bytes", text.len());
+    assert_matches_schema(&text);
     let started = Instant::now();
     let found = changes(&a, &b);
     let elapsed = started.elapsed();
@@ -202,6 +207,9 @@ fn the_commands_exit_as_documented() {
     };
     let (old, new, broken) = (path("old.json"), path("new.json"), path("broken.json"));
     assert_eq!(run(&["run", "--record", &old, "--repeat", "2"]).0, Some(0));
+    let written = std::fs::read_to_string(&old).unwrap();
+    assert!(written.contains("\"settings\"") && written.contains("\"runs\": 2"));
+    assert_matches_schema(&written);
     assert_eq!(
         run(&["run", "--record", &new, "--variant", "detail-extra-field"]).0,
         Some(0)

@@ -108,7 +108,8 @@ pub fn finish(
         return Ok(verdict);
     }
     let record = Record::learned(reports, config.provider.name())
-        .unwrap_or_else(|| Record::of(first, config.provider.name()));
+        .unwrap_or_else(|| Record::of(first, config.provider.name()))
+        .with_settings(config.configured.settings());
     if let Some(path) = &args.record {
         save(&record, path)?;
         println!(

@@ -101,6 +101,12 @@ pub fn diff(old: &Record, new: &Record, options: &DiffOptions) -> Changes {
             old.provider, new.provider
         ));
     }
+    let (a, b) = (how_sent(&old.settings), how_sent(&new.settings));
+    if !a.is_null() && !b.is_null() && a != b {
+        out.notes.push(format!(
+            "the records were made with other settings: {a} and {b}"
+        ));
+    }
     let noise: BTreeSet<&NoisePoint> = old
         .noise
         .iter()
@@ -155,6 +161,15 @@ pub fn diff(old: &Record, new: &Record, options: &DiffOptions) -> Changes {
         ));
     }
     out
+}
+
+/// The settings that change what is sent: all but who the merchant is.
+fn how_sent(settings: &serde_json::Value) -> serde_json::Value {
+    let mut settings = settings.clone();
+    if let Some(members) = settings.as_object_mut() {
+        members.retain(|k, _| !["merchant", "app_id", "mch_id"].contains(&k.as_str()));
+    }
+    settings
 }
 
 /// Where two records of the same provider differ: the noise they teach.

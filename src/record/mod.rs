@@ -49,6 +49,10 @@ pub struct Record {
     pub target: String,
     /// The tool's version that wrote it.
     pub tool_version: String,
+    /// The provider's settings of the run (query method, units…; never a secret), if known:
+    /// two records made with other settings send other requests.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub settings: serde_json::Value,
     /// How many runs it was learned from (`--repeat N`).
     #[serde(default = "one")]
     pub runs: u32,
@@ -155,11 +159,18 @@ impl Record {
             provider: provider.to_owned(),
             target: report.target.clone(),
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            settings: serde_json::Value::Null,
             runs: 1,
             noise: BTreeSet::new(),
             scenarios,
         }
         .redacted()
+    }
+
+    /// The same record, noting the provider's `settings` of the run (redacted).
+    pub fn with_settings(mut self, settings: serde_json::Value) -> Record {
+        self.settings = settings;
+        self.redacted()
     }
 
     /// The record as it is written and read back: every string through [`crate::redact()`],
