@@ -156,6 +156,18 @@ async fn faults_show_a_breaking_change_where_they_act() {
             "{fault}: no breaking change at {endpoint} {pointer}: {:#?}",
             shown(&found)
         );
+        if fault == "trade-state-out-of-enum" {
+            let enum_change = |kind, what: &str| {
+                found.changes.iter().any(|c| {
+                    c.kind == kind && c.pointer == "/data/trade_state" && c.what.contains(what)
+                })
+            };
+            assert!(enum_change(
+                Kind::Breaking,
+                "enum value SUCCESS seen nowhere"
+            ));
+            assert!(enum_change(Kind::Additive, "new enum value PAID"));
+        }
     }
 }
 

@@ -8,6 +8,8 @@
 //!   unit, an HTTP status, a header's value; success became refusal or the reverse — in a
 //!   scenario that conforms in both records: the contract lets a provider answer either way,
 //!   and an integration must take both;
+//! - enum values over the whole record (`record/enums.rs`): one gone is breaking, a new one
+//!   additive;
 //! - **additive**: a new field, a new header, an extra exchange, a new observation, a scenario
 //!   that failed now passing;
 //! - **noise**: any change where two records of the same provider already differ (learned:
@@ -144,6 +146,11 @@ pub fn diff(old: &Record, new: &Record, options: &DiffOptions) -> Changes {
             });
         }
     }
+    out.changes
+        .extend(super::enums::changes(old, new).into_iter().map(|mut c| {
+            c.kind = classify(c.kind, &c.endpoint, &c.pointer, false, &noise);
+            c
+        }));
     let olds: BTreeSet<String> = old.scenarios.iter().map(ScenarioBehaviour::id).collect();
     let only_new = new
         .scenarios

@@ -21,6 +21,7 @@
 pub mod cli;
 mod compare;
 pub mod diff;
+mod enums;
 mod io;
 pub mod render;
 pub mod shape;
