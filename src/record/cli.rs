@@ -78,12 +78,16 @@ pub fn diff_command(args: &DiffArgs) -> Result<i32, ConfigError> {
     Ok(changes.exit_code())
 }
 
-/// Runs the suite once, or `--repeat N` times; the first report is the run's.
-pub async fn run(config: &RunConfig, args: &RecordArgs) -> Result<Vec<RunReport>, ConfigError> {
+/// Runs `features` once, or `--repeat N` times; the first report is the run's.
+pub async fn run(
+    config: &RunConfig,
+    features: &[cucumber::gherkin::Feature],
+    args: &RecordArgs,
+) -> Result<Vec<RunReport>, ConfigError> {
     let times = args.repeat.unwrap_or(1).max(1);
     let mut reports = Vec::new();
     for _ in 0..times {
-        reports.push(config.run().await?);
+        reports.push(config.configured.run(features.to_vec()).await?);
     }
     Ok(reports)
 }
