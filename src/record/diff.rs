@@ -14,7 +14,7 @@
 //!   that failed now passing;
 //! - **noise**: any change where two records of the same provider already differ (learned:
 //!   [`Record::noise`], `diff --noise`), and value changes of request ids, nonces and
-//!   remaining times, known to vary.
+//!   remaining times and order ids, known to vary.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -24,7 +24,15 @@ use super::compare::exchange_changes;
 use super::{NoisePoint, Record, ScenarioBehaviour};
 
 /// Keys whose values vary between any two runs.
-pub const KNOWN_VARYING: &[&str] = &["request_id", "nonce", "nonce_str", "expire_second"];
+pub const KNOWN_VARYING: &[&str] = &[
+    "request_id",
+    "nonce",
+    "nonce_str",
+    "expire_second",
+    "out_trade_no",
+    "transaction_id",
+    "prepay_id",
+];
 
 /// What kind of change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -9,7 +9,7 @@
 //! - a string is a value after its generated parts are replaced: a UUID by `<uuid>`, a run of
 //!   16+ hex digits by `<hex>`, a 20+ character token of letters *and* digits (Base64, Base58
 //!   addresses) by `<token>`, a run of 10+ digits by `<digits>` (`<millis>` / `<seconds>` under
-//!   a time key); what is still longer than [`MAX_VALUE_CHARS`] is not a value;
+//!   a time key), an RFC 3339 date-time by `<datetime>`; what is still longer than [`MAX_VALUE_CHARS`] is not a value;
 //! - objects and arrays have a type, never a value.
 
 use std::collections::BTreeMap;
@@ -150,11 +150,16 @@ static HEX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b[0-9a-fA-F]{16,}\b").expect("static regex"));
 static TOKEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_-]{20,}={0,2}").expect("static regex"));
+static DATETIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
+        .expect("static regex")
+});
 static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{10,}").expect("static regex"));
 
 /// `text` with its generated parts replaced by placeholders.
 pub fn placeholders(key: &str, text: &str) -> String {
-    let text = UUID.replace_all(text, "<uuid>");
+    let text = DATETIME.replace_all(text, "<datetime>");
+    let text = UUID.replace_all(&text, "<uuid>");
     let text = HEX.replace_all(&text, "<hex>");
     let text = TOKEN.replace_all(&text, |c: &regex::Captures<'_>| {
         let token = &c[0];
@@ -214,6 +219,8 @@ mod tests {
         assert_eq!(shape.values["/data/close_time"], 0);
         assert_eq!(shape.values["/data/to_address"], "<token>");
         assert_eq!(shape.values["/data/ok"], true);
+        let when = placeholders("create_time", "2026-12-02T04:36:21+08:00");
+        assert_eq!(when, "<datetime>");
         assert!(!shape.values.contains_key("/data"));
     }
 
