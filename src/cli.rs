@@ -31,6 +31,11 @@ enum Command {
     Providers,
     /// List the faults the double can inject, with the rules each one breaks.
     Faults(ProviderFlag),
+    /// List the double's variants: answers the contract allows that integrations may not expect.
+    Variants(ProviderFlag),
+    /// Show what changed between two behaviour records (`run --record FILE`).
+    /// Exit codes: 0 no change or additive/allowed only, 1 breaking changes, 2 bad record.
+    Diff(pay_conformance::record::cli::DiffArgs),
     /// Check feature files without running them: syntax, steps, tags, tables, markers,
     /// variables. Exit 2 on any finding, 0 when clean.
     Lint(LintArgs),
@@ -146,6 +151,8 @@ pub fn main() -> i32 {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
+        Command::Variants(args) => args.provider().map(variants),
+        Command::Diff(args) => pay_conformance::record::cli::diff_command(&args),
         Command::Lint(args) => qa_cli::lint(&args),
         Command::Features(args) => qa_cli::features(&args),
         Command::Steps(args) => qa_cli::steps(&args),
@@ -161,10 +168,12 @@ pub fn main() -> i32 {
 }
 
 async fn run(args: RunArgs) -> Result<i32, ConfigError> {
+    use pay_conformance::record::cli as record;
     if args.dry_run {
         return qa_cli::dry_run(&args);
     }
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
+    let baseline = record::baseline(&args.record)?;
     let builtin: Vec<_> = pay_conformance::runner::features::embedded(config.provider.name())
         .into_iter()
         .map(|s| s.path)
@@ -174,12 +183,15 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
     let mut extra = config.settings.features.clone();
     extra.extend(selection.extra.iter().cloned());
     let features = selection.apply(config.provider.load_features(&extra)?);
-    let report = config.configured.run(features.clone()).await?;
-    print!("{}", pay_conformance::report::console::render(&report));
+    let reports = record::run(&config, &features, &args.record).await?;
+    let Some(report) = reports.first() else {
+        return Ok(exit::USAGE);
+    };
+    print!("{}", pay_conformance::report::console::render(report));
     let settings = pay_conformance::report::settings::of(&config);
-    pay_conformance::report::write_files(&report, config.settings.junit.as_deref(), None)?;
+    pay_conformance::report::write_files(report, config.settings.junit.as_deref(), None)?;
     if let Some(path) = &config.settings.json {
-        let text = pay_conformance::report::json::render_with_settings(&report, Some(&settings));
+        let text = pay_conformance::report::json::render_with_settings(report, Some(&settings));
         pay_conformance::report::write_file(path, &text)?;
     }
     let extra = pay_conformance::report::Extra {
@@ -190,8 +202,8 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
         provider: config.provider,
         settings: &settings,
     };
-    pay_conformance::report::write_extra(&report, &extra)?;
-    Ok(report.verdict().exit_code())
+    pay_conformance::report::write_extra(report, &extra)?;
+    record::finish(&config, &args.record, &reports, baseline)
 }
 
 async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
@@ -201,6 +213,11 @@ async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
         && provider.fault(name).is_none()
     {
         return Err(pay_conformance::provider::unknown_fault(provider, name));
+    }
+    if let Some(name) = &settings.variant
+        && provider.variant(name).is_none()
+    {
+        return Err(pay_conformance::provider::unknown_variant(provider, name));
     }
     provider.serve(&settings, &args.providers).await
 }
@@ -325,6 +342,21 @@ fn faults(provider: &'static dyn Provider) -> i32 {
             fault.name,
             fault.rules.join(","),
             fault.description
+        );
+    }
+    exit::CONFORMING
+}
+
+fn variants(provider: &'static dyn Provider) -> i32 {
+    let variants = provider.variants();
+    if variants.is_empty() {
+        println!("provider {} has no variants", provider.name());
+    }
+    let width = variants.iter().map(|v| v.name.len()).max().unwrap_or(0);
+    for variant in variants {
+        println!(
+            "{:width$}  {:<22}  {}",
+            variant.name, variant.endpoint, variant.description
         );
     }
     exit::CONFORMING

@@ -21,6 +21,7 @@
 //! - [`proof`]: the selftest (every fault caught) and rule coverage (no gaps).
 //! - [`report`]: console, JUnit XML and JSON; every line through [`redact()`].
 //! - [`double`]: what every provider's embedded double is built from.
+//! - [`record`]: behaviour records of a run and what changed between two of them.
 //!
 //! ```
 //! use pay_conformance::{RunArgs, RunConfig, Verdict};
@@ -47,6 +48,7 @@ pub mod lint;
 pub mod proof;
 pub mod provider;
 pub mod providers;
+pub mod record;
 pub mod redact;
 pub mod report;
 pub mod runner;

@@ -154,6 +154,17 @@ pub trait Provider: Send + Sync + 'static {
         &[]
     }
 
+    /// Its double's variants: answers the contract allows that an integration may not expect
+    /// (`--variant NAME`; `pay-conformance variants`). None by default.
+    fn variants(&self) -> Vec<crate::double::VariantInfo> {
+        Vec::new()
+    }
+
+    /// A variant of its double by name.
+    fn variant(&self, name: &str) -> Option<crate::double::VariantInfo> {
+        self.variants().into_iter().find(|v| v.name == name.trim())
+    }
+
     /// Its OpenAPI document, if it has one.
     fn openapi(&self) -> Option<Result<serde_json::Value, String>> {
         None
@@ -196,6 +207,17 @@ pub fn unknown_fault(provider: &dyn Provider, name: &str) -> ConfigError {
     ConfigError::Invalid {
         what: format!(
             "unknown fault `{name}` of provider {}\n(hint: `pay-conformance faults --provider {}` lists them)",
+            provider.name(),
+            provider.name()
+        ),
+    }
+}
+
+/// The engine's check that a variant name exists.
+pub fn unknown_variant(provider: &dyn Provider, name: &str) -> ConfigError {
+    ConfigError::Invalid {
+        what: format!(
+            "unknown variant `{name}` of provider {}\n(hint: `pay-conformance variants --provider {}` lists them)",
             provider.name(),
             provider.name()
         ),

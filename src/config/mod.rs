@@ -67,6 +67,10 @@ pub struct RunArgs {
     /// Embedded double only: inject this fault (see `pay-conformance faults`).
     #[arg(long, value_name = "NAME")]
     pub fault: Option<String>,
+    /// Embedded double only: answer in a way the contract allows but integrations may not
+    /// expect (see `pay-conformance variants`).
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
     /// Check the feature files (as `lint` does) and the configuration; send nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -88,6 +92,8 @@ pub struct RunArgs {
     pub rerun: Option<PathBuf>,
     #[command(flatten)]
     pub providers: ProviderArgs,
+    #[command(flatten, next_help_heading = "Behaviour records")]
+    pub record: crate::record::cli::RecordArgs,
 }
 
 /// What a missing or wrong response signature is (each provider's response-signature rule).
@@ -137,6 +143,8 @@ pub struct RunSettings {
     pub concurrency: usize,
     pub timeout: Duration,
     pub fault: Option<String>,
+    /// The embedded double's variant (`--variant`).
+    pub variant: Option<String>,
 }
 
 impl RunSettings {
@@ -158,6 +166,7 @@ impl RunSettings {
             concurrency: 32,
             timeout: Duration::from_secs(15),
             fault: None,
+            variant: None,
         }
     }
 }
@@ -197,6 +206,11 @@ impl RunConfig {
         {
             return Err(crate::provider::unknown_fault(provider, name));
         }
+        if let Some(name) = &settings.variant
+            && provider.variant(name).is_none()
+        {
+            return Err(crate::provider::unknown_variant(provider, name));
+        }
         let configured = provider.configure(&settings, &args.providers, &mut file, env)?;
         for other in providers::all() {
             if other.name() != provider.name() {
@@ -229,6 +243,11 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
         Some(url) => Target::Remote(check_base_url(url)?),
     };
     let remote = !matches!(target, Target::Embedded);
+    if remote && args.variant.is_some() {
+        return Err(ConfigError::Invalid {
+            what: "--variant changes the embedded double only\n(hint: drop --base-url, or start `pay-conformance serve --variant NAME` and point --base-url at it)".into(),
+        });
+    }
     if remote && args.fault.is_some() {
         return Err(ConfigError::Invalid {
             what: "--fault injects faults into the embedded double only\n(hint: drop --base-url, or start `pay-conformance serve --fault NAME` and point --base-url at it)".into(),
@@ -283,6 +302,7 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
         concurrency,
         timeout: Duration::from_secs(timeout),
         fault: args.fault.clone(),
+        variant: args.variant.clone(),
     })
 }
 

@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// Break one rule on purpose (see `pay-conformance faults`).
     #[arg(long, value_name = "NAME")]
     pub fault: Option<String>,
+    /// Answer in a way the contract allows but integrations may not expect (see
+    /// `pay-conformance variants`).
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
     /// Delay every response by this many milliseconds.
     #[arg(long, value_name = "MS")]
     pub latency: Option<u64>,
@@ -52,6 +56,7 @@ pub struct ServeSettings {
     pub max_orders: usize,
     pub notify_speedup: u32,
     pub fault: Option<String>,
+    pub variant: Option<String>,
     pub latency: Option<Duration>,
     pub rate_limit: Option<u32>,
 }
@@ -65,6 +70,7 @@ impl ServeArgs {
             max_orders: self.max_orders,
             notify_speedup: self.notify_speedup,
             fault: self.fault.clone(),
+            variant: self.variant.clone(),
             latency: self.latency.map(Duration::from_millis),
             rate_limit: self.rate_limit,
         }

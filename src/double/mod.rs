@@ -2,7 +2,8 @@
 //! seeded for reproducible runs, random otherwise), a sliding-window [`RateLimiter`], the
 //! lifecycle of the wiremock server a double runs on ([`MockHost`]: started on a loopback
 //! port, stopped safely), and the macro that declares a fault catalogue
-//! ([`fault_catalogue!`](crate::fault_catalogue)).
+//! ([`fault_catalogue!`](crate::fault_catalogue)), and the one that declares the variants the
+//! contract allows ([`variant_catalogue!`](crate::variant_catalogue)).
 //!
 //! [`server`] is the bounded HTTP/1.1 server (hyper) a double answers on: a provider's double
 //! implements [`server::Handler`] once. TTPay's double runs on it both embedded (`run`) and
@@ -17,7 +18,9 @@ mod host;
 mod ids;
 mod rate;
 pub mod server;
+mod variants;
 
 pub use host::MockHost;
 pub use ids::Ids;
 pub use rate::RateLimiter;
+pub use variants::VariantInfo;

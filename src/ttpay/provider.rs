@@ -40,6 +40,13 @@ impl Provider for Ttpay {
         Fault::all().iter().map(|f| f.info()).collect()
     }
 
+    fn variants(&self) -> Vec<crate::double::VariantInfo> {
+        super::double::Variant::all()
+            .iter()
+            .map(|v| v.info())
+            .collect()
+    }
+
     fn steps(&self) -> Vec<StepInfo> {
         crate::world::step_patterns::<TtpayWorld>()
     }

@@ -40,6 +40,7 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
                 .ok_or_else(|| crate::provider::unknown_fault(&super::TTPAY, name))?,
         );
     }
+    config.variant = super::suite::variant(common.variant.as_deref())?;
     let listener = bind(common.port)?;
     let double = Double::start_on(listener, config, super::double::limits())
         .await
@@ -50,6 +51,12 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
             "fault in force: {} (breaks {})",
             fault.name(),
             fault.rules().join(", ")
+        );
+    }
+    if let Some(variant) = double.config().variant {
+        println!(
+            "variant in force: {variant} ({}; the contract allows it)",
+            variant.description()
         );
     }
     for line in export_lines(double.config(), builtin) {

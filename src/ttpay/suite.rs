@@ -11,7 +11,7 @@ use futures::future::LocalBoxFuture;
 
 use super::client::{ClientSettings, TtpayClient};
 use super::config::{Credentials, TtpaySettings};
-use super::double::{Double, DoubleConfig, Fault};
+use super::double::{Double, DoubleConfig, Fault, Variant};
 use super::world::{TtpayContext, TtpayWorld};
 use crate::checks::schema::SchemaSet;
 use crate::config::{RunSettings, Target};
@@ -65,6 +65,15 @@ pub fn double_config(
     Ok(double)
 }
 
+/// The variant called `name`, if any (an unknown name is a usage error).
+pub fn variant(name: Option<&str>) -> Result<Option<Variant>, ConfigError> {
+    name.map(|name| {
+        Variant::from_name(name)
+            .ok_or_else(|| crate::provider::unknown_variant(&super::TTPAY, name))
+    })
+    .transpose()
+}
+
 /// The merchants of a double, as credentials for the suite.
 pub fn double_credentials(double: &DoubleConfig) -> Credentials {
     Credentials {
@@ -107,7 +116,8 @@ impl TtpayRun {
     pub async fn run(&self, features: Vec<gherkin::Feature>) -> Result<RunReport, ConfigError> {
         let url = match &self.settings.target {
             Target::Embedded => {
-                let double = double_config(&self.ttpay, self.settings.fault.as_deref())?;
+                let mut double = double_config(&self.ttpay, self.settings.fault.as_deref())?;
+                double.variant = variant(self.settings.variant.as_deref())?;
                 return Ok(self.run_on_double(double, features).await);
             }
             Target::Remote(url) => url.clone(),
@@ -136,13 +146,16 @@ impl TtpayRun {
     ) -> RunReport {
         let double = Double::start(double).await;
         let credentials = double_credentials(double.config());
-        let label = match double.fault() {
-            Some(fault) => format!(
+        let label = match (double.fault(), double.config().variant) {
+            (Some(fault), _) => format!(
                 "{} (embedded double with fault {})",
                 double.uri(),
                 fault.name()
             ),
-            None => format!("{} (embedded double)", double.uri()),
+            (None, Some(variant)) => {
+                format!("{} (embedded double with variant {variant})", double.uri())
+            }
+            (None, None) => format!("{} (embedded double)", double.uri()),
         };
         let client = self.client(&double.uri());
         self.run_with_client(client, credentials, features, label)

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::Fault;
+use super::{Fault, Variant};
 use crate::ttpay::{AmountUnit, AppSecret, Merchant, TimestampUnit};
 
 /// The `out_trade_no` of the paid order that [`DoubleConfig::builtin`] seeds.
@@ -41,6 +41,8 @@ pub struct DoubleConfig {
     pub amount_unit: AmountUnit,
     /// The fault the double starts with (see [`Double::set_fault`](super::Double::set_fault)).
     pub fault: Option<Fault>,
+    /// A way of answering the contract allows, in force from the start (`--variant`).
+    pub variant: Option<Variant>,
     /// Requests per second per `app_id`; beyond it the answer is 11001 and nothing happens.
     pub rate_limit: Option<u32>,
     /// A delay before every response.
@@ -111,6 +113,7 @@ impl DoubleConfig {
             timestamp_unit: None,
             amount_unit: AmountUnit::Minor,
             fault: None,
+            variant: None,
             rate_limit: None,
             latency: None,
             max_orders: DEFAULT_MAX_ORDERS,

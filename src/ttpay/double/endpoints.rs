@@ -177,7 +177,8 @@ pub(crate) fn query(
     };
     match found {
         Some(order) => {
-            let data = detail(order, now, state.fault, transaction_id.is_some());
+            let mut data = detail(order, now, state.fault, transaction_id.is_some());
+            super::variants::extend_detail(&mut data, order, state.variant);
             Reply::ok(Some(data), signer)
         }
         None if state.has(Fault::UnknownOrderCodeZero) => Reply::ok(Some(Value::Null), signer),
@@ -207,6 +208,7 @@ pub(crate) fn close(state: &mut State, caller: &Caller, params: &Params, now: i6
         Err(invalid) => return Reply::refuse(invalid.code, invalid.msg, signer),
     };
     let fault = state.fault;
+    let reclose_refused = state.variant == Some(super::Variant::RecloseAnswers12001);
     let not_found = || Reply::refuse(code::NOT_FOUND, "order does not exist", signer);
     let Some(order) = state.orders.get_mut(&id) else {
         return match fault {
@@ -223,6 +225,9 @@ pub(crate) fn close(state: &mut State, caller: &Caller, params: &Params, now: i6
             }
             _ => not_found(),
         };
+    }
+    if reclose_refused && order.trade_state == TradeState::Closed {
+        return Reply::refuse(code::EXISTS, "order is already closed", signer);
     }
     close_order(order, fault, now, signer)
 }

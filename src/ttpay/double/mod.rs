@@ -52,6 +52,7 @@ pub mod notify;
 mod respond;
 mod state;
 mod validate;
+mod variants;
 
 use std::fmt;
 use std::net::TcpListener;
@@ -67,6 +68,7 @@ pub use config::{
 pub use control::{CONTROL_PREFIX, ControlError, PaymentFacts};
 pub use crypt::{NotificationError, decrypt_notification, encrypt_resource};
 pub use faults::{Fault, UnknownFault};
+pub use variants::Variant;
 
 use crate::double::server::{Handler, Limits, Server};
 use respond::{TtpayHandler, lock};

@@ -59,15 +59,17 @@ impl Handler for TtpayHandler {
             fault,
         };
         let checked = authenticate(&gate, endpoint, &request, now);
-        let (reply, fault, request_id) = {
+        let (reply, fault, request_id, variant) = {
             let mut state = lock(&self.state);
             let reply = match checked {
                 Ok(caller) => serve(&mut state, endpoint, &request, &caller, params, now),
                 Err(refusal) => refusal,
             };
-            (reply, state.fault, state.ids.uuid())
+            (reply, state.fault, state.ids.uuid(), state.variant)
         };
-        render(reply, fault, self.latency, now, request_id)
+        let reply = super::variants::reword(reply, variant);
+        let signed_at = super::variants::signed_at(now, variant);
+        render(reply, fault, self.latency, signed_at, request_id)
     }
 
     /// The provider's envelope, unsigned (no caller is known yet), with the HTTP status the

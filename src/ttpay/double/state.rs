@@ -8,10 +8,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rand::Rng as _;
 use serde_json::Number;
 
-use super::Fault;
 use super::chains::{self, Currency};
 use super::config::{DoubleConfig, NotifyForm};
 use super::notify::{Delivery, Outbox};
+use super::{Fault, Variant};
 use crate::double::Ids;
 use crate::double::RateLimiter;
 use crate::ttpay::{AmountUnit, Merchant};
@@ -245,6 +245,7 @@ pub(crate) struct State {
     pub merchants: Vec<Merchant>,
     pub amount_unit: AmountUnit,
     pub fault: Option<Fault>,
+    pub variant: Option<Variant>,
     pub orders: Orders,
     pub limiter: Option<RateLimiter>,
     pub ids: Ids,
@@ -273,6 +274,7 @@ impl State {
             merchants: config.merchants.clone(),
             amount_unit: config.amount_unit,
             fault: config.fault,
+            variant: config.variant,
             orders,
             limiter: config.rate_limit.map(RateLimiter::new),
             fresh_ids: config.seed.map(|_| ids.clone()),

@@ -1,0 +1,138 @@
+//! The commands around records: `run --record FILE [--repeat N]`, `run --baseline FILE` and
+//! `diff OLD NEW [--noise BASELINE2] [--show-noise] [--json]`.
+//!
+//! Exit codes of `diff`: 0 nothing changed, or allowed / additive changes only (a note says
+//! so); 1 breaking changes; 2 a record that cannot be read. `run --baseline`: the run's
+//! verdict, or 1 when the run conformed but there are breaking changes.
+
+use std::path::PathBuf;
+
+use super::diff::{self, DiffOptions};
+use super::{Record, load, render, save};
+use crate::config::RunConfig;
+use crate::error::{ConfigError, exit};
+use crate::runner::RunReport;
+
+/// The record flags of `run`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RecordArgs {
+    /// Write a behaviour record of the run here (for `pay-conformance diff`).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Run the suite N times; the record keeps where the runs differed as noise.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub repeat: Option<u32>,
+    /// After the run, show what changed since this record (exit 1 on breaking changes when
+    /// the run conformed).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+impl RecordArgs {
+    /// Whether the run needs a record at all.
+    pub fn wanted(&self) -> bool {
+        self.record.is_some() || self.baseline.is_some()
+    }
+}
+
+/// The flags of `pay-conformance diff`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DiffArgs {
+    /// The record of the provider as it was (before the upgrade).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The record of the provider as it is now.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// A second record of the old provider: where it differs from OLD is noise.
+    #[arg(long, value_name = "BASELINE2")]
+    pub noise: Option<PathBuf>,
+    /// Also show the noise (values known to vary between runs).
+    #[arg(long)]
+    pub show_noise: bool,
+    /// Print the changes as JSON (for CI) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pay-conformance diff`.
+pub fn diff_command(args: &DiffArgs) -> Result<i32, ConfigError> {
+    let old = load(&args.old)?;
+    let new = load(&args.new)?;
+    let mut options = DiffOptions::default();
+    if let Some(path) = &args.noise {
+        options.noise = diff::varying(&old, &load(path)?);
+    }
+    let changes = diff::diff(&old, &new, &options);
+    if args.json {
+        print!("{}", render::json(&changes, args.show_noise));
+    } else {
+        println!(
+            "Behaviour changes from {} to {} ({}):",
+            args.old.display(),
+            args.new.display(),
+            new.provider
+        );
+        print!("{}", render::text(&changes, args.show_noise));
+    }
+    Ok(changes.exit_code())
+}
+
+/// Runs `features` once, or `--repeat N` times; the first report is the run's.
+pub async fn run(
+    config: &RunConfig,
+    features: &[cucumber::gherkin::Feature],
+    args: &RecordArgs,
+) -> Result<Vec<RunReport>, ConfigError> {
+    let times = args.repeat.unwrap_or(1).max(1);
+    let mut reports = Vec::new();
+    for _ in 0..times {
+        reports.push(config.configured.run(features.to_vec()).await?);
+    }
+    Ok(reports)
+}
+
+/// The baseline named by `--baseline`, read before the run (a bad file stops it: exit 2).
+pub fn baseline(args: &RecordArgs) -> Result<Option<Record>, ConfigError> {
+    Ok(args.baseline.as_deref().map(load).transpose()?)
+}
+
+/// After the run: writes the record, shows the changes since the baseline; the exit code.
+pub fn finish(
+    config: &RunConfig,
+    args: &RecordArgs,
+    reports: &[RunReport],
+    baseline: Option<Record>,
+) -> Result<i32, ConfigError> {
+    let Some(first) = reports.first() else {
+        return Ok(exit::USAGE);
+    };
+    let verdict = first.verdict().exit_code();
+    if !args.wanted() {
+        return Ok(verdict);
+    }
+    let record = Record::learned(reports, config.provider.name())
+        .unwrap_or_else(|| Record::of(first, config.provider.name()))
+        .with_settings(config.configured.settings());
+    if let Some(path) = &args.record {
+        save(&record, path)?;
+        println!(
+            "behaviour record: {} ({} scenarios, {} noise point(s) from {} run(s))",
+            path.display(),
+            record.scenarios.len(),
+            record.noise.len(),
+            record.runs
+        );
+    }
+    let Some(baseline) = baseline else {
+        return Ok(verdict);
+    };
+    let changes = diff::diff(&baseline, &record, &DiffOptions::default());
+    println!();
+    println!("Behaviour changes since the baseline:");
+    print!("{}", render::text(&changes, false));
+    Ok(match (verdict, changes.breaking()) {
+        (exit::CONFORMING, n) if n > 0 => exit::DEVIATIONS,
+        (verdict, _) => verdict,
+    })
+}

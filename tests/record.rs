@@ -1,0 +1,403 @@
+//! Behaviour records and their diff, over real HTTP (the embedded double on a loopback port):
+//! two clean records show no change; each variant shows an allowed or additive change at the
+//! endpoint and pointer it acts on, and no breaking one; a sample of faults shows a breaking
+//! change where the fault acts. Plus the format (JSON Schema, size) and the commands' exit
+//! codes.
+
+mod common;
+
+use std::time::Instant;
+
+use pay_conformance::record::diff::{self, Change, Changes, DiffOptions, Kind};
+use pay_conformance::record::{self, Record};
+use pay_conformance::{RunArgs, RunConfig, Verdict};
+
+/// A record of a full run of `provider` with `fault` or `variant`.
+async fn record(provider: &str, fault: Option<&str>, variant: Option<&str>) -> (Record, Verdict) {
+    try_record(provider, fault, variant).await.expect("run")
+}
+
+/// The same, or why the provider cannot run on an embedded double in this build.
+async fn try_record(
+    provider: &str,
+    fault: Option<&str>,
+    variant: Option<&str>,
+) -> Result<(Record, Verdict), String> {
+    let args = RunArgs {
+        provider: Some(provider.to_owned()),
+        fault: fault.map(str::to_owned),
+        variant: variant.map(str::to_owned),
+        ..RunArgs::default()
+    };
+    let config = RunConfig::resolve(&args, &|_| None).map_err(|e| e.to_string())?;
+    let report = config.run().await.map_err(|e| e.to_string())?;
+    Ok((Record::of(&report, provider), report.verdict()))
+}
+
+fn changes(old: &Record, new: &Record) -> Changes {
+    diff::diff(old, new, &DiffOptions::default())
+}
+
+fn find<'a>(changes: &'a Changes, kind: Kind, endpoint: &str, pointer: &str) -> Option<&'a Change> {
+    changes
+        .changes
+        .iter()
+        .find(|c| c.kind == kind && c.endpoint == endpoint && c.pointer == pointer)
+}
+
+fn shown(changes: &Changes) -> Vec<&Change> {
+    changes
+        .changes
+        .iter()
+        .filter(|c| c.kind != Kind::Noise)
+        .collect()
+}
+
+#[tokio::test]
+async fn two_clean_records_show_no_change() {
+    let (a, verdict) = record("ttpay", None, None).await;
+    assert_eq!(verdict, Verdict::Conforming);
+    let (b, _) = record("ttpay", None, None).await;
+    let found = changes(&a, &b);
+    assert!(shown(&found).is_empty(), "{:#?}", shown(&found));
+    assert_eq!(found.exit_code(), 0);
+}
+
+/// (variant, kind, endpoint, pointer) — where each variant must show.
+const VARIANTS: [(&str, Kind, &str, &str); 4] = [
+    (
+        "detail-extra-field",
+        Kind::Additive,
+        "/v1/transaction/query",
+        "/data/confirmations",
+    ),
+    (
+        "other-msg-texts",
+        Kind::Allowed,
+        "/v1/transaction/query",
+        "/msg",
+    ),
+    (
+        "reclose-answers-12001",
+        Kind::Allowed,
+        "/v1/transaction/close",
+        "/code",
+    ),
+    (
+        "response-timestamp-seconds",
+        Kind::Allowed,
+        "/v1/transaction/prepayment",
+        "(header ttpay-timestamp)",
+    ),
+];
+
+#[tokio::test]
+async fn each_variant_conforms_and_shows_an_allowed_or_additive_change() {
+    let (clean, _) = record("ttpay", None, None).await;
+    for (variant, kind, endpoint, pointer) in VARIANTS {
+        let (varied, verdict) = record("ttpay", None, Some(variant)).await;
+        assert_eq!(verdict, Verdict::Conforming, "{variant} is not a fault");
+        let found = changes(&clean, &varied);
+        assert_eq!(found.breaking(), 0, "{variant}: {:#?}", shown(&found));
+        assert_eq!(found.exit_code(), 0, "{variant}");
+        assert!(
+            find(&found, kind, endpoint, pointer).is_some(),
+            "{variant}: no {kind:?} change at {endpoint} {pointer}: {:#?}",
+            shown(&found)
+        );
+    }
+}
+
+/// (fault, endpoint, pointer) — where each fault acts.
+const FAULTS: [(&str, &str, &str); 7] = [
+    (
+        "detail-missing-field",
+        "/v1/transaction/query",
+        "/data/service_amount_currency",
+    ),
+    (
+        "trade-state-out-of-enum",
+        "/v1/transaction/query",
+        "/data/trade_state",
+    ),
+    (
+        "time-in-seconds",
+        "/v1/transaction/query",
+        "/data/create_time",
+    ),
+    ("code-as-string", "/v1/transaction/close", "/code"),
+    (
+        "http-500-on-error",
+        "/v1/transaction/prepayment",
+        "(http status)",
+    ),
+    (
+        "unsigned-responses",
+        "/v1/transaction/query",
+        "(header ttpay-signature)",
+    ),
+    (
+        "reclose-moves-close-time",
+        "/v1/transaction/query",
+        "/data/close_time",
+    ),
+];
+
+#[tokio::test]
+async fn faults_show_a_breaking_change_where_they_act() {
+    let (clean, _) = record("ttpay", None, None).await;
+    for (fault, endpoint, pointer) in FAULTS {
+        let (broken, verdict) = record("ttpay", Some(fault), None).await;
+        assert_eq!(verdict, Verdict::Deviations, "{fault}");
+        let found = changes(&clean, &broken);
+        assert_eq!(found.exit_code(), 1, "{fault}");
+        assert!(
+            find(&found, Kind::Breaking, endpoint, pointer).is_some(),
+            "{fault}: no breaking change at {endpoint} {pointer}: {:#?}",
+            shown(&found)
+        );
+        if fault == "trade-state-out-of-enum" {
+            let enum_change = |kind, what: &str| {
+                found.changes.iter().any(|c| {
+                    c.kind == kind && c.pointer == "/data/trade_state" && c.what.contains(what)
+                })
+            };
+            assert!(enum_change(
+                Kind::Breaking,
+                "enum value SUCCESS seen nowhere"
+            ));
+            assert!(enum_change(Kind::Additive, "new enum value PAID"));
+        }
+    }
+}
+
+/// `text` is a record as `docs/record.schema.json` describes it.
+fn assert_matches_schema(text: &str) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/record.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(5)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+#[tokio::test]
+async fn a_real_record_matches_its_schema_is_small_and_diffs_fast() {
+    let (a, _) = record("ttpay", None, None).await;
+    let (b, _) = record("ttpay", Some("detail-missing-field"), None).await;
+    let text = record::to_text(&a);
+    assert!(text.len() < 1024 * 1024, "{} bytes", text.len());
+    assert_matches_schema(&text);
+    let started = Instant::now();
+    let found = changes(&a, &b);
+    let elapsed = started.elapsed();
+    assert!(found.breaking() > 0);
+    assert!(elapsed.as_secs_f64() < 1.0, "{elapsed:?}");
+    for secret in [
+        "DOUBLE-ONLY-FAKE-SECRET-NUMBER-1",
+        "signature=",
+        "TTPAY-AES-256-ECB",
+    ] {
+        assert!(!text.contains(secret), "{secret} written");
+    }
+}
+
+#[test]
+fn the_commands_exit_as_documented() {
+    let dir = std::env::temp_dir().join(format!("pc-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).display().to_string();
+    let run = |args: &[&str]| {
+        let out = common::command(args).output().expect("binary runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+    let (old, new, broken) = (path("old.json"), path("new.json"), path("broken.json"));
+    assert_eq!(run(&["run", "--record", &old, "--repeat", "2"]).0, Some(0));
+    let written = std::fs::read_to_string(&old).unwrap();
+    assert!(written.contains("\"settings\"") && written.contains("\"runs\": 2"));
+    assert_matches_schema(&written);
+    assert_eq!(
+        run(&["run", "--record", &new, "--variant", "detail-extra-field"]).0,
+        Some(0)
+    );
+    let (code, text) = run(&["diff", &old, &new]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("/data/confirmations") && text.contains("exit 0"),
+        "{text}"
+    );
+    assert_eq!(
+        run(&[
+            "run",
+            "--fault",
+            "detail-missing-field",
+            "--record",
+            &broken
+        ])
+        .0,
+        Some(1)
+    );
+    let (code, text) = run(&["diff", &old, &broken, "--json"]);
+    assert_eq!(code, Some(1), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("--json is JSON");
+    assert!(json["breaking"].as_u64().unwrap() > 0);
+    // --baseline: the run's verdict first (1: deviations); a conforming run with breaking
+    // changes since the baseline is 1 too (the variant's field is gone); allowed ones are 0.
+    let (code, text) = run(&["run", "--fault", "detail-missing-field", "--baseline", &old]);
+    assert_eq!(code, Some(1), "{text}");
+    let (code, text) = run(&["run", "--baseline", &new]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("CONFORMING") && text.contains("field gone"),
+        "{text}"
+    );
+    assert_eq!(
+        run(&["run", "--baseline", &old, "--variant", "other-msg-texts"]).0,
+        Some(0)
+    );
+    // Bad records: exit 2 with the reason.
+    std::fs::write(path("junk.json"), "not json").unwrap();
+    std::fs::write(path("v9.json"), r#"{"format": "pay-conformance-record/9"}"#).unwrap();
+    for (file, why) in [
+        (path("junk.json"), "not JSON"),
+        (path("v9.json"), "this build reads"),
+        (path("missing.json"), "cannot read record"),
+        ("/dev/zero".to_owned(), "cannot read record"),
+    ] {
+        let (code, text) = run(&["diff", &old, &file]);
+        assert_eq!(code, Some(2), "{file}: {text}");
+        assert!(text.contains(why), "{file}: {text}");
+    }
+    assert_eq!(run(&["run", "--baseline", &path("junk.json")]).0, Some(2));
+    assert_eq!(run(&["run", "--variant", "no-such"]).0, Some(2));
+    let (code, text) = run(&["variants"]);
+    assert_eq!(code, Some(0));
+    assert!(text.contains("reclose-answers-12001"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn serve_with_a_variant_diffs_as_a_sandbox_would() {
+    let served = common::serve(&["--variant", "reclose-answers-12001"], &[]);
+    assert!(served.printed().contains("http://127.0.0.1:"));
+    let dir = std::env::temp_dir().join(format!("pc-record-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (double, sandbox) = (dir.join("double.json"), dir.join("sandbox.json"));
+    let tags = "@close and not @needs-second-merchant";
+    let out = common::command(&["run", "--tags", tags, "--record"])
+        .arg(&double)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let out = common::command(&["run", "--tags", tags, "--rate-limit", "0", "--base-url"])
+        .arg(&served.url)
+        .arg("--record")
+        .arg(&sandbox)
+        .envs([
+            ("TTPAY_APP_ID", "double-app-0001"),
+            ("TTPAY_MCH_ID", "9000000001"),
+            ("TTPAY_APP_SECRET", "DOUBLE-ONLY-FAKE-SECRET-NUMBER-1"),
+            ("TTPAY_PAID_OUT_TRADE_NO", "PAID-ORDER-0001"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        served
+            .printed()
+            .contains("variant in force: reclose-answers-12001")
+    );
+    let found = changes(
+        &record::load(&double).unwrap(),
+        &record::load(&sandbox).unwrap(),
+    );
+    assert_eq!(found.breaking(), 0, "{:#?}", shown(&found));
+    assert!(find(&found, Kind::Allowed, "/v1/transaction/close", "/code").is_some());
+    let written = std::fs::read_to_string(&sandbox).unwrap();
+    assert!(!written.contains("DOUBLE-ONLY-FAKE-SECRET-NUMBER-1"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn learned_noise_hides_what_two_records_of_the_old_provider_differ_in() {
+    let (clean, _) = record("ttpay", None, None).await;
+    let (varied, _) = record("ttpay", None, Some("detail-extra-field")).await;
+    // A "second record of the old provider" that differed in that field: its changes are noise.
+    let noise = diff::varying(&clean, &varied);
+    assert!(
+        noise.iter().any(|p| p.pointer == "/data/confirmations"),
+        "{noise:?}"
+    );
+    let found = diff::diff(&clean, &varied, &DiffOptions { noise });
+    assert!(shown(&found).is_empty(), "{:#?}", shown(&found));
+    assert!(found.count(Kind::Noise) > 0);
+    let text = record::render::text(&found, true);
+    assert!(
+        text.contains("noise") && text.contains("/data/confirmations"),
+        "{text}"
+    );
+}
+
+/// Every registered provider: two clean records show no change; each of its variants conforms
+/// and shows an allowed or additive change at its endpoint, none breaking; every fourth fault
+/// of its catalogue shows a breaking change at an endpoint where it deviates.
+#[tokio::test]
+async fn every_provider_records_and_diffs() {
+    for provider in pay_conformance::providers::all() {
+        let name = provider.name();
+        let (a, verdict) = match try_record(name, None, None).await {
+            Ok(done) => done,
+            Err(why) => {
+                eprintln!("{name}: skipped, no embedded run in this build: {why}");
+                continue;
+            }
+        };
+        assert_eq!(verdict, Verdict::Conforming, "{name}");
+        assert!(!a.scenarios.is_empty(), "{name}");
+        let (b, _) = record(name, None, None).await;
+        let found = changes(&a, &b);
+        assert!(shown(&found).is_empty(), "{name}: {:#?}", shown(&found));
+        for variant in provider.variants() {
+            let (varied, verdict) = record(name, None, Some(variant.name)).await;
+            assert_eq!(verdict, Verdict::Conforming, "{name} {}", variant.name);
+            let found = changes(&a, &varied);
+            assert_eq!(
+                found.breaking(),
+                0,
+                "{name} {}: {:#?}",
+                variant.name,
+                shown(&found)
+            );
+            let at_endpoint = shown(&found)
+                .iter()
+                .any(|c| variant.endpoint == "*" || c.endpoint == variant.endpoint);
+            assert!(at_endpoint, "{name} {}: nothing shown", variant.name);
+        }
+        for fault in provider.faults().iter().step_by(4) {
+            let (broken, _) = record(name, Some(fault.name), None).await;
+            let found = changes(&a, &broken);
+            let deviating: Vec<&str> = broken
+                .scenarios
+                .iter()
+                .flat_map(|s| s.deviations.iter().map(|d| d.endpoint.as_str()))
+                .collect();
+            let breaking_there = found
+                .changes
+                .iter()
+                .any(|c| c.kind == Kind::Breaking && deviating.contains(&c.endpoint.as_str()));
+            assert!(
+                breaking_there,
+                "{name} {}: {:#?}",
+                fault.name,
+                shown(&found)
+            );
+        }
+    }
+}
