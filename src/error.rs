@@ -49,6 +49,10 @@ pub enum ConfigError {
     Tags { expr: String, message: String },
     #[error("cannot start: {0}")]
     Start(String),
+    /// The preflight found that the target does not speak the API, or refuses these
+    /// credentials or settings: one diagnosis, before any scenario runs.
+    #[error("preflight: {0}")]
+    Preflight(String),
     #[error("cannot write report {path}: {source}")]
     WriteReport {
         path: PathBuf,

@@ -195,6 +195,7 @@ impl RunConfig {
     /// Loads the features (built-in and `--features`) and runs them as configured.
     pub async fn run(&self) -> Result<RunReport, ConfigError> {
         let features = self.provider.load_features(&self.settings.features)?;
+        self.configured.preflight().await?;
         self.configured.run(features).await
     }
 }
