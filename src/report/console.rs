@@ -56,6 +56,7 @@ pub fn render(report: &RunReport) -> String {
             let _ = writeln!(out, "         observation {o}");
         }
     }
+    out.push_str(&super::causes::render(report));
     let _ = writeln!(out, "\n{}", verdict_line(report));
     redact(&out).into_owned()
 }

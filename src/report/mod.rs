@@ -1,6 +1,7 @@
 //! Reports of a run, one format per file: what a person reads first ([`console`]), and the
 //! same result for CI ([`junit`], [`json`]). Every line goes through [`crate::redact`].
 
+pub mod causes;
 pub mod console;
 pub mod json;
 pub mod junit;
