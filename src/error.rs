@@ -45,6 +45,8 @@ pub enum ConfigError {
     Features(Vec<String>),
     #[error("feature files use steps that do not exist:\n  {}\n(hint: `pay-conformance steps` lists every step)", .0.join("\n  "))]
     UnknownSteps(Vec<String>),
+    #[error("feature files have authoring mistakes (nothing was sent):\n  {}", .0.join("\n  "))]
+    Authoring(Vec<String>),
     #[error("invalid tag expression `{expr}`: {message}")]
     Tags { expr: String, message: String },
     #[error("cannot start: {0}")]

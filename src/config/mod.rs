@@ -195,6 +195,10 @@ impl RunConfig {
     /// Loads the features (built-in and `--features`) and runs them as configured.
     pub async fn run(&self) -> Result<RunReport, ConfigError> {
         let features = self.provider.load_features(&self.settings.features)?;
+        if let Some((text, expr)) = &self.settings.tags {
+            crate::runner::lint::check_selection(&features, text, expr)
+                .map_err(|what| ConfigError::Invalid { what })?;
+        }
         self.configured.preflight().await?;
         self.configured.run(features).await
     }

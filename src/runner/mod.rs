@@ -3,6 +3,7 @@
 //! scenario. Cucumber's own output is not used: the reports are ours (`crate::report`).
 
 pub mod features;
+pub mod lint;
 mod record;
 mod sink;
 

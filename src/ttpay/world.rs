@@ -308,6 +308,14 @@ impl ProviderWorld for TtpayWorld {
         KNOWN
     }
 
+    fn vocabulary() -> Option<crate::runner::lint::Vocabulary> {
+        Some(crate::runner::lint::Vocabulary {
+            known: KNOWN,
+            generators: &["#other_mch_id"],
+            table_columns: Some(2),
+        })
+    }
+
     fn generate(&self, text: &str) -> Option<Value> {
         (text == "#other_mch_id").then(|| {
             let ctx = self.ctx();

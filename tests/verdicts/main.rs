@@ -3,6 +3,7 @@
 //! before anything is sent, the network is inconclusive, and every read is bounded.
 
 mod preflight;
+mod qa;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
