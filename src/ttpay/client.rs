@@ -131,6 +131,21 @@ impl TtpayClient {
         payload: &Payload,
         tamper: Tamper,
     ) -> Result<Exchange, Inconclusive> {
+        self.call_as(endpoint, None, merchant, payload, tamper)
+            .await
+    }
+
+    /// [`call`](Self::call) with a method the API does not document for `endpoint` (T7),
+    /// signed as sent: `GET` carries the members of a JSON payload in the query string, the
+    /// others a JSON body. Sent once: a request that may have had an effect is not repeated.
+    pub async fn call_as(
+        &self,
+        endpoint: Endpoint,
+        method: Option<Method>,
+        merchant: &Merchant,
+        payload: &Payload,
+        tamper: Tamper,
+    ) -> Result<Exchange, Inconclusive> {
         let inconclusive = |reason: String| Inconclusive {
             endpoint: endpoint.path().to_owned(),
             reason,
@@ -138,7 +153,7 @@ impl TtpayClient {
         let mut attempts = 0;
         loop {
             let ticket = self.pacer.wait(&merchant.app_id).await;
-            let built = self.build(endpoint, merchant, payload, tamper);
+            let built = self.build(endpoint, method.clone(), merchant, payload, tamper);
             let (outgoing, sent) = match built {
                 Ok(built) => built,
                 Err(e) => {
@@ -148,7 +163,9 @@ impl TtpayClient {
             };
             self.stats.record_send(&merchant.app_id);
             // Query is safe to repeat; create and close only when the request never left.
-            let incoming = if endpoint == Endpoint::Query {
+            let incoming = if method.is_some() {
+                self.transport.send_once(&outgoing).await
+            } else if endpoint == Endpoint::Query {
                 self.transport.send(&outgoing).await
             } else {
                 self.send_unless_delivered(&outgoing).await
@@ -194,13 +211,17 @@ impl TtpayClient {
     fn build(
         &self,
         endpoint: Endpoint,
+        method: Option<Method>,
         merchant: &Merchant,
         payload: &Payload,
         tamper: Tamper,
     ) -> Result<(Outgoing, Value), TransportError> {
         let base = format!("{}{}", self.settings.base_url, endpoint.path());
-        let get = endpoint == Endpoint::Query && self.settings.query_method == QueryMethod::Get;
-        let (method, url, body, sent) = match payload {
+        let get = match &method {
+            Some(method) => *method == Method::GET,
+            None => endpoint == Endpoint::Query && self.settings.query_method == QueryMethod::Get,
+        };
+        let (default_method, url, body, sent) = match payload {
             Payload::Json(value) if get => {
                 let mut url = reqwest::Url::parse(&base)
                     .map_err(|e| TransportError::Build(format!("base url: {e}")))?;
@@ -228,6 +249,7 @@ impl TtpayClient {
                 Value::String(String::from_utf8_lossy(bytes).into_owned()),
             ),
         };
+        let method = method.unwrap_or(default_method);
         let signed_url = signed_path(&url, endpoint);
         let now_ms = now_ms();
         let stamp_ms = if tamper == Tamper::StaleTimestamp {

@@ -4,6 +4,7 @@
 
 mod calls;
 mod expect;
+mod methods;
 mod orders;
 
 pub(crate) use calls::endpoint_named;
