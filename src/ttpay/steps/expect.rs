@@ -15,6 +15,10 @@ use crate::ttpay::client::{Payload, Tamper, now_ms};
 async fn well_formed(w: &mut TtpayWorld) -> StepResult {
     let ctx = w.ctx();
     let last = w.last()?.clone();
+    if let Some(observation) = checks::refused_for_size(&last) {
+        w.findings.observations.push(observation);
+        return Ok(());
+    }
     let mut found = checks::transport(&last);
     found.extend(checks::envelope(&last, &ctx.schemas));
     found.extend(checks::data_on_success(&last));
@@ -347,6 +351,10 @@ async fn signed(w: &mut TtpayWorld) -> StepResult {
 #[then(regex = r"^the response is a JSON refusal$")]
 async fn json_refusal(w: &mut TtpayWorld) -> StepResult {
     let last = w.last()?.clone();
+    if let Some(observation) = checks::refused_for_size(&last) {
+        w.findings.observations.push(observation);
+        return Ok(());
+    }
     let mut found = Vec::new();
     if last.status >= 500 {
         found.push((
