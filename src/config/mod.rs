@@ -6,6 +6,7 @@
 //! [`crate::providers::ProviderArgs`]), its TOML table and its environment variables in
 //! [`Provider::configure`](crate::provider::Provider::configure).
 
+pub mod checks;
 mod file;
 pub mod serve;
 
@@ -258,14 +259,21 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
     {
         features.push(dir);
     }
+    let junit = or_file(args.junit.clone(), file, "junit")?;
+    let json = or_file(args.json.clone(), file, "json")?;
+    let reports: Vec<(&str, &std::path::Path)> = [("--junit", &junit), ("--json", &json)]
+        .into_iter()
+        .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
+        .collect();
+    checks::report_paths(&reports)?;
     Ok(RunSettings {
         target,
         response_signatures,
         rate_limit,
         tags,
         features,
-        junit: or_file(args.junit.clone(), file, "junit")?,
-        json: or_file(args.json.clone(), file, "json")?,
+        junit,
+        json,
         concurrency,
         timeout: Duration::from_secs(timeout),
         fault: args.fault.clone(),

@@ -29,7 +29,20 @@ pub struct Incoming {
     pub headers: HeaderMap,
     pub body: Vec<u8>,
     pub elapsed: Duration,
+    /// The body went on past [`MAX_RESPONSE_BYTES`]: reading stopped there, and `body` holds
+    /// the first bytes only.
+    pub over_cap: bool,
 }
+
+/// How much of a response body is read: enough for any answer of a payment API, bounded so
+/// that a target streaming without end cannot exhaust memory.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Bodies past this size wait for one of [`LARGE_BODIES`]'s permits.
+const LARGE_BODY_BYTES: usize = 1024 * 1024;
+
+/// How many responses may be read past [`LARGE_BODY_BYTES`] at once.
+static LARGE_BODIES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
 impl Incoming {
     /// A header's value as text, if present and readable.
@@ -134,12 +147,36 @@ impl Transport {
             .map_err(|e| self.classify(e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| self.classify(e))?;
+        let mut response = response;
+        let mut body = Vec::new();
+        let mut over_cap = false;
+        let mut _large = None;
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
+            if _large.is_none() && body.len() + chunk.len() > LARGE_BODY_BYTES {
+                // Few large bodies at once: memory stays bounded whatever the concurrency.
+                _large = LARGE_BODIES.acquire().await.ok();
+            }
+            let room = MAX_RESPONSE_BYTES - body.len();
+            let take = chunk.len().min(room);
+            if body.capacity() - body.len() < take {
+                let want = (body.len() * 2).max(body.len() + take);
+                body.reserve_exact(want.min(MAX_RESPONSE_BYTES) - body.len());
+            }
+            body.extend_from_slice(&chunk[..take]);
+            if take < chunk.len() {
+                over_cap = true;
+                // What a report shows of it; dropping the response closes the connection.
+                body.truncate(4096);
+                body.shrink_to_fit();
+                break;
+            }
+        }
         Ok(Incoming {
             status,
             headers,
-            body: body.to_vec(),
+            body,
             elapsed: started.elapsed(),
+            over_cap,
         })
     }
 

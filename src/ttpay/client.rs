@@ -315,7 +315,14 @@ impl TtpayClient {
         } else {
             check_signature(&incoming, &merchant.secret)
         };
-        let json = serde_json::from_slice::<Value>(&incoming.body).map_err(|e| e.to_string());
+        let json = if incoming.over_cap {
+            Err(format!(
+                "the body is over {} MiB; reading stopped there",
+                crate::http::MAX_RESPONSE_BYTES / (1024 * 1024)
+            ))
+        } else {
+            serde_json::from_slice::<Value>(&incoming.body).map_err(|e| e.to_string())
+        };
         let request_id = json
             .as_ref()
             .ok()

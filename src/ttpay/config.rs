@@ -139,6 +139,9 @@ fn credentials(
         true,
         env,
     )?;
+    if let Some(paid) = &paid_out_trade_no {
+        crate::config::checks::identifier("TTPAY_PAID_OUT_TRADE_NO", paid)?;
+    }
     if !remote && app_id.0.is_none() && mch_id.0.is_none() && secret.0.is_none() {
         return Ok(None);
     }
@@ -172,6 +175,8 @@ fn merchant(
     };
     let app_id_value = app_id.0.ok_or_else(|| missing(&app_id.1))?;
     let mch_id_value = mch_id.0.ok_or_else(|| missing(&mch_id.1))?;
+    crate::config::checks::identifier(&app_id.1, &app_id_value)?;
+    crate::config::checks::identifier(&mch_id.1, &mch_id_value)?;
     let secret_value = secret.0.ok_or_else(|| missing(&secret.1))?;
     crate::redact::register(&secret_value);
     let secret = AppSecret::new(secret_value).map_err(|e| ConfigError::BadSecret {

@@ -2,6 +2,7 @@
 //! refuses these credentials is diagnosed before any scenario (exit 2), QA mistakes are caught
 //! before anything is sent, the network is inconclusive, and every read is bounded.
 
+mod bounded;
 mod preflight;
 mod qa;
 

@@ -38,3 +38,38 @@ fn tags_that_match_no_scenario_are_exit_2_naming_the_closest_tags() {
     );
     assert!(all.contains("@close") && all.contains("@X1"), "{all}");
 }
+
+#[test]
+fn identifiers_that_would_break_the_header_are_exit_2_before_anything_is_sent() {
+    for (name, value) in [
+        ("TTPAY_APP_ID", "app\r\nX-Injected: 1"),
+        ("TTPAY_MCH_ID", "71,000"),
+        ("TTPAY_MCH_ID", "mch=1"),
+        ("TTPAY_PAID_OUT_TRADE_NO", "ORDER 42"),
+    ] {
+        let out = run(&["--base-url", NOWHERE], &[(name, value)]);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {all}");
+        assert!(all.contains(&format!("{name} contains")), "{all}");
+    }
+}
+
+#[test]
+fn report_paths_are_checked_before_the_run() {
+    let dir = std::env::temp_dir().join(format!("pc-verdicts-{}", std::process::id()));
+    let same = dir.join("report.out");
+    let same = same.to_str().expect("utf-8");
+    let out = run(
+        &["--base-url", NOWHERE, "--junit", same, "--json", same],
+        &[],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("is the same file as --junit"), "{all}");
+    let out = run(
+        &["--base-url", NOWHERE, "--json", "/proc/version/x.json"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
