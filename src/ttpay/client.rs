@@ -173,22 +173,30 @@ impl TtpayClient {
             self.pacer.answered(ticket);
             let incoming = incoming.map_err(|e| inconclusive(e.to_string()))?;
             let exchange = self.exchange(endpoint, &outgoing, sent, incoming, merchant, tamper);
-            match exchange.code() {
+            // A7: 11001 / 20004 / 11000 in a 200, or an HTTP 429 from a gateway in front (with
+            // or without a body): slow down and retry; inconclusive if it persists.
+            let retry = match exchange.code() {
+                _ if exchange.status == 429 => Some("HTTP 429".to_owned()),
                 Some(code) if RETRY_CODES.contains(&code) && exchange.status == 200 => {
-                    if code == TOO_FREQUENT {
-                        self.stats.record_rate_limited();
-                    }
-                    attempts += 1;
-                    if attempts > RATE_LIMIT_RETRIES {
-                        return Err(inconclusive(format!(
-                            "still answered code {code} (rate limited / retry later) after {RATE_LIMIT_RETRIES} retries"
-                        )));
-                    }
-                    let pause = Duration::from_millis(250 * 2u64.pow(attempts.min(4)));
-                    self.pacer.back_off(&merchant.app_id, pause).await;
+                    Some(format!("code {code}"))
                 }
-                _ => return Ok(exchange),
+                _ => None,
+            };
+            let Some(answer) = retry else {
+                return Ok(exchange);
+            };
+            if exchange.status == 429 || exchange.code() == Some(TOO_FREQUENT) {
+                self.stats.record_rate_limited();
             }
+            attempts += 1;
+            if attempts > RATE_LIMIT_RETRIES {
+                return Err(inconclusive(format!(
+                    "still answered {answer} (rate limited / retry later) after {RATE_LIMIT_RETRIES} retries"
+                )));
+            }
+            let backoff = Duration::from_millis(250 * 2u64.pow(attempts.min(4)));
+            let pause = retry_after(&exchange).unwrap_or(backoff).max(backoff);
+            self.pacer.back_off(&merchant.app_id, pause).await;
         }
     }
 
@@ -348,6 +356,12 @@ impl TtpayClient {
             body: incoming.body,
         }
     }
+}
+
+/// A `Retry-After: SECONDS` of a 429, at most 10 s.
+fn retry_after(exchange: &Exchange) -> Option<Duration> {
+    let seconds: u64 = exchange.header("retry-after")?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds.min(10)))
 }
 
 /// A6: `TTPay-Signature` over `TS\nNONCE\nBODY` with the app secret.
