@@ -85,10 +85,13 @@ impl Exchange {
             .with_request_id(self.request_id())
     }
 
-    /// The body as text (lossy), cut for reports.
+    /// The body as text (lossy), redacted before it is cut for reports (a cut secret would
+    /// no longer be recognised).
     pub fn body_excerpt(&self) -> String {
-        let text = String::from_utf8_lossy(&self.body);
-        let text = text.trim();
+        let head = &self.body[..self.body.len().min(64 * 1024)];
+        let text = String::from_utf8_lossy(head);
+        let text = crate::redact::redact(text.trim()).into_owned();
+        let text = text.as_str();
         if text.chars().count() > 160 {
             format!("{}...", text.chars().take(157).collect::<String>())
         } else if text.is_empty() {

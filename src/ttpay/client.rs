@@ -289,6 +289,10 @@ impl TtpayClient {
             &nonce,
             &body,
         ));
+        // Hidden by value wherever it shows up, even echoed by the target.
+        if let Ok(parsed) = signing::Authorization::parse(&authorization) {
+            crate::redact::register_signature(&parsed.signature);
+        }
         let mut headers = vec![("content-type", "application/json".to_owned())];
         match tamper {
             Tamper::NoAuthorization => {}

@@ -6,6 +6,7 @@ mod bounded;
 mod network;
 mod preflight;
 mod qa;
+mod secrets;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
