@@ -56,6 +56,9 @@ pub struct RunArgs {
     /// Write a JSON report here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write every HTTP exchange here as it happens, one JSON object a line (redacted).
+    #[arg(long, value_name = "FILE")]
+    pub log_http: Option<PathBuf>,
     /// Read settings from this TOML file (flags override it).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -119,6 +122,10 @@ pub struct RunSettings {
     pub concurrency: usize,
     pub timeout: Duration,
     pub fault: Option<String>,
+    /// A line on stderr per finished scenario.
+    pub progress: bool,
+    /// `--log-http FILE`: every exchange as NDJSON.
+    pub log_http: Option<PathBuf>,
 }
 
 impl RunSettings {
@@ -140,6 +147,8 @@ impl RunSettings {
             concurrency: 32,
             timeout: Duration::from_secs(15),
             fault: None,
+            progress: false,
+            log_http: None,
         }
     }
 }
@@ -261,10 +270,15 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
     }
     let junit = or_file(args.junit.clone(), file, "junit")?;
     let json = or_file(args.json.clone(), file, "json")?;
-    let reports: Vec<(&str, &std::path::Path)> = [("--junit", &junit), ("--json", &json)]
-        .into_iter()
-        .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
-        .collect();
+    let log_http = or_file(args.log_http.clone(), file, "log_http")?;
+    let reports: Vec<(&str, &std::path::Path)> = [
+        ("--junit", &junit),
+        ("--json", &json),
+        ("--log-http", &log_http),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
+    .collect();
     checks::report_paths(&reports)?;
     Ok(RunSettings {
         target,
@@ -277,6 +291,8 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
         concurrency,
         timeout: Duration::from_secs(timeout),
         fault: args.fault.clone(),
+        progress: true,
+        log_http,
     })
 }
 

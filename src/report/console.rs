@@ -55,6 +55,7 @@ pub fn render(report: &RunReport) -> String {
         for o in &s.findings.observations {
             let _ = writeln!(out, "         observation {o}");
         }
+        out.push_str(&super::exchanges::render(s));
     }
     out.push_str(&super::causes::render(report));
     let _ = writeln!(out, "\n{}", verdict_line(report));

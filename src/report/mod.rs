@@ -3,8 +3,10 @@
 
 pub mod causes;
 pub mod console;
+pub mod exchanges;
 pub mod json;
 pub mod junit;
+pub mod progress;
 
 use std::path::Path;
 

@@ -221,6 +221,8 @@ impl TtpayRun {
                 tags: self.settings.tags.as_ref().map(|(_, op)| op.clone()),
                 concurrency: self.settings.concurrency,
                 target: label,
+                progress: self.settings.progress,
+                log_http: self.settings.log_http.clone(),
             },
         )
         .await

@@ -7,6 +7,7 @@ mod network;
 mod preflight;
 mod qa;
 mod secrets;
+mod seen;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
