@@ -153,6 +153,13 @@ pub fn main() -> i32 {
 
 async fn run(args: RunArgs) -> Result<i32, ConfigError> {
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
+    tokio::spawn(async {
+        stop_signal().await;
+        eprintln!(
+            "pay-conformance: interrupted: no more requests are sent; reporting what finished"
+        );
+        pay_conformance::http::interrupt();
+    });
     let report = config.run().await?;
     print!("{}", pay_conformance::report::console::render(&report));
     let settings = &config.settings;
@@ -162,6 +169,27 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
         settings.json.as_deref(),
     )?;
     Ok(report.verdict().exit_code())
+}
+
+/// Ctrl-C, or SIGTERM where there is one.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {

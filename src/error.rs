@@ -13,6 +13,8 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// No deviation, but some scenarios were inconclusive (network, rate limit).
     pub const INCONCLUSIVE: i32 = 3;
+    /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: i32 = 130;
 }
 
 /// A problem with what the user asked for. Exit code 2.

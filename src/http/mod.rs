@@ -62,6 +62,21 @@ pub enum TransportError {
     Other(String),
     #[error("request could not be built: {0}")]
     Build(String),
+    #[error("not sent: the run was interrupted")]
+    Interrupted,
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Stops sending: from now on every request fails as [`TransportError::Interrupted`] at once,
+/// so that scenarios in flight end quickly and the run reports what finished (Ctrl-C).
+pub fn interrupt() {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether [`interrupt`] was called.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Timeouts and retries.
@@ -118,6 +133,7 @@ impl Transport {
             match self.send_once(request).await {
                 Ok(incoming) => return Ok(incoming),
                 Err(TransportError::Build(e)) => return Err(TransportError::Build(e)),
+                Err(TransportError::Interrupted) => return Err(TransportError::Interrupted),
                 Err(e) if attempt >= self.policy.retries => return Err(e),
                 Err(_) => {
                     attempt += 1;
@@ -130,6 +146,9 @@ impl Transport {
 
     /// Sends exactly once, no retry.
     pub async fn send_once(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
+        if interrupted() {
+            return Err(TransportError::Interrupted);
+        }
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
             let value = HeaderValue::from_str(value)

@@ -74,6 +74,10 @@ pub fn verdict_line(report: &RunReport) -> String {
             report.broken_rules().join(", ")
         ),
         Verdict::Error => "ERROR: some scenarios could not run as written".to_owned(),
+        Verdict::Interrupted => {
+            "INTERRUPTED: stopped sending at Ctrl-C / SIGTERM; the scenarios that finished are reported above, nothing is concluded"
+                .to_owned()
+        }
         Verdict::Inconclusive => {
             "INCONCLUSIVE: no deviation, but the network kept some scenarios from being decided"
                 .to_owned()

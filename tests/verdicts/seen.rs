@@ -51,3 +51,50 @@ fn failed_scenarios_carry_their_exchanges_and_log_http_has_every_one() {
     assert!(!lines.contains(SECRET) && !lines.to_lowercase().contains("signature="));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sigterm_stops_sending_reports_what_finished_and_exits_130() {
+    let served = super::serve(&[]);
+    let dir = std::env::temp_dir().join(format!("pc-term-{}", std::process::id()));
+    let json = dir.join("report.json");
+    let junit = dir.join("junit.xml");
+    let mut command = Command::new(BIN);
+    command
+        .args(["run", "--base-url", &served.url, "--rate-limit", "4"])
+        .args([
+            "--json",
+            json.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in super::merchant() {
+        command.env(k, v);
+    }
+    let child = command.spawn().expect("runs");
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().expect("ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+    assert!(stdout.contains("INTERRUPTED"), "{stdout}");
+    assert!(
+        stdout.contains("PASS"),
+        "what finished is reported: {stdout}"
+    );
+    let report = std::fs::read_to_string(&json).expect("json written");
+    assert!(report.contains("\"verdict\": \"interrupted\""), "{report}");
+    assert!(
+        std::fs::read_to_string(&junit)
+            .expect("junit written")
+            .contains("<testsuite")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
