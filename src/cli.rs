@@ -6,7 +6,7 @@ use pay_conformance::error::{ConfigError, exit, report};
 use pay_conformance::providers::{self, bench};
 use pay_conformance::{Provider, RunArgs, RunConfig, ServeArgs, proof};
 
-/// Contract and conformance tests for payment-provider APIs (TTPay / TokenPay first).
+/// Contract and conformance tests for payment-provider APIs .
 ///
 /// Without --base-url, `run` tests the embedded double, so it works anywhere with no
 /// credentials. Exit codes: 0 conforming, 1 deviations found, 2 usage or configuration error,

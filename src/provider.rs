@@ -1,4 +1,4 @@
-//! The seam between the engine and a provider. A provider — TTPay, WeChat Pay, … — is one
+//! The seam between the engine and a provider. A provider is one
 //! value implementing [`Provider`]: its rules, its features and fault catalogue, how it reads
 //! its part of the configuration, and how it runs scenarios (against a base URL or its own
 //! embedded double). Everything else — the runner, the reports, the selftest and rule
@@ -92,11 +92,11 @@ pub fn is_rule_tag(tag: &str) -> bool {
 
 /// A provider, as the engine drives it.
 pub trait Provider: Send + Sync + 'static {
-    /// `ttpay`: the value of `--provider`, the folder name under `features/` and `schemas/`,
+    /// `acme`: the value of `--provider`, the folder name under `features/` and `schemas/`,
     /// the TOML table of its settings.
     fn name(&self) -> &'static str;
 
-    /// A line for people: `TTPay / TokenPay transaction API v1`.
+    /// A line for people: `Acme Pay orders API v2`.
     fn title(&self) -> &'static str;
 
     /// Every rule of its contract, checked ones and those the client guarantees.

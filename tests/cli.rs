@@ -1,21 +1,16 @@
 //! The binary as a user meets it: exit codes, errors that name what and where, QA feature
 //! files, `serve` + `run --base-url` over real HTTP, and secrets that never leave.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pay-conformance");
+use std::process::{Command, Output};
+
+use common::{BIN, serve};
 const SECRET: &str = "S3CRET-never-in-any-output-00042";
 const OTHER_SECRET: &str = "S3CRET-never-in-any-output-00043";
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_remove("TTPAY_APP_ID")
-        .env_remove("TTPAY_MCH_ID")
-        .env_remove("TTPAY_APP_SECRET")
-        .output()
-        .expect("the binary runs")
+    common::command(args).output().expect("the binary runs")
 }
 
 fn text(output: &Output) -> String {
@@ -133,44 +128,6 @@ fn an_unreachable_target_is_inconclusive_exit_3() {
     assert_eq!(out.status.code(), Some(3), "{all}");
     assert!(all.contains("INCONCLUSIVE"), "{all}");
     assert!(!all.contains("DEVIATIONS"), "{all}");
-}
-
-/// `serve` on a free port, with the given merchants in its environment.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(extra: &[&str], env: &[(&str, &str)]) -> Served {
-    let mut command = Command::new(BIN);
-    command
-        .args(["serve", "--port", "0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("serve starts");
-    let stdout = child.stdout.take().expect("piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a first line").expect("readable");
-    let url = first
-        .rsplit(' ')
-        .next()
-        .expect("the URL ends the first line")
-        .to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-    // Keep draining so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Served { child, url }
 }
 
 fn merchants() -> Vec<(&'static str, &'static str)> {

@@ -9,17 +9,10 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_pay-conformance");
+mod common;
+
+use common::{BIN, PROVIDER_VARIABLES as VARIABLES};
 const SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/independent/ttpay.js");
-const VARIABLES: [&str; 7] = [
-    "TTPAY_APP_ID",
-    "TTPAY_MCH_ID",
-    "TTPAY_APP_SECRET",
-    "TTPAY_OTHER_APP_ID",
-    "TTPAY_OTHER_MCH_ID",
-    "TTPAY_OTHER_APP_SECRET",
-    "TTPAY_PAID_OUT_TRADE_NO",
-];
 
 fn node_missing(test: &str) -> bool {
     let found = Command::new("node")

@@ -1,19 +1,19 @@
 //! The TOML configuration file (`--config FILE`), read as sections: the engine takes the
 //! settings every provider shares from the top level, each provider takes its own from a
-//! table named after it (`[ttpay]`, `[wechatpay]`), and whatever nobody took is an unknown
+//! table named after it (`[<provider>]`), and whatever nobody took is an unknown
 //! key — named, with its line. Secrets are never written here, only the names of the
 //! environment variables that hold them.
 //!
 //! ```toml
-//! provider = "ttpay"
+//! provider = "acme"
 //! base_url = "https://sandbox.example"
 //! rate_limit = 5
 //! response_signatures = "observe"
 //!
-//! [ttpay]
-//! profile = "tokenpay"
+//! [acme]                            # the provider's own settings
+//! profile = "sandbox"
 //!
-//! [ttpay.credentials]
+//! [acme.credentials]
 //! app_id = "8e4b8c2e7c…"            # or app_id_env = "MY_APP_ID"
 //! mch_id = "1234567890"
 //! app_secret_env = "MY_APP_SECRET"  # the variable that holds the secret
@@ -34,7 +34,7 @@ pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 pub struct FileSection {
     path: Option<PathBuf>,
     text: Arc<str>,
-    /// `ttpay.` for the `[ttpay]` table, empty at the top level.
+    /// `acme.` for the `[acme]` table, empty at the top level.
     prefix: String,
     table: toml::Table,
 }
@@ -114,8 +114,8 @@ impl FileSection {
         })
     }
 
-    /// Moves every key of `other` that this section lacks into it (TTPay's settings may also
-    /// stand at the top level, as before there was a `[ttpay]` table).
+    /// Moves every key of `other` that this section lacks into it (a provider whose settings
+    /// stood at the top level before providers had tables keeps reading them there).
     pub fn adopt(&mut self, other: &mut FileSection, keys: &[&str]) {
         for key in keys {
             if let Some(value) = other.table.remove(*key) {
@@ -171,19 +171,19 @@ mod tests {
     #[test]
     fn takes_what_is_asked_and_refuses_the_rest_by_line() {
         let mut file = FileSection::parse(
-            "rate_limit = 5\n[ttpay]\nprofile = \"tokenpay\"\nbogus = 1\n",
+            "rate_limit = 5\n[acme]\nprofile = \"sandbox\"\nbogus = 1\n",
             None,
         )
         .unwrap();
         assert_eq!(file.take::<u32>("rate_limit").unwrap(), Some(5));
-        let mut ttpay = file.take_section("ttpay").unwrap();
+        let mut acme = file.take_section("acme").unwrap();
         assert_eq!(
-            ttpay.take::<String>("profile").unwrap().as_deref(),
-            Some("tokenpay")
+            acme.take::<String>("profile").unwrap().as_deref(),
+            Some("sandbox")
         );
         file.finish().unwrap();
-        let e = ttpay.finish().unwrap_err().to_string();
-        assert!(e.contains("line 4") && e.contains("ttpay.bogus"), "{e}");
+        let e = acme.finish().unwrap_err().to_string();
+        assert!(e.contains("line 4") && e.contains("acme.bogus"), "{e}");
     }
 
     #[test]
@@ -199,7 +199,7 @@ mod tests {
     #[test]
     fn names_the_line_of_a_bad_value() {
         let mut file =
-            FileSection::parse("profile = \"ttpay\"\nrate_limit = \"fast\"\n", None).unwrap();
+            FileSection::parse("profile = \"sandbox\"\nrate_limit = \"fast\"\n", None).unwrap();
         let e = file.take::<u32>("rate_limit").unwrap_err().to_string();
         assert!(e.contains("line 2"), "{e}");
     }

@@ -28,7 +28,7 @@ use crate::runner::RunReport;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunArgs {
     /// The provider whose contract to check (`pay-conformance providers` lists them)
-    /// [default: ttpay].
+    /// [default: the first one listed].
     #[arg(long, value_name = "NAME")]
     pub provider: Option<String>,
     /// Base URL of the provider (e.g. a sandbox), or `production` for the provider's own
@@ -75,7 +75,7 @@ pub struct RunArgs {
     pub providers: ProviderArgs,
 }
 
-/// What a missing or wrong response signature is (TTPay A6, WeChat Pay W7).
+/// What a missing or wrong response signature is (each provider's response-signature rule).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ResponseSignatures {

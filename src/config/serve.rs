@@ -11,7 +11,7 @@ pub const DEFAULT_MAX_ORDERS: usize = 100_000;
 /// The flags of `pay-conformance serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
-    /// The provider whose double to serve [default: ttpay].
+    /// The provider whose double to serve [default: the first provider of `pay-conformance providers`].
     #[arg(long, value_name = "NAME")]
     pub provider: Option<String>,
     /// Port on 127.0.0.1 (0 = any free port).

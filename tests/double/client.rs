@@ -2,8 +2,6 @@
 //! does not), reads answers leniently (so that one broken rule does not hide the others) and
 //! offers the domain calls: create, query, close.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use pay_conformance::signer::Signed;
 use pay_conformance::ttpay::double::{Double, DoubleConfig};
 use pay_conformance::ttpay::signing::{self, Authorization, MerchantSigner};
@@ -66,10 +64,7 @@ pub fn int(value: &Value) -> Option<i64> {
         .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
 }
 
-pub fn now_ms() -> i64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    i64::try_from(since.as_millis()).unwrap()
-}
+pub use pay_conformance::world::now_ms;
 
 /// A double and a client for it.
 pub struct Harness {

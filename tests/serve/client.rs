@@ -1,70 +1,16 @@
 //! What a merchant's integration test holds: a `serve` process (or an in-process double) and a
 //! client that signs provider calls and drives the control API.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use pay_conformance::signer::{Signed, Signer as _};
 use pay_conformance::ttpay::signing::{self, MerchantSigner};
 use serde_json::{Value, json};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_pay-conformance");
+pub use crate::common::{BIN, now_ms, serve};
 pub const APP_ID: &str = "double-app-0001";
 pub const MCH_ID: &str = "9000000001";
 pub const SECRET: &str = "DOUBLE-ONLY-FAKE-SECRET-NUMBER-1";
-
-/// `pay-conformance serve --port 0 EXTRA…`, killed when dropped; its stdout is kept.
-pub struct Served {
-    child: Child,
-    pub url: String,
-    pub output: Arc<Mutex<String>>,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub fn serve(extra: &[&str], env: &[(&str, &str)]) -> Served {
-    let mut command = Command::new(BIN);
-    command
-        .args(["serve", "--port", "0"])
-        .args(extra)
-        .env_remove("TTPAY_APP_ID")
-        .env_remove("TTPAY_MCH_ID")
-        .env_remove("TTPAY_APP_SECRET")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("serve starts");
-    let stdout = child.stdout.take().expect("piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a first line").expect("readable");
-    let url = first.rsplit(' ').next().expect("a URL").to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-    let output = Arc::new(Mutex::new(format!("{first}\n")));
-    let sink = Arc::clone(&output);
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            if let Ok(mut all) = sink.lock() {
-                all.push_str(&line);
-                all.push('\n');
-            }
-        }
-    });
-    Served { child, url, output }
-}
-
-pub fn now_ms() -> i64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    i64::try_from(since.as_millis()).unwrap()
-}
 
 /// A client of one double at `base`, as the first built-in merchant.
 pub struct Client {

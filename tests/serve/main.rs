@@ -1,6 +1,9 @@
 //! `pay-conformance serve` as a merchant's integration tests use it: the control API over real
 //! HTTP, seeded ids, bounded memory, clear flag errors. `notify.rs`: payment notifications.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod client;
 mod notify;
 

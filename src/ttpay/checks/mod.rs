@@ -3,8 +3,10 @@
 //! only gather the evidence and call these.
 
 mod order;
+mod setup;
 
 pub use order::{agree, created, echoes, new_order, paid_order, same_value};
+pub use setup::{closed, names_its_transaction_id, succeeded};
 
 use serde_json::Value;
 

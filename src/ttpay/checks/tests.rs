@@ -250,3 +250,30 @@ fn q1_agree_ignores_only_expire_second() {
     let found: Vec<String> = agree(&a, &b).into_iter().map(|f| f.0).collect();
     assert_eq!(found, ["/data/amount", "/data/extra~1field"]);
 }
+
+#[test]
+fn set_up_checks_fail_on_what_breaks_them_and_only_that() {
+    let found = ok(
+        Endpoint::Query,
+        json!({"code": 0, "data": {"transaction_id": "T1"}}),
+    );
+    assert!(succeeded("Q1", &found, "0").is_empty());
+    assert!(names_its_transaction_id(&found).is_empty());
+    let refused = ok(Endpoint::Query, json!({"code": 12002, "msg": "no"}));
+    let d = succeeded("Q1", &refused, "0: found");
+    assert_eq!((d.len(), d[0].rule == "Q1"), (1, true));
+    let nameless = ok(
+        Endpoint::Query,
+        json!({"code": 0, "data": {"transaction_id": ""}}),
+    );
+    assert_eq!(names_its_transaction_id(&nameless)[0].rule, "Q4");
+
+    let closed_detail = object(json!({"trade_state": "CLOSED", "close_time": 5}));
+    assert!(closed(&found, &closed_detail).is_empty());
+    for open in [
+        json!({"trade_state": "NOTPAY", "close_time": 5}),
+        json!({"trade_state": "CLOSED", "close_time": 0}),
+    ] {
+        assert_eq!(closed(&found, &object(open))[0].rule, "X1");
+    }
+}

@@ -62,38 +62,15 @@ async fn a_closed_order(w: &mut TtpayWorld) -> StepResult {
     establish(w, body).await?;
     super::calls::close_order(w, Who::Merchant, Tamper::None).await?;
     let closed = w.last()?.clone();
-    if closed.code() != Some(0) {
-        w.deviate_at(
-            "X1",
-            &closed,
-            vec![(
-                "/code".into(),
-                "0: an unpaid order closes".into(),
-                checks::refusal(&closed),
-            )],
-        )?;
-    }
+    w.deviate(checks::succeeded(
+        "X1",
+        &closed,
+        "0: an unpaid order closes",
+    ))?;
     let detail = super::detail(w).await?;
-    let close_time = detail
-        .get("close_time")
-        .and_then(Value::as_i64)
-        .filter(|t| *t > 0);
-    if detail.get("trade_state") != Some(&Value::from("CLOSED")) || close_time.is_none() {
-        let last = w.last()?.clone();
-        w.deviate_at(
-            "X1",
-            &last,
-            vec![(
-                "/data".into(),
-                "trade_state CLOSED with close_time > 0 after a close".into(),
-                format!(
-                    "trade_state {}, close_time {}",
-                    crate::checks::matcher::show(detail.get("trade_state")),
-                    crate::checks::matcher::show(detail.get("close_time"))
-                ),
-            )],
-        )?;
-    }
+    let last = w.last()?.clone();
+    w.deviate(checks::closed(&last, &detail))?;
+    let close_time = detail.get("close_time").and_then(Value::as_i64);
     if let Some(order) = w.order.as_mut() {
         order.close_time = close_time;
     }

@@ -1,0 +1,95 @@
+//! Helpers every test crate shares: the binary, `serve` on a free port, and the clock.
+#![allow(dead_code)] // each test crate uses a part
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The `pay-conformance` binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_pay-conformance");
+
+/// Every provider variable a test must not inherit from the machine's environment.
+pub const PROVIDER_VARIABLES: [&str; 7] = [
+    "TTPAY_APP_ID",
+    "TTPAY_MCH_ID",
+    "TTPAY_APP_SECRET",
+    "TTPAY_OTHER_APP_ID",
+    "TTPAY_OTHER_MCH_ID",
+    "TTPAY_OTHER_APP_SECRET",
+    "TTPAY_PAID_OUT_TRADE_NO",
+];
+
+/// The binary with `args`, none of the machine's provider variables inherited.
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    for name in PROVIDER_VARIABLES {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// `pay-conformance serve --port 0 EXTRA…`, killed when dropped; its stdout is kept.
+pub struct Served {
+    child: Child,
+    pub url: String,
+    pub output: Arc<Mutex<String>>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    /// What `serve` printed so far.
+    pub fn printed(&self) -> String {
+        self.output.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+}
+
+/// Starts `serve` on a free port with `extra` flags and `env` variables, and reads its URL
+/// off the first line of its output.
+pub fn serve(extra: &[&str], env: &[(&str, &str)]) -> Served {
+    let mut command = command(&["serve", "--port", "0"]);
+    command
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("serve starts");
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("readable");
+    let url = first
+        .rsplit(' ')
+        .next()
+        .expect("the URL ends the first line")
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let output = Arc::new(Mutex::new(format!("{first}\n")));
+    let sink = Arc::clone(&output);
+    // Keep draining so the child never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Ok(mut all) = sink.lock() {
+                all.push_str(&line);
+                all.push('\n');
+            }
+        }
+    });
+    Served { child, url, output }
+}
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970");
+    i64::try_from(since.as_millis()).expect("fits")
+}
