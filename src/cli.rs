@@ -6,6 +6,8 @@ use pay_conformance::error::{ConfigError, exit, report};
 use pay_conformance::providers::{self, bench};
 use pay_conformance::{Provider, RunArgs, RunConfig, ServeArgs, proof};
 
+use crate::qa_cli::{self, FeaturesArgs, LintArgs, StepsArgs};
+
 /// Contract and conformance tests for payment-provider APIs .
 ///
 /// Without --base-url, `run` tests the embedded double, so it works anywhere with no
@@ -21,7 +23,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the conformance suite against a base URL, or the embedded double.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Serve the stateful double over HTTP, for `run --base-url` or your own integration tests.
     #[command(after_long_help = SERVE_ROUTES, after_help = SERVE_ROUTES)]
     Serve(ServeArgs),
@@ -29,8 +31,13 @@ enum Command {
     Providers,
     /// List the faults the double can inject, with the rules each one breaks.
     Faults(ProviderFlag),
-    /// List every step a feature file can use.
-    Steps(ProviderFlag),
+    /// Check feature files without running them: syntax, steps, tags, tables, markers,
+    /// variables. Exit 2 on any finding, 0 when clean.
+    Lint(LintArgs),
+    /// List the built-in feature files, or write them out (`--export DIR`).
+    Features(FeaturesArgs),
+    /// List every step a feature file can use: what it does, its parameters, an example.
+    Steps(StepsArgs),
     /// Prove the suite: a clean pass on the conforming double, and every fault caught.
     Selftest(SelftestArgs),
     /// Every rule of the contract with the scenarios that check it and the faults that prove
@@ -44,14 +51,14 @@ enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-struct ProviderFlag {
+pub(crate) struct ProviderFlag {
     /// The provider [default: ttpay].
     #[arg(long, value_name = "NAME")]
     provider: Option<String>,
 }
 
 impl ProviderFlag {
-    fn provider(&self) -> Result<&'static dyn Provider, ConfigError> {
+    pub(crate) fn provider(&self) -> Result<&'static dyn Provider, ConfigError> {
         providers::find(self.provider.as_deref())
     }
 }
@@ -135,11 +142,13 @@ pub fn main() -> i32 {
         }
     };
     let outcome = match cli.command {
-        Command::Run(args) => runtime.block_on(run(args)),
+        Command::Run(args) => runtime.block_on(run(*args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
-        Command::Steps(args) => args.provider().map(steps),
+        Command::Lint(args) => qa_cli::lint(&args),
+        Command::Features(args) => qa_cli::features(&args),
+        Command::Steps(args) => qa_cli::steps(&args),
         Command::Selftest(args) => runtime.block_on(selftest(args)),
         Command::Rules(args) => runtime.block_on(rules(args)),
         Command::Bench(args) => runtime.block_on(run_bench(args)),
@@ -152,7 +161,22 @@ pub fn main() -> i32 {
 }
 
 async fn run(args: RunArgs) -> Result<i32, ConfigError> {
+    if args.dry_run {
+        return qa_cli::dry_run(&args);
+    }
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
+    let reports: Vec<(&str, &std::path::Path)> = [
+        ("--junit", config.settings.junit.as_deref()),
+        ("--json", config.settings.json.as_deref()),
+        ("--log-http", config.settings.log_http.as_deref()),
+        ("--cucumber-json", args.cucumber_json.as_deref()),
+        ("--html", args.html.as_deref()),
+        ("--rerun", args.rerun.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| path.map(|p| (flag, p)))
+    .collect();
+    pay_conformance::config::checks::report_paths(&reports)?;
     tokio::spawn(async {
         stop_signal().await;
         eprintln!(
@@ -160,14 +184,37 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
         );
         pay_conformance::http::interrupt();
     });
-    let report = config.run().await?;
+    let builtin: Vec<_> = pay_conformance::runner::features::embedded(config.provider.name())
+        .into_iter()
+        .map(|s| s.path)
+        .collect();
+    let selection =
+        pay_conformance::select::Selection::parse(args.name.as_deref(), &args.targets, &builtin)?;
+    let mut extra = config.settings.features.clone();
+    extra.extend(selection.extra.iter().cloned());
+    let features = selection.apply(config.provider.load_features(&extra)?);
+    if let Some((text, expr)) = &config.settings.tags {
+        pay_conformance::runner::lint::check_selection(&features, text, expr)
+            .map_err(|what| ConfigError::Invalid { what })?;
+    }
+    config.configured.preflight().await?;
+    let report = config.configured.run(features.clone()).await?;
     print!("{}", pay_conformance::report::console::render(&report));
-    let settings = &config.settings;
-    pay_conformance::report::write_files(
-        &report,
-        settings.junit.as_deref(),
-        settings.json.as_deref(),
-    )?;
+    let settings = pay_conformance::report::settings::of(&config);
+    pay_conformance::report::write_files(&report, config.settings.junit.as_deref(), None)?;
+    if let Some(path) = &config.settings.json {
+        let text = pay_conformance::report::json::render_with_settings(&report, Some(&settings));
+        pay_conformance::report::write_file(path, &text)?;
+    }
+    let extra = pay_conformance::report::Extra {
+        cucumber_json: args.cucumber_json.as_deref(),
+        html: args.html.as_deref(),
+        rerun: args.rerun.as_deref(),
+        features: &features,
+        provider: config.provider,
+        settings: &settings,
+    };
+    pay_conformance::report::write_extra(&report, &extra)?;
     Ok(report.verdict().exit_code())
 }
 
@@ -256,7 +303,12 @@ async fn rules(args: RulesArgs) -> Result<i32, ConfigError> {
     if let Some(id) = &args.rule {
         coverage.retain(|c| c.id == id);
         if let Some(rule) = provider.rule(id) {
-            println!("{} — {}", rule.id, rule.title);
+            match pay_conformance::contract::document(provider.name())
+                .and_then(|doc| pay_conformance::contract::section(doc, id))
+            {
+                Some(text) => println!("{text}\n"),
+                None => println!("{} — {}", rule.id, rule.title),
+            }
         }
     }
     print!("{}", proof::render_coverage(provider.rules(), &coverage));
@@ -319,13 +371,6 @@ fn faults(provider: &'static dyn Provider) -> i32 {
             fault.rules.join(","),
             fault.description
         );
-    }
-    exit::CONFORMING
-}
-
-fn steps(provider: &'static dyn Provider) -> i32 {
-    for step in provider.steps() {
-        println!("{:<5} {}", step.keyword, step.pattern);
     }
     exit::CONFORMING
 }

@@ -45,7 +45,7 @@ pub enum ConfigError {
     NoFeatures(PathBuf),
     #[error("feature files do not parse:\n  {}", .0.join("\n  "))]
     Features(Vec<String>),
-    #[error("feature files use steps that do not exist:\n  {}\n(hint: `pay-conformance steps` lists every step)", .0.join("\n  "))]
+    #[error("feature files use steps that do not exist:\n  {}\n(hint: `pay-conformance lint PATH` suggests the closest step; `pay-conformance steps` lists every step)", .0.join("\n  "))]
     UnknownSteps(Vec<String>),
     #[error("feature files have authoring mistakes (nothing was sent):\n  {}", .0.join("\n  "))]
     Authoring(Vec<String>),

@@ -36,18 +36,21 @@
 
 pub mod checks;
 pub mod config;
+pub mod contract;
 pub mod double;
 pub mod error;
 pub mod exchange;
 pub mod findings;
 mod fsutil;
 pub mod http;
+pub mod lint;
 pub mod proof;
 pub mod provider;
 pub mod providers;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod select;
 pub mod signer;
 pub mod steps;
 pub mod world;

@@ -3,6 +3,7 @@
 //! 3 inconclusive only.
 
 mod cli;
+mod qa_cli;
 
 fn main() {
     pay_conformance::redact::install_panic_hook();

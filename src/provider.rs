@@ -108,6 +108,23 @@ pub trait Provider: Send + Sync + 'static {
     /// Every step its features can use (the generic QA steps included), sorted.
     fn steps(&self) -> Vec<StepInfo>;
 
+    /// The docs of its own steps, keyed by pattern (the generic ones are the engine's:
+    /// [`crate::steps::generic_docs::DOCS`]). A test holds every step to a doc.
+    fn step_docs(&self) -> &'static [crate::steps::doc::StepDoc] {
+        &[]
+    }
+
+    /// The tags that ask for a fixture (`needs-paid-order`), as the lint accepts them.
+    fn fixture_tags(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The names `#(name)` may use without a step remembering them first (beyond `unique`
+    /// and `now_ms`).
+    fn known_variables(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// The built-in features plus the `.feature` files under `extra`, parsed, expanded and
     /// checked against its steps (an unknown step is a usage error naming file and line).
     fn load_features(&self, extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError>;

@@ -46,9 +46,9 @@ pub struct RunArgs {
     /// Only scenarios whose tags match, e.g. "@close and not @needs-paid-order".
     #[arg(long, value_name = "EXPR")]
     pub tags: Option<String>,
-    /// A directory of your own .feature files, run in addition to the built-in ones
+    /// Your own .feature file, or a directory of them, run in addition to the built-in ones
     /// (repeatable).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "PATH")]
     pub features: Vec<PathBuf>,
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
@@ -71,6 +71,25 @@ pub struct RunArgs {
     /// Embedded double only: inject this fault (see `pay-conformance faults`).
     #[arg(long, value_name = "NAME")]
     pub fault: Option<String>,
+    /// Check the feature files (as `lint` does) and the configuration; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only scenarios whose name matches this regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub name: Option<String>,
+    /// Only these scenarios: `PATH[:LINE]` (a built-in feature as reports name it, or your own
+    /// file or directory), or `@FILE`, a rerun file.
+    #[arg(value_name = "PATH[:LINE]")]
+    pub targets: Vec<String>,
+    /// Write a Cucumber JSON report here (cucumber-html-reporter, Allure, Jenkins, GitLab).
+    #[arg(long, value_name = "FILE")]
+    pub cucumber_json: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the scenarios that did not pass here, one `path:line` a line (run `@FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub rerun: Option<PathBuf>,
     #[command(flatten)]
     pub providers: ProviderArgs,
 }

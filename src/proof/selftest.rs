@@ -25,6 +25,8 @@ pub struct FaultResult {
     pub caught: bool,
     /// The scenarios with a deviation of a rule the fault names.
     pub caught_by: Vec<String>,
+    /// Those of them that are the QA engineer's own (`--features`), not built in.
+    pub qa_caught_by: Vec<String>,
     /// Every rule the run reported.
     pub reported: Vec<String>,
     /// Each failing scenario's location with the rules of its deviations.
@@ -41,6 +43,8 @@ pub struct SelftestReport {
     pub clean_passed: bool,
     pub clean_problems: Vec<String>,
     pub faults: Vec<FaultResult>,
+    /// Scenarios of the QA engineer's own feature files (`--features`) in every run.
+    pub qa_scenarios: usize,
     #[serde(serialize_with = "as_millis")]
     pub elapsed: Duration,
 }
@@ -88,9 +92,29 @@ pub async fn run(
     let mut runs = futures::stream::iter(faults.iter().copied())
         .map(|f| one(Some(f)))
         .buffer_unordered(parallel.max(1));
+    let builtin: BTreeSet<String> = crate::runner::features::embedded(provider.name())
+        .into_iter()
+        .map(|s| s.path.display().to_string())
+        .collect();
+    let is_qa = |location: &str| {
+        let path = location.rsplit_once(':').map_or(location, |(p, _)| p);
+        !builtin.contains(path)
+    };
     while let Some((fault, report)) = runs.next().await {
-        results.push(judge(fault.expect("a fault run"), &report?));
+        let mut result = judge(fault.expect("a fault run"), &report?);
+        result.qa_caught_by = result
+            .caught_by
+            .iter()
+            .filter(|l| is_qa(l))
+            .cloned()
+            .collect();
+        results.push(result);
     }
+    let qa_scenarios = clean
+        .scenarios
+        .iter()
+        .filter(|s| is_qa(&s.location))
+        .count();
     // Cucumber swaps the panic hook during a run; concurrent runs can leave its silent one.
     crate::redact::install_panic_hook();
     let catalogue = provider.faults();
@@ -108,6 +132,7 @@ pub async fn run(
         clean_passed: clean_problems.is_empty(),
         clean_problems,
         faults: results,
+        qa_scenarios,
         elapsed: started.elapsed(),
     })
 }
@@ -145,6 +170,7 @@ pub fn judge(fault: FaultInfo, report: &RunReport) -> FaultResult {
         rules: fault.rules.to_vec(),
         caught: !caught_by.is_empty(),
         caught_by,
+        qa_caught_by: Vec::new(),
         reported: report.broken_rules(),
         deviations,
         inconclusive: report.counts().inconclusive,
@@ -173,10 +199,14 @@ pub fn render(report: &SelftestReport) -> String {
         .map(|f| f.fault.len())
         .max()
         .unwrap_or(5);
+    let qa = report.qa_scenarios > 0;
     let _ = writeln!(
         out,
-        "\n{:width$}  {:<12}  {:<6}  caught by",
-        "fault", "rules", "result"
+        "\n{:width$}  {:<12}  {:<6}  {}caught by",
+        "fault",
+        "rules",
+        "result",
+        if qa { "by QA  " } else { "" }
     );
     for f in &report.faults {
         let result = if f.caught { "caught" } else { "MISSED" };
@@ -185,12 +215,22 @@ pub fn render(report: &SelftestReport) -> String {
             [one] => one.clone(),
             [first, rest @ ..] => format!("{first} and {} more", rest.len()),
         };
+        let by_qa = if !qa {
+            String::new()
+        } else if f.qa_caught_by.is_empty() {
+            format!("{:<7}", "-")
+        } else {
+            format!("{:<7}", f.qa_caught_by.len())
+        };
         let _ = writeln!(
             out,
-            "{:width$}  {:<12}  {result:<6}  {by}",
+            "{:width$}  {:<12}  {result:<6}  {by_qa}{by}",
             f.fault,
             f.rules.join(",")
         );
+    }
+    if qa {
+        render_qa(&mut out, report);
     }
     let _ = writeln!(
         out,
@@ -200,6 +240,37 @@ pub fn render(report: &SelftestReport) -> String {
         report.elapsed.as_secs_f64()
     );
     out
+}
+
+/// The section on the QA engineer's own scenarios: which faults they catch.
+fn render_qa(out: &mut String, report: &SelftestReport) {
+    let caught: Vec<&FaultResult> = report
+        .faults
+        .iter()
+        .filter(|f| !f.qa_caught_by.is_empty())
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nyour scenarios ({}, from --features) catch {} of {} faults:",
+        report.qa_scenarios,
+        caught.len(),
+        report.faults.len()
+    );
+    for f in &caught {
+        let _ = writeln!(
+            out,
+            "  {}  [{}]  {}",
+            f.fault,
+            f.rules.join(","),
+            f.qa_caught_by.join(", ")
+        );
+    }
+    if caught.is_empty() {
+        let _ = writeln!(
+            out,
+            "  none: they pass under every fault (add assertions, or tag them with the rules they check)"
+        );
+    }
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -84,7 +84,9 @@ pub fn parse(sources: &[FeatureSource]) -> Result<Vec<gherkin::Feature>, ConfigE
     let mut features = Vec::new();
     for source in sources {
         let parsed = gherkin::Feature::parse(&source.text, GherkinEnv::default())
-            .map_err(|e| format!("{}: {e}", source.path.display()))
+            .map_err(|e| {
+                crate::lint::describe_syntax_error(&source.path, &source.text, &e.to_string())
+            })
             .and_then(|mut f| {
                 f.path = Some(source.path.clone());
                 f.expand_examples()

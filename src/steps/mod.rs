@@ -3,3 +3,6 @@
 //! provider's world with [`generic_steps!`](crate::generic_steps).
 
 pub mod generic;
+
+pub mod doc;
+pub mod generic_docs;

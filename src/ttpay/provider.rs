@@ -44,6 +44,18 @@ impl Provider for Ttpay {
         crate::world::step_patterns::<TtpayWorld>()
     }
 
+    fn step_docs(&self) -> &'static [crate::steps::doc::StepDoc] {
+        super::steps::docs::DOCS
+    }
+
+    fn fixture_tags(&self) -> &'static [&'static str] {
+        &["needs-paid-order", "needs-second-merchant"]
+    }
+
+    fn known_variables(&self) -> &'static [&'static str] {
+        super::world::KNOWN
+    }
+
     fn load_features(&self, extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
         suite::load_features(extra)
     }

@@ -260,7 +260,7 @@ impl TtpayWorld {
 }
 
 /// The names `#(name)` can stand for in a TTPay scenario, beyond remembered ones.
-const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "out_trade_no",
     "transaction_id",
     "prepay_id",

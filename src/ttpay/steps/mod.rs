@@ -3,6 +3,7 @@
 //! ([`crate::steps::generic`]). Steps gather evidence; the rules themselves live in [`super::checks`].
 
 mod calls;
+pub(crate) mod docs;
 mod expect;
 mod methods;
 mod orders;
