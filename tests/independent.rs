@@ -106,6 +106,8 @@ fn run_suite(server: &NodeServer, env: &[(&'static str, String)], extra: &[&str]
     command
         .args(["run", "--base-url", &server.url])
         .args(["--response-signatures", "strict", "--rate-limit", "0"])
+        // The independent server reads amounts in the smallest unit (C7's `minor` setting).
+        .args(["--amount-unit", "minor"])
         .args(extra);
     for name in VARIABLES {
         command.env_remove(name);

@@ -80,9 +80,20 @@ fn at_least_one(text: &str) -> Result<usize, String> {
     }
 }
 
-/// Binds `127.0.0.1:port` for `serve`, or says plainly why not.
+/// The listen backlog of `serve`: a crowd connecting at once waits here, not in SYN retries
+/// (std's `bind` asks for 128; the kernel caps it at `net.core.somaxconn`).
+const BACKLOG: u32 = 2048;
+
+/// Binds `127.0.0.1:port` for `serve` with a [`BACKLOG`], or says plainly why not. Call it
+/// within a tokio runtime (the socket is made with tokio, then handed back as a std listener).
 pub fn bind(port: u16) -> Result<std::net::TcpListener, crate::error::ConfigError> {
-    std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
+    let listen = || {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_reuseaddr(true)?;
+        socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
+        socket.listen(BACKLOG)?.into_std()
+    };
+    listen().map_err(|e: std::io::Error| {
         let why = match e.kind() {
             std::io::ErrorKind::AddrInUse => "is already in use".to_owned(),
             _ => format!("cannot be listened on: {e}"),

@@ -4,8 +4,11 @@
 //! port, stopped safely), and the macro that declares a fault catalogue
 //! ([`fault_catalogue!`](crate::fault_catalogue)).
 //!
-//! [`server`] is the bounded HTTP/1.1 server (hyper) a long-running double answers on: a
-//! provider's double implements [`server::Handler`] once, and runs on it or on wiremock.
+//! [`server`] is the bounded HTTP/1.1 server (hyper) a double answers on: a provider's double
+//! implements [`server::Handler`] once. TTPay's double runs on it both embedded (`run`) and
+//! long-running (`serve`) — one server, so the suite tests what `serve` users get. [`MockHost`]
+//! stays for tests and for doubles still on wiremock, which keeps a clone of every matched
+//! request and is fine only for short in-process runs.
 //!
 //! A provider's double contributes its endpoints, validation, envelope and faults.
 

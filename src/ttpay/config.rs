@@ -21,7 +21,8 @@ pub struct TtpayArgs {
     /// Unit of the signature timestamp [default: ms].
     #[arg(long, value_enum)]
     pub timestamp_unit: Option<TimestampUnit>,
-    /// Unit of `amount` on the wire: minor (smallest unit) or major [default: minor].
+    /// Unit of `amount` on the wire: major (decimals, as integrations send) or minor (smallest
+    /// unit, integers) [default: major].
     #[arg(long, value_enum)]
     pub amount_unit: Option<AmountUnit>,
 }
@@ -29,12 +30,21 @@ pub struct TtpayArgs {
 /// TTPay's flags of `pay-conformance serve`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TtpayServeArgs {
-    /// Unit of the Authorization timestamp it accepts [default: ms].
+    /// Accept only this unit of the Authorization timestamp [default: both, told apart by
+    /// magnitude].
     #[arg(long = "timestamp-unit", value_enum, id = "serve_timestamp_unit")]
     pub timestamp_unit: Option<TimestampUnit>,
-    /// Unit of `amount` in create requests [default: minor].
+    /// Unit of `amount` in create requests: major (decimals allowed) or minor (integers only)
+    /// [default: major]. Queries and notifications answer the smallest unit either way.
     #[arg(long = "amount-unit", value_enum, id = "serve_amount_unit")]
     pub amount_unit: Option<AmountUnit>,
+    /// The notification resource's `associated_data` (the AES-GCM AAD); "" leaves the field
+    /// out and uses no AAD [default: transaction].
+    #[arg(long, value_name = "TEXT")]
+    pub notify_associated_data: Option<String>,
+    /// Also sign notifications: `Authorization: TTPAY-AES-256-ECB …` over `TS\nNONCE\nBODY`.
+    #[arg(long)]
+    pub notify_signed: bool,
 }
 
 /// The merchants and fixtures of a target.

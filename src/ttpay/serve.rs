@@ -23,8 +23,12 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
     } else {
         super::suite::double_config(&env_settings, None)?
     };
-    config.timestamp_unit = args.timestamp_unit.unwrap_or_default();
+    config.timestamp_unit = args.timestamp_unit;
     config.amount_unit = args.amount_unit.unwrap_or_default();
+    if let Some(text) = &args.notify_associated_data {
+        config.notify_form.associated_data = text.clone();
+    }
+    config.notify_form.signed = args.notify_signed;
     config.latency = common.latency;
     config.rate_limit = common.rate_limit;
     config.seed = common.seed;
@@ -37,7 +41,9 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
         );
     }
     let listener = bind(common.port)?;
-    let double = Double::start_on(listener, config).await;
+    let double = Double::start_on(listener, config, super::double::limits())
+        .await
+        .map_err(|e| ConfigError::Start(e.to_string()))?;
     println!("pay-conformance double listening on {}", double.uri());
     if let Some(fault) = double.fault() {
         println!(
@@ -46,24 +52,9 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
             fault.rules().join(", ")
         );
     }
-    let merchants = &double.config().merchants;
-    for (i, m) in merchants.iter().enumerate() {
-        let prefix = if i == 0 { "TTPAY" } else { "TTPAY_OTHER" };
-        // The built-in secrets are public test data; configured ones stay hidden.
-        let secret = if builtin {
-            m.secret.expose()
-        } else {
-            "<from your environment>"
-        };
-        println!(
-            "export {prefix}_APP_ID={} {prefix}_MCH_ID={} {prefix}_APP_SECRET={secret}",
-            m.app_id, m.mch_id
-        );
+    for line in export_lines(double.config(), builtin) {
+        println!("{line}");
     }
-    println!(
-        "export TTPAY_PAID_OUT_TRADE_NO={}",
-        double.config().paid_out_trade_no
-    );
     println!(
         "then: pay-conformance run --base-url {} --response-signatures strict",
         double.uri()
@@ -77,4 +68,62 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
         .await
         .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
     Ok(exit::CONFORMING)
+}
+
+/// The `export` lines for the double's merchants, valid bash as printed: every value
+/// single-quoted when it needs it; a configured secret is never printed (a comment says where it
+/// comes from), the built-in ones are public test data.
+fn export_lines(config: &DoubleConfig, builtin: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, m) in config.merchants.iter().enumerate() {
+        let prefix = if i == 0 { "TTPAY" } else { "TTPAY_OTHER" };
+        let mut line = format!(
+            "export {prefix}_APP_ID={} {prefix}_MCH_ID={}",
+            shell_quote(&m.app_id),
+            shell_quote(&m.mch_id)
+        );
+        if builtin {
+            line.push_str(&format!(
+                " {prefix}_APP_SECRET={}",
+                shell_quote(m.secret.expose())
+            ));
+        } else {
+            line.push_str(&format!(
+                "  # {prefix}_APP_SECRET: the one already in your environment"
+            ));
+        }
+        lines.push(line);
+    }
+    lines.push(format!(
+        "export TTPAY_PAID_OUT_TRADE_NO={}",
+        shell_quote(&config.paid_out_trade_no)
+    ));
+    lines
+}
+
+/// `text` as one bash word: as it is when it is plain, else in single quotes.
+fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+,".contains(&b));
+    match plain {
+        true => text.to_owned(),
+        false => format!("'{}'", text.replace('\'', "'\\''")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_lines_are_plain_words_or_quoted() {
+        assert_eq!(shell_quote("abc-1"), "abc-1");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
+        let lines = export_lines(&DoubleConfig::builtin(), false);
+        assert!(lines[0].contains("# TTPAY_APP_SECRET"), "{}", lines[0]);
+        assert!(!lines.iter().any(|l| l.contains("<")));
+    }
 }

@@ -72,10 +72,11 @@ impl TimestampUnit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AmountUnit {
-    /// The currency's smallest unit: 15000000 with 6 decimals is 15 TRX.
-    #[default]
+    /// The currency's smallest unit, an integer: 15000000 with 6 decimals is 15 TRX.
     Minor,
-    /// Whole units: the request says 9, the order holds 9 × 10^decimals.
+    /// Major units, decimals allowed (the default, C7): the request says 13.99, the order holds
+    /// 13.99 × 10^decimals.
+    #[default]
     Major,
 }
 

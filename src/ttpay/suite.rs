@@ -54,7 +54,8 @@ pub fn double_config(
             double.paid_out_trade_no = paid.clone();
         }
     }
-    double.timestamp_unit = ttpay.timestamp_unit;
+    // The embedded double of `run` keeps to the suite's unit; `serve` accepts either.
+    double.timestamp_unit = Some(ttpay.timestamp_unit);
     double.amount_unit = ttpay.amount_unit;
     if let Some(name) = fault {
         double.fault = Some(

@@ -45,6 +45,11 @@ impl Drop for Served {
 }
 
 impl Served {
+    /// Whether the process is still running (it never exits on its own: an exit is a crash).
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// What `serve` printed so far.
     pub fn printed(&self) -> String {
         self.output.lock().map(|o| o.clone()).unwrap_or_default()

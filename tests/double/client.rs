@@ -96,7 +96,7 @@ impl Harness {
         body: &[u8],
         auth: Auth,
     ) -> Answer {
-        let unit = self.double.config().timestamp_unit;
+        let unit = self.double.config().timestamp_unit.unwrap_or_default();
         let age = if auth == Auth::Stale { 3_600_000 } else { 0 };
         let timestamp = unit.from_unix_ms(now_ms() - age).to_string();
         let nonce = signing::nonce();

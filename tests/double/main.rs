@@ -8,6 +8,7 @@ mod probes;
 
 use std::time::{Duration, Instant};
 
+use pay_conformance::double::server::Limits;
 use pay_conformance::ttpay::double::{BUILTIN_PAID_OUT_TRADE_NO, Double, DoubleConfig, Fault};
 use pay_conformance::ttpay::signing::response_message;
 use pay_conformance::ttpay::{AmountUnit, Endpoint, TimestampUnit};
@@ -131,7 +132,7 @@ async fn refused_requests_have_no_effect(#[case] auth: Auth, #[case] code: i64) 
 #[tokio::test]
 async fn timestamps_in_seconds_when_configured() {
     let config = DoubleConfig {
-        timestamp_unit: TimestampUnit::S,
+        timestamp_unit: Some(TimestampUnit::S),
         ..DoubleConfig::builtin()
     };
     let h = Harness::start(config).await;
@@ -357,7 +358,9 @@ async fn faults_change_at_run_time_and_latency_delays() {
 async fn start_on_serves_the_given_listener() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let double = Double::start_on(listener, DoubleConfig::builtin()).await;
+    let double = Double::start_on(listener, DoubleConfig::builtin(), Limits::default())
+        .await
+        .unwrap();
     assert_eq!(double.uri(), format!("http://127.0.0.1:{port}"));
     assert_eq!(double.order_count(), 1);
     assert!(!format!("{double:?}").contains("DOUBLE-ONLY-FAKE-SECRET"));

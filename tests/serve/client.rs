@@ -7,7 +7,7 @@ use pay_conformance::signer::{Signed, Signer as _};
 use pay_conformance::ttpay::signing::{self, MerchantSigner};
 use serde_json::{Value, json};
 
-pub use crate::common::{BIN, now_ms, serve};
+pub use crate::common::{BIN, Served, now_ms, serve};
 pub const APP_ID: &str = "double-app-0001";
 pub const MCH_ID: &str = "9000000001";
 pub const SECRET: &str = "DOUBLE-ONLY-FAKE-SECRET-NUMBER-1";

@@ -1,11 +1,16 @@
 //! `pay-conformance serve` as a merchant's integration tests use it: the control API over real
-//! HTTP, seeded ids, bounded memory, clear flag errors. `notify.rs`: payment notifications.
+//! HTTP, seeded ids, bounded memory, clear flag errors. `notify.rs`: payment notifications;
+//! `forms.rs`: the notification forms read by independent code, and `examples/integration.py`;
+//! `lenient.rs`: what integrations send; `tcp.rs`: raw TCP abuse.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod client;
+mod forms;
+mod lenient;
 mod notify;
+mod tcp;
 
 use std::process::Command;
 

@@ -34,8 +34,9 @@ pub struct DoubleConfig {
     pub merchants: Vec<Merchant>,
     /// A `SUCCESS` order seeded for the first merchant, with its chain facts filled in.
     pub paid_out_trade_no: String,
-    /// The unit of the `Authorization` timestamp the double accepts.
-    pub timestamp_unit: TimestampUnit,
+    /// The unit of the `Authorization` timestamp the double accepts; `None`: either, told
+    /// apart by magnitude (A2).
+    pub timestamp_unit: Option<TimestampUnit>,
     /// `Major`: a created order holds the sent amount × 10^decimals.
     pub amount_unit: AmountUnit,
     /// The fault the double starts with (see [`Double::set_fault`](super::Double::set_fault)).
@@ -51,6 +52,30 @@ pub struct DoubleConfig {
     pub seed: Option<u64>,
     /// The waits before each notification attempt ([`PROVIDER_NOTIFY_SCHEDULE`] by default).
     pub notify_schedule: Vec<Duration>,
+    /// How notifications are written.
+    pub notify_form: NotifyForm,
+}
+
+/// How a notification is written (CONTRACT "Callbacks": deployed integrations read them three
+/// ways, and a merchant's test picks the one its code expects).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyForm {
+    /// The resource's `associated_data`, used as the AES-GCM AAD (default `transaction`).
+    /// Empty: the field is left out and there is no AAD.
+    pub associated_data: String,
+    /// Also sign the callback as a response is signed (A6): an
+    /// `Authorization: TTPAY-AES-256-ECB app_id=…,mch_id=…,nonce_str=…,timestamp=…,signature=…`
+    /// header, the signature over `TS\nNONCE\nBODY` (TS Unix ms, BODY the bytes sent).
+    pub signed: bool,
+}
+
+impl Default for NotifyForm {
+    fn default() -> Self {
+        NotifyForm {
+            associated_data: "transaction".to_owned(),
+            signed: false,
+        }
+    }
 }
 
 /// The built-in merchants: obviously fake, for tests and `serve` only.
@@ -69,7 +94,8 @@ const BUILTIN_MERCHANTS: [(&str, &str, &str); 2] = [
 
 impl DoubleConfig {
     /// Two built-in test merchants with fixed fake secrets, the paid order
-    /// [`BUILTIN_PAID_OUT_TRADE_NO`], millisecond timestamps, minor units, no fault, no limit.
+    /// [`BUILTIN_PAID_OUT_TRADE_NO`], timestamps in seconds or milliseconds, minor units, no
+    /// fault, no limit, notifications with `associated_data` `transaction`, unsigned.
     pub fn builtin() -> DoubleConfig {
         let merchants = BUILTIN_MERCHANTS
             .iter()
@@ -82,7 +108,7 @@ impl DoubleConfig {
         DoubleConfig {
             merchants,
             paid_out_trade_no: BUILTIN_PAID_OUT_TRADE_NO.to_owned(),
-            timestamp_unit: TimestampUnit::Ms,
+            timestamp_unit: None,
             amount_unit: AmountUnit::Minor,
             fault: None,
             rate_limit: None,
@@ -90,6 +116,7 @@ impl DoubleConfig {
             max_orders: DEFAULT_MAX_ORDERS,
             seed: None,
             notify_schedule: PROVIDER_NOTIFY_SCHEDULE.to_vec(),
+            notify_form: NotifyForm::default(),
         }
     }
 

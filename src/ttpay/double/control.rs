@@ -15,17 +15,23 @@
 //! order). Errors: 400 (a body that is not the expected JSON), 404 (no such order or route),
 //! 405 (wrong method), 409 (the order is not NOTPAY), each `{"error": KIND, "message": TEXT}`.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
+use http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use wiremock::http::Method;
-use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::detail::detail;
 use super::notify;
 use super::respond::lock;
 use super::state::{State, TradeState, now_ms};
+use crate::double::server::{DoubleReply, DoubleRequest};
+
+/// Longest `tx_id` or `from_address` a pay accepts, in bytes (a chain hash is 64).
+pub const MAX_FACT_LEN: usize = 256;
+
+/// Longest order key (`{id}` of a route) the control API looks up, in bytes.
+pub const MAX_KEY_LEN: usize = 4096;
 
 /// The prefix of every control route.
 pub const CONTROL_PREFIX: &str = "/_control/";
@@ -88,14 +94,14 @@ fn payable(state: &State, key: &str) -> Result<String, ControlError> {
     let id = state
         .orders
         .find(key)
-        .ok_or_else(|| ControlError::UnknownOrder(key.to_owned()))?;
+        .ok_or_else(|| ControlError::UnknownOrder(shown(key)))?;
     match state.orders.get(&id).map(|order| order.trade_state) {
         Some(TradeState::NotPay) => Ok(id),
         Some(other) => Err(ControlError::NotPayable {
             id,
             state: other.as_str(),
         }),
-        None => Err(ControlError::UnknownOrder(key.to_owned())),
+        None => Err(ControlError::UnknownOrder(shown(key))),
     }
 }
 
@@ -147,11 +153,11 @@ pub(crate) fn inspect(state: &State, key: &str) -> Result<Value, ControlError> {
     let id = state
         .orders
         .find(key)
-        .ok_or_else(|| ControlError::UnknownOrder(key.to_owned()))?;
+        .ok_or_else(|| ControlError::UnknownOrder(shown(key)))?;
     let order = state
         .orders
         .get(&id)
-        .ok_or_else(|| ControlError::UnknownOrder(key.to_owned()))?;
+        .ok_or_else(|| ControlError::UnknownOrder(shown(key)))?;
     Ok(json!({
         "detail": detail(order, now_ms(), None, true),
         "notifications": order.deliveries,
@@ -183,6 +189,10 @@ fn show_detail(state: &State, id: &str) -> Result<Value, ControlError> {
 
 fn non_empty(value: Option<String>, name: &str) -> Result<Option<String>, ControlError> {
     match value {
+        Some(text) if text.len() > MAX_FACT_LEN => Err(ControlError::BadRequest(format!(
+            "{name} is {} bytes, over the limit of {MAX_FACT_LEN}",
+            text.len()
+        ))),
         Some(text) if text.trim().is_empty() => Err(ControlError::BadRequest(format!(
             "{name} must be a non-empty string"
         ))),
@@ -190,28 +200,28 @@ fn non_empty(value: Option<String>, name: &str) -> Result<Option<String>, Contro
     }
 }
 
-/// Serves every path under [`CONTROL_PREFIX`].
-pub(crate) struct Control {
-    pub state: Arc<Mutex<State>>,
-}
-
-impl Respond for Control {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let answer = route(&self.state, request);
-        let (status, body) = match answer {
-            Ok(value) => (200, value),
-            Err(e) => (
-                e.status(),
-                json!({"error": e.kind(), "message": e.to_string()}),
-            ),
-        };
-        ResponseTemplate::new(status)
-            .set_body_raw(body.to_string().into_bytes(), "application/json")
+/// Answers a request to a path under [`CONTROL_PREFIX`]: plain JSON, no envelope.
+pub(crate) fn answer(state: &Mutex<State>, request: &DoubleRequest) -> DoubleReply {
+    match route(state, request) {
+        Ok(value) => DoubleReply::json(200, &value),
+        Err(e) => DoubleReply::json(
+            e.status(),
+            &json!({"error": e.kind(), "message": e.to_string()}),
+        ),
     }
 }
 
-fn route(state: &Mutex<State>, request: &Request) -> Result<Value, ControlError> {
-    let path = request.url.path();
+/// At most 200 characters of `text`, for an error message.
+fn shown(text: &str) -> String {
+    let mut cut: String = text.chars().take(200).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+fn route(state: &Mutex<State>, request: &DoubleRequest) -> Result<Value, ControlError> {
+    let path = request.path.as_str();
     let rest = path.strip_prefix(CONTROL_PREFIX).unwrap_or_default();
     let parts: Vec<&str> = rest.split('/').collect();
     let (get, post) = (
@@ -220,23 +230,32 @@ fn route(state: &Mutex<State>, request: &Request) -> Result<Value, ControlError>
     );
     let wrong_method = || ControlError::Method {
         method: request.method.to_string(),
-        path: path.to_owned(),
+        path: shown(path),
     };
+    if let ["orders", id, ..] = parts.as_slice()
+        && id.len() > MAX_KEY_LEN
+    {
+        return Err(ControlError::BadRequest(format!(
+            "the order key is {} bytes, over the limit of {MAX_KEY_LEN}",
+            id.len()
+        )));
+    }
+    let key = |id: &str| decode(id);
     match parts.as_slice() {
         ["health"] if get => Ok(health(&lock(state))),
         ["reset"] if post => Ok(reset(&mut lock(state))),
-        ["orders", id] if get && !id.is_empty() => inspect(&lock(state), &decode(id)),
+        ["orders", id] if get && !id.is_empty() => inspect(&lock(state), &key(id)),
         ["orders", id, "pay"] if post && !id.is_empty() => {
             let facts = facts(&request.body)?;
-            pay(&mut lock(state), &decode(id), facts)
+            pay(&mut lock(state), &key(id), facts)
         }
-        ["orders", id, "expire"] if post && !id.is_empty() => expire(&mut lock(state), &decode(id)),
+        ["orders", id, "expire"] if post && !id.is_empty() => expire(&mut lock(state), &key(id)),
         ["health"] | ["reset"] | ["orders", _] | ["orders", _, "pay" | "expire"] => {
             Err(wrong_method())
         }
         _ => Err(ControlError::NoRoute {
             method: request.method.to_string(),
-            path: path.to_owned(),
+            path: shown(path),
         }),
     }
 }
@@ -302,5 +321,13 @@ mod tests {
             Err(400)
         );
         assert_eq!(reset(&mut state)["orders"], 1);
+        let huge = PaymentFacts {
+            tx_id: Some("a".repeat(MAX_FACT_LEN + 1)),
+            ..PaymentFacts::default()
+        };
+        assert_eq!(
+            pay(&mut state, fixture, huge).map_err(|e| e.status()),
+            Err(400)
+        );
     }
 }

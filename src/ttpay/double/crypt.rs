@@ -41,7 +41,8 @@ pub enum NotificationError {
     Json(String),
 }
 
-/// The `resource` object of a notification carrying `plain`.
+/// The `resource` object of a notification carrying `plain`; an empty `associated_data` is
+/// left out of it (and there is no AAD).
 pub fn encrypt_resource(secret: &AppSecret, associated_data: &str, plain: &[u8]) -> Value {
     let nonce: String = rand::rng()
         .sample_iter(&Alphanumeric)
@@ -56,13 +57,16 @@ pub fn encrypt_resource(secret: &AppSecret, associated_data: &str, plain: &[u8])
         };
         cipher.encrypt(&nonce, payload).ok()
     });
-    json!({
+    let mut resource = json!({
         "original_type": "transaction",
         "algorithm": "AEAD_AES_256_GCM",
         "ciphertext": BASE64.encode(sealed.unwrap_or_default()),
         "nonce": nonce,
-        "associated_data": associated_data,
-    })
+    });
+    if !associated_data.is_empty() {
+        resource["associated_data"] = Value::from(associated_data);
+    }
+    resource
 }
 
 /// The JSON a notification carries: `resource` is the notification's `resource` object, or the
@@ -130,6 +134,16 @@ mod tests {
         assert_eq!(
             decrypt_notification(&secret(1), &tampered),
             Err(NotificationError::Decrypt)
+        );
+    }
+
+    #[test]
+    fn no_associated_data_leaves_the_field_out() {
+        let sealed = encrypt_resource(&secret(1), "", br#"{"a":1}"#);
+        assert!(sealed.get("associated_data").is_none());
+        assert_eq!(
+            decrypt_notification(&secret(1), &sealed),
+            Ok(json!({"a": 1}))
         );
     }
 

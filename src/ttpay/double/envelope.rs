@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use wiremock::ResponseTemplate;
 
 use super::Fault;
+use crate::double::server::DoubleReply;
 use crate::ttpay::AppSecret;
 use crate::ttpay::signing::{nonce, response_message};
 
@@ -89,11 +89,13 @@ pub(crate) fn render(
     latency: Option<Duration>,
     now: i64,
     request_id: String,
-) -> ResponseTemplate {
-    let template = match reply {
-        Reply::Raw { status, mime, body } => {
-            ResponseTemplate::new(status).set_body_raw(body.as_bytes(), mime)
-        }
+) -> DoubleReply {
+    let (status, headers, body) = match reply {
+        Reply::Raw { status, mime, body } => (
+            status,
+            vec![("content-type".to_owned(), mime.to_owned())],
+            body.as_bytes().to_vec(),
+        ),
         Reply::Json {
             code,
             msg,
@@ -114,18 +116,20 @@ pub(crate) fn render(
             } else {
                 "application/json"
             };
-            let template = match signer {
-                Some(secret) if !has(Fault::UnsignedResponses) => {
-                    sign(ResponseTemplate::new(status), &secret, &body, fault, now)
-                }
-                _ => ResponseTemplate::new(status),
-            };
-            template.set_body_raw(body, mime)
+            let mut headers = vec![("content-type".to_owned(), mime.to_owned())];
+            if let Some(secret) = signer
+                && !has(Fault::UnsignedResponses)
+            {
+                headers.extend(sign(&secret, &body, fault, now));
+            }
+            (status, headers, body)
         }
     };
-    match latency {
-        Some(delay) => template.set_delay(delay),
-        None => template,
+    DoubleReply::Answer {
+        status,
+        headers,
+        body,
+        delay: latency,
     }
 }
 
@@ -175,13 +179,7 @@ fn bend_request_id(id: String, fault: Option<Fault>, now: i64) -> String {
 }
 
 /// The `TTPay-*` headers over `body` (A6), or the faulty signature the fault names.
-fn sign(
-    template: ResponseTemplate,
-    secret: &AppSecret,
-    body: &[u8],
-    fault: Option<Fault>,
-    now: i64,
-) -> ResponseTemplate {
+fn sign(secret: &AppSecret, body: &[u8], fault: Option<Fault>, now: i64) -> [(String, String); 3] {
     let timestamp = now.to_string();
     let nonce = nonce();
     let message = match fault {
@@ -193,10 +191,12 @@ fn sign(
         Some(Fault::ResponseSignatureSkipsBody) => format!("{timestamp}\n{nonce}").into_bytes(),
         _ => response_message(&timestamp, &nonce, body),
     };
-    template
-        .insert_header("TTPay-Timestamp", timestamp.as_str())
-        .insert_header("TTPay-Nonce", nonce.as_str())
-        .insert_header("TTPay-Signature", secret.seal(&message).as_str())
+    let signature = secret.seal(&message);
+    [
+        ("TTPay-Timestamp".to_owned(), timestamp),
+        ("TTPay-Nonce".to_owned(), nonce),
+        ("TTPay-Signature".to_owned(), signature),
+    ]
 }
 
 /// The 4xx status a REST-minded provider would pick for `code`.

@@ -1,5 +1,6 @@
-//! The embedded double: a stateful fake of the TTPay / TokenPay provider on a local port, built
-//! on `wiremock`. Without a fault it follows every rule of CONTRACT section 1; with a [`Fault`]
+//! The embedded double: a stateful fake of the TTPay / TokenPay provider on a local port, on the
+//! kit's bounded HTTP server ([`crate::double::server`]) — the same [`Handler`] for `run`'s
+//! embedded double and for `serve`. Without a fault it follows every rule of CONTRACT section 1; with a [`Fault`]
 //! it breaks exactly the rules that fault names, which is how the suite proves that each of its
 //! checks can fail.
 //!
@@ -58,24 +59,42 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use tokio::task::JoinHandle;
-use wiremock::Mock;
-use wiremock::matchers::{any, path, path_regex};
 
 pub use config::{
-    BUILTIN_PAID_OUT_TRADE_NO, DEFAULT_MAX_ORDERS, DoubleConfig, PROVIDER_NOTIFY_SCHEDULE,
+    BUILTIN_PAID_OUT_TRADE_NO, DEFAULT_MAX_ORDERS, DoubleConfig, NotifyForm,
+    PROVIDER_NOTIFY_SCHEDULE,
 };
 pub use control::{CONTROL_PREFIX, ControlError, PaymentFacts};
 pub use crypt::{NotificationError, decrypt_notification, encrypt_resource};
 pub use faults::{Fault, UnknownFault};
 
-use crate::double::MockHost;
-use crate::ttpay::Endpoint;
-use respond::{Hangup, NotFound, Responder, connection_reset, lock};
+use crate::double::server::{Handler, Limits, Server};
+use respond::{TtpayHandler, lock};
 use state::{State, now_ms};
+
+/// The server limits TTPay's double runs within: the kit's defaults (1 MiB body, 10 s head,
+/// 30 s body, 75 s idle, 4096 connections), except the head. TTPay's signature is the
+/// encrypted request, so the `Authorization` header grows with the body (4/3 of it, in Base64):
+/// a head may be as large as a full-size body's signature plus 16 KiB. Beyond that hyper
+/// answers a bare 431 (CONTRACT T5 allows it). hyper's buffer grows only as a head arrives.
+pub fn limits() -> Limits {
+    let defaults = Limits::default();
+    Limits {
+        max_headers_bytes: defaults.max_body / 3 * 4 + 16 * 1024,
+        ..defaults
+    }
+}
+
+/// Why a double could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot serve the listener: {0}")]
+    Serve(std::io::Error),
+}
 
 /// A running double. It stops when dropped.
 pub struct Double {
-    host: MockHost,
+    server: Server,
     state: Arc<Mutex<State>>,
     config: DoubleConfig,
     notifier: JoinHandle<()>,
@@ -83,18 +102,23 @@ pub struct Double {
 
 impl Double {
     /// Starts a double on `127.0.0.1` and a random free port.
+    ///
+    /// # Panics
+    /// When no loopback port can be had (use [`Double::start_on`] to handle that).
     pub async fn start(config: DoubleConfig) -> Double {
-        Double::launch(None, config).await
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+        match Double::start_on(listener, config, limits()).await {
+            Ok(double) => double,
+            Err(e) => panic!("{e}"),
+        }
     }
 
-    /// Starts a double on a listener already bound (`serve --port`).
-    pub async fn start_on(listener: TcpListener, config: DoubleConfig) -> Double {
-        Double::launch(Some(listener), config).await
-    }
-
-    async fn launch(listener: Option<TcpListener>, config: DoubleConfig) -> Double {
-        let host = MockHost::start(listener).await;
-        let server = host.server();
+    /// Starts a double on a listener already bound (`serve --port`), within `limits`.
+    pub async fn start_on(
+        listener: TcpListener,
+        config: DoubleConfig,
+        limits: Limits,
+    ) -> Result<Double, StartError> {
         let (outbox, inbox) = tokio::sync::mpsc::unbounded_channel();
         let mut fresh = State::new(&config, now_ms());
         fresh.outbox = Some(outbox.clone());
@@ -106,45 +130,30 @@ impl Double {
             config.notify_schedule.clone(),
             config.max_orders,
         );
-        Mock::given(path_regex(format!("^{CONTROL_PREFIX}")))
-            .respond_with(control::Control {
-                state: Arc::clone(&state),
-            })
-            .mount(server)
-            .await;
-        Mock::given(Hangup {
+        let handler: Arc<dyn Handler> = Arc::new(TtpayHandler {
             state: Arc::clone(&state),
-        })
-        .respond_with_err(connection_reset)
-        .with_priority(1)
-        .mount(server)
-        .await;
-        for endpoint in Endpoint::ALL {
-            Mock::given(path(endpoint.path()))
-                .respond_with(Responder {
-                    endpoint,
-                    state: Arc::clone(&state),
-                    latency: config.latency,
-                })
-                .mount(server)
-                .await;
-        }
-        Mock::given(any())
-            .respond_with(NotFound)
-            .with_priority(u8::MAX)
-            .mount(server)
-            .await;
-        Double {
-            host,
+            latency: config.latency,
+            merchants: config.merchants.clone(),
+            timestamp_unit: config.timestamp_unit,
+        });
+        let server = match Server::start(listener, handler, limits).await {
+            Ok(server) => server,
+            Err(e) => {
+                notifier.abort();
+                return Err(StartError::Serve(e));
+            }
+        };
+        Ok(Double {
+            server,
             state,
             config,
             notifier,
-        }
+        })
     }
 
     /// The base URL, `http://127.0.0.1:PORT`.
     pub fn uri(&self) -> String {
-        self.host.uri()
+        self.server.uri()
     }
 
     /// The configuration the double was started with (its `fault` is the initial one).
@@ -192,7 +201,7 @@ impl Double {
 }
 
 impl Drop for Double {
-    /// Stops the notifier; the host stops its server safely when it goes.
+    /// Stops the notifier; the server stops (and frees its port) when it goes.
     fn drop(&mut self) {
         self.notifier.abort();
     }

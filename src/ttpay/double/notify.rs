@@ -2,7 +2,7 @@
 //! the double POSTs the provider's encrypted notification to it and retries on the provider's
 //! schedule until the merchant acknowledges it.
 //!
-//! The responders are synchronous and run under wiremock's lock, so they only drop a [`Job`] in
+//! The responders are synchronous and run under the state's lock, so they only drop a [`Job`] in
 //! an unbounded channel ([`Outbox`]). One notifier task per double, spawned at start, keeps the
 //! jobs in a timer queue (bounded by `max_orders`; a job beyond it is dropped and logged on its
 //! order) and sends each when due with one shared `reqwest::Client`, built on first use.
@@ -30,6 +30,7 @@ use super::crypt::encrypt_resource;
 use super::detail::detail;
 use super::respond::lock;
 use super::state::{State, TradeState, now_ms};
+use crate::ttpay::signing::{Authorization, nonce, response_message};
 
 /// `notify_status`: nothing to send.
 pub const NOTIFY_NONE: i64 = 0;
@@ -170,11 +171,18 @@ impl Notifier {
         let outbox = self.outbox.clone();
         let schedule = Arc::clone(&self.schedule);
         tokio::spawn(async move {
-            let Some((url, body)) = notification(&state, &job.transaction_id) else {
+            let Some(note) = notification(&state, &job.transaction_id) else {
                 return;
             };
             let at = now_ms();
-            let answer = client.post(&url).json(&body).send().await;
+            let mut post = client
+                .post(&note.url)
+                .header("content-type", "application/json")
+                .body(note.body);
+            if let Some(authorization) = note.authorization {
+                post = post.header("authorization", authorization);
+            }
+            let answer = post.send().await;
             let (status, answer) = match answer {
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -259,8 +267,16 @@ fn record(state: &Mutex<State>, id: &str, delivery: Delivery, status: i64, sent:
     }
 }
 
-/// The URL and body of the notification for a paid order still held, or `None`.
-fn notification(state: &Mutex<State>, transaction_id: &str) -> Option<(String, Value)> {
+/// One notification, ready to send.
+struct Note {
+    url: String,
+    body: String,
+    /// With [`NotifyForm::signed`](super::NotifyForm): the `Authorization` header.
+    authorization: Option<String>,
+}
+
+/// The notification for a paid order still held, or `None`.
+fn notification(state: &Mutex<State>, transaction_id: &str) -> Option<Note> {
     let state = lock(state);
     let order = state.orders.get(transaction_id)?;
     if order.trade_state != TradeState::Success || order.notify_url.is_empty() {
@@ -269,7 +285,8 @@ fn notification(state: &Mutex<State>, transaction_id: &str) -> Option<(String, V
     let merchant = state.merchants.iter().find(|m| m.mch_id == order.mch_id)?;
     let now = now_ms();
     let plain = detail(order, now, None, true).to_string();
-    let resource = encrypt_resource(&merchant.secret, "transaction", plain.as_bytes());
+    let form = &state.notify_form;
+    let resource = encrypt_resource(&merchant.secret, &form.associated_data, plain.as_bytes());
     let body = json!({
         "app_id": merchant.app_id,
         "mch_id": merchant.mch_id,
@@ -277,8 +294,29 @@ fn notification(state: &Mutex<State>, transaction_id: &str) -> Option<(String, V
         "resource_type": "encrypt-resource",
         "event_type": "TRANSACTION.SUCCESS",
         "resource": resource,
+    })
+    .to_string();
+    let authorization = form.signed.then(|| {
+        let timestamp = now.to_string();
+        let nonce = nonce();
+        let signature =
+            merchant
+                .secret
+                .seal(&response_message(&timestamp, &nonce, body.as_bytes()));
+        Authorization {
+            app_id: merchant.app_id.clone(),
+            mch_id: merchant.mch_id.clone(),
+            nonce_str: nonce,
+            timestamp,
+            signature,
+        }
+        .to_header()
     });
-    Some((order.notify_url.clone(), body))
+    Some(Note {
+        url: order.notify_url.clone(),
+        body,
+        authorization,
+    })
 }
 
 #[cfg(test)]

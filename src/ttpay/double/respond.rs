@@ -1,53 +1,100 @@
-//! The wiremock side: one [`Responder`] per endpoint runs the provider's pipeline — authenticate,
-//! rate-limit, read the parameters, act, answer signed JSON — under the state's lock, without
-//! blocking. [`NotFound`] answers every other path; [`Hangup`] drops the connection when the
-//! `hangup-on-malformed-json` fault calls for it.
+//! The double as a [`Handler`] of the kit's server: one neutral [`DoubleRequest`] in, one
+//! [`DoubleReply`] out. [`TtpayHandler`] routes the control API, drops the connection when
+//! the `hangup-on-malformed-json` fault calls for it, runs the provider's pipeline for each
+//! endpoint — authenticate, rate-limit, read the parameters, act, answer signed JSON — under
+//! the state's lock, and answers every other path with HTTP 404 JSON. The server's own
+//! refusals (413 body too large, 408, 400 framing) come back in the provider's envelope.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use http::Method;
 use serde_json::json;
-use wiremock::http::Method;
-use wiremock::{Match, Request, Respond, ResponseTemplate};
 
 use super::Fault;
-use super::auth::authenticate;
+use super::auth::{Caller, Gate, authenticate};
+use super::control::{self, CONTROL_PREFIX};
 use super::endpoints;
 use super::envelope::{Reply, code, render};
 use super::state::{State, now_ms};
 use super::validate;
-use crate::ttpay::Endpoint;
+use crate::double::server::{DoubleReply, DoubleRequest, Handler};
+use crate::ttpay::{Endpoint, Merchant, TimestampUnit};
 
 /// The shared state, locked; a panic elsewhere never makes it unusable.
 pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Serves one endpoint.
-pub(crate) struct Responder {
-    pub endpoint: Endpoint,
+/// TTPay's double: the one implementation both `run`'s embedded double and `serve` answer with.
+///
+/// The lock is held only for what touches shared state (the rate limiter, the orders, the id
+/// source): the fault is read under a first short lock, then the signature is checked and the
+/// body parsed without it, and the answer is rendered and signed after it.
+pub(crate) struct TtpayHandler {
     pub state: Arc<Mutex<State>>,
     pub latency: Option<Duration>,
+    /// The state's merchants and timestamp unit, which never change after start.
+    pub merchants: Vec<Merchant>,
+    pub timestamp_unit: Option<TimestampUnit>,
 }
 
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+impl Handler for TtpayHandler {
+    fn handle(&self, request: DoubleRequest) -> DoubleReply {
+        if request.path.starts_with(CONTROL_PREFIX) {
+            return control::answer(&self.state, &request);
+        }
+        let Some(endpoint) = Endpoint::ALL.into_iter().find(|e| e.path() == request.path) else {
+            return not_found(&request.path);
+        };
         let now = now_ms();
+        let fault = lock(&self.state).fault;
+        let params = validate::params(&request);
+        if fault == Some(Fault::HangupOnMalformedJson) && params.is_none() {
+            return DoubleReply::Hangup;
+        }
+        let unknown_method = ![Method::GET, Method::POST].contains(&request.method);
+        if fault == Some(Fault::HangupOnUnknownMethod) && unknown_method {
+            return DoubleReply::Hangup;
+        }
+        let gate = Gate {
+            merchants: &self.merchants,
+            timestamp_unit: self.timestamp_unit,
+            fault,
+        };
+        let checked = authenticate(&gate, endpoint, &request, now);
         let (reply, fault, request_id) = {
             let mut state = lock(&self.state);
-            let reply = serve(&mut state, self.endpoint, request, now);
+            let reply = match checked {
+                Ok(caller) => serve(&mut state, endpoint, &request, &caller, params, now),
+                Err(refusal) => refusal,
+            };
             (reply, state.fault, state.ids.uuid())
         };
         render(reply, fault, self.latency, now, request_id)
     }
+
+    /// The provider's envelope, unsigned (no caller is known yet), with the HTTP status the
+    /// server chose (413, 408, 400): `{"code": 100, "msg": REASON, "request_id": UUID}`.
+    fn refuse(&self, status: u16, reason: &str) -> DoubleReply {
+        let body = json!({
+            "code": code::PARAMETER,
+            "msg": reason,
+            "request_id": uuid::Uuid::new_v4().to_string(),
+        });
+        DoubleReply::json(status, &body)
+    }
 }
 
-/// The provider's pipeline for one request.
-fn serve(state: &mut State, endpoint: Endpoint, request: &Request, now: i64) -> Reply {
-    let caller = match authenticate(state, endpoint, request, now) {
-        Ok(caller) => caller,
-        Err(refusal) => return refusal,
-    };
+/// The provider's pipeline for one authenticated request, under the lock.
+fn serve(
+    state: &mut State,
+    endpoint: Endpoint,
+    request: &DoubleRequest,
+    caller: &Caller,
+    params: Option<validate::Params>,
+    now: i64,
+) -> Reply {
     let signer = caller.signer();
     if let Some(limiter) = state.limiter.as_mut()
         && !limiter.admit(&caller.merchant.app_id, Instant::now())
@@ -71,7 +118,7 @@ fn serve(state: &mut State, endpoint: Endpoint, request: &Request, now: i64) -> 
         let msg = format!("method {} is not allowed here", request.method);
         return Reply::refuse(code::PARAMETER, msg, signer);
     }
-    let Some(params) = validate::params(request) else {
+    let Some(params) = params else {
         if state.has(Fault::Http500OnMalformedJson) {
             return Reply::Raw {
                 status: 500,
@@ -91,9 +138,9 @@ fn serve(state: &mut State, endpoint: Endpoint, request: &Request, now: i64) -> 
         }
     }
     let reply = match endpoint {
-        Endpoint::Create => endpoints::create(state, &caller, &params, now),
-        Endpoint::Query => endpoints::query(state, &caller, &params, is_get, now),
-        Endpoint::Close => endpoints::close(state, &caller, &params, now),
+        Endpoint::Create => endpoints::create(state, caller, &params, now),
+        Endpoint::Query => endpoints::query(state, caller, &params, is_get, now),
+        Endpoint::Close => endpoints::close(state, caller, &params, now),
     };
     match caller.refuse_after_acting {
         true => Reply::refuse(code::SIGNATURE, "invalid signature", signer),
@@ -101,40 +148,14 @@ fn serve(state: &mut State, endpoint: Endpoint, request: &Request, now: i64) -> 
     }
 }
 
-/// Any path that is not an endpoint: HTTP 404 with a JSON envelope.
-pub(crate) struct NotFound;
-
-impl Respond for NotFound {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let body = json!({
-            "code": code::PARAMETER,
-            "msg": format!("no such endpoint: {}", request.url.path()),
-            "request_id": uuid::Uuid::new_v4().to_string(),
-        });
-        ResponseTemplate::new(404).set_body_raw(body.to_string().into_bytes(), "application/json")
-    }
-}
-
-/// Matches the requests a `hangup-on-malformed-json` provider crashes on.
-pub(crate) struct Hangup {
-    pub state: Arc<Mutex<State>>,
-}
-
-impl Match for Hangup {
-    fn matches(&self, request: &Request) -> bool {
-        let endpoint = Endpoint::ALL.iter().any(|e| e.path() == request.url.path());
-        let state = lock(&self.state);
-        let unknown_method = ![Method::GET, Method::POST].contains(&request.method);
-        endpoint
-            && ((state.has(Fault::HangupOnMalformedJson) && validate::body_is_malformed(request))
-                || (state.has(Fault::HangupOnUnknownMethod) && unknown_method))
-    }
-}
-
-/// The "error" a hangup answers with: hyper drops the connection.
-pub(crate) fn connection_reset(_: &Request) -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::ConnectionReset,
-        "hangup-on-malformed-json",
-    )
+/// Any path that is not an endpoint: HTTP 404 with a JSON envelope (the path cut to 200
+/// characters).
+fn not_found(path: &str) -> DoubleReply {
+    let shown: String = path.chars().take(200).collect();
+    let body = json!({
+        "code": code::PARAMETER,
+        "msg": format!("no such endpoint: {shown}"),
+        "request_id": uuid::Uuid::new_v4().to_string(),
+    });
+    DoubleReply::json(404, &body)
 }

@@ -10,11 +10,11 @@ use serde_json::Number;
 
 use super::Fault;
 use super::chains::{self, Currency};
-use super::config::DoubleConfig;
+use super::config::{DoubleConfig, NotifyForm};
 use super::notify::{Delivery, Outbox};
 use crate::double::Ids;
 use crate::double::RateLimiter;
-use crate::ttpay::{AmountUnit, Merchant, TimestampUnit};
+use crate::ttpay::{AmountUnit, Merchant};
 
 /// Now, in Unix milliseconds.
 pub(crate) fn now_ms() -> i64 {
@@ -243,7 +243,6 @@ impl Orders {
 #[derive(Debug)]
 pub(crate) struct State {
     pub merchants: Vec<Merchant>,
-    pub timestamp_unit: TimestampUnit,
     pub amount_unit: AmountUnit,
     pub fault: Option<Fault>,
     pub orders: Orders,
@@ -253,6 +252,8 @@ pub(crate) struct State {
     pub fresh_ids: Option<Ids>,
     /// Where paid orders with a `notify_url` go; `None` when no notifier runs.
     pub outbox: Option<Outbox>,
+    /// How notifications are written.
+    pub notify_form: NotifyForm,
 }
 
 impl State {
@@ -270,7 +271,6 @@ impl State {
         }
         State {
             merchants: config.merchants.clone(),
-            timestamp_unit: config.timestamp_unit,
             amount_unit: config.amount_unit,
             fault: config.fault,
             orders,
@@ -278,17 +278,13 @@ impl State {
             fresh_ids: config.seed.map(|_| ids.clone()),
             ids,
             outbox: None,
+            notify_form: config.notify_form.clone(),
         }
     }
 
     /// Whether `fault` is the one in force.
     pub fn has(&self, fault: Fault) -> bool {
         self.fault == Some(fault)
-    }
-
-    /// The merchant that owns `app_id`.
-    pub fn merchant(&self, app_id: &str) -> Option<&Merchant> {
-        self.merchants.iter().find(|m| m.app_id == app_id)
     }
 }
 

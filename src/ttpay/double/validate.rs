@@ -2,9 +2,10 @@
 //! parameters (JSON body, query string), the caller's `mch_id`, the required create fields
 //! (else 11003) and their values (else 100). Nothing here panics, whatever the input.
 
+use http::Method;
 use serde_json::{Map, Number, Value};
-use wiremock::Request;
-use wiremock::http::Method;
+
+use crate::double::server::DoubleRequest;
 
 use super::Fault;
 use super::chains::{self, Currency};
@@ -64,7 +65,7 @@ impl Invalid {
 }
 
 /// The parameters, or `None` when a body is present (always, for POST) and is not a JSON object.
-pub(crate) fn params(request: &Request) -> Option<Params> {
+pub(crate) fn params(request: &DoubleRequest) -> Option<Params> {
     let mut params = if request.method == Method::GET && request.body.is_empty() {
         Params::new()
     } else {
@@ -73,17 +74,27 @@ pub(crate) fn params(request: &Request) -> Option<Params> {
             _ => return None,
         }
     };
-    for (key, value) in request.url.query_pairs() {
-        params
-            .entry(key.into_owned())
-            .or_insert(Value::String(value.into_owned()));
+    for (key, value) in query_pairs(request.query.as_deref().unwrap_or_default()) {
+        params.entry(key).or_insert(Value::String(value));
     }
     Some(params)
 }
 
-/// Whether the body is not a JSON object where one is expected.
-pub(crate) fn body_is_malformed(request: &Request) -> bool {
-    params(request).is_none()
+/// The `application/x-www-form-urlencoded` pairs of a query string (`+` is a space).
+fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let decode = |text: &str| {
+        let spaced = text.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(move |pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(key), decode(value))
+        })
 }
 
 /// Absent and `null` are the same.
@@ -235,6 +246,18 @@ pub(crate) fn new_order(
         AmountUnit::Major => chains::scale_up(&amount, currency.decimal)
             .ok_or_else(|| Invalid::value("amount is out of range"))?,
     };
+    // The order holds the smallest unit: a fraction of it is not an amount (C3, C7).
+    if !is_whole(&amount) {
+        let msg = match unit {
+            AmountUnit::Minor => {
+                "amount must be an integer in the currency's smallest unit".to_owned()
+            }
+            AmountUnit::Major => {
+                format!("amount has more than {} decimal places", currency.decimal)
+            }
+        };
+        return Err(Invalid::value(msg));
+    }
     Ok(NewOrder {
         out_trade_no,
         description: optional_text(params, "description")?.unwrap_or_default(),
@@ -245,6 +268,15 @@ pub(crate) fn new_order(
         currency,
         expire_second,
     })
+}
+
+/// Whether `amount` is an integer (a float with no fractional part counts).
+fn is_whole(amount: &Number) -> bool {
+    amount.is_i64()
+        || amount.is_u64()
+        || amount
+            .as_f64()
+            .is_some_and(|f| f.is_finite() && f.fract() == 0.0)
 }
 
 /// `amount`: a JSON number (or, when `lax`, a string holding one).
@@ -277,123 +309,5 @@ fn expire_second(params: &Params, lax: bool) -> Result<i64, Invalid> {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    fn create(overrides: Value) -> Params {
-        let mut params = json!({
-            "mch_id": "9000000001", "out_trade_no": "A-1", "expire_second": 600,
-            "amount": 15000000, "chain": "TRON", "currency": "USDT",
-            "order_type": "platform_order",
-        });
-        if let (Some(base), Value::Object(extra)) = (params.as_object_mut(), overrides) {
-            base.extend(extra);
-        }
-        params.as_object().cloned().unwrap()
-    }
-
-    fn refused(overrides: Value) -> Invalid {
-        new_order(&create(overrides), None, AmountUnit::Minor).unwrap_err()
-    }
-
-    #[test]
-    fn a_complete_create_passes() {
-        let order = new_order(&create(json!({})), None, AmountUnit::Minor).unwrap();
-        assert_eq!(order.amount, Number::from(15_000_000));
-        assert_eq!(order.currency.decimal, 6);
-        let order = new_order(&create(json!({"amount": 9})), None, AmountUnit::Major).unwrap();
-        assert_eq!(order.amount, Number::from(9_000_000));
-    }
-
-    #[test]
-    fn missing_fields_are_named() {
-        assert!(missing_fields(&create(json!({}))).is_ok());
-        let invalid = missing_fields(&create(json!({"amount": null, "chain": null}))).unwrap_err();
-        assert_eq!(invalid.code, code::MISSING);
-        assert!(invalid.msg.contains("amount, chain"));
-        let mut params = create(json!({"amount": null}));
-        fill_defaults(&mut params, "9000000001");
-        assert!(missing_fields(&params).is_ok());
-    }
-
-    #[test]
-    fn invalid_values_are_refused_with_100() {
-        for overrides in [
-            json!({"amount": 0}),
-            json!({"amount": -5}),
-            json!({"amount": "15"}),
-            json!({"expire_second": 0}),
-            json!({"expire_second": 1.5}),
-            json!({"expire_second": "600"}),
-            json!({"chain": "DOGECHAIN"}),
-            json!({"currency": "BNB"}),
-            json!({"order_type": "gift"}),
-            json!({"locale": "fr"}),
-            json!({"order_type": "merchant_order"}),
-            json!({"description": ["not", "text"]}),
-            json!({"out_trade_no": ""}),
-        ] {
-            assert_eq!(
-                refused(overrides.clone()).code,
-                code::PARAMETER,
-                "{overrides}"
-            );
-        }
-        assert!(refused(json!({"amount": "15"})).wrong_type);
-        assert!(!refused(json!({"amount": -5})).wrong_type);
-    }
-
-    #[test]
-    fn faults_let_invalid_values_through() {
-        let lax = |fault, overrides| new_order(&create(overrides), Some(fault), AmountUnit::Minor);
-        assert!(lax(Fault::NegativeAmountAccepted, json!({"amount": -5})).is_ok());
-        assert!(lax(Fault::AmountStringAccepted, json!({"amount": "15"})).is_ok());
-        assert_eq!(
-            lax(
-                Fault::FractionalExpireAccepted,
-                json!({"expire_second": 1.5})
-            )
-            .unwrap()
-            .expire_second,
-            1
-        );
-        assert!(lax(Fault::UnknownChainAccepted, json!({"chain": "DOGE"})).is_ok());
-        assert!(
-            lax(
-                Fault::CurrencyNotOnChainAccepted,
-                json!({"currency": "BNB"})
-            )
-            .is_ok()
-        );
-        assert!(lax(Fault::UnknownLocaleAccepted, json!({"locale": "fr"})).is_ok());
-        assert!(
-            lax(
-                Fault::MonitorOrderWithoutAddress,
-                json!({"order_type": "merchant_order"})
-            )
-            .is_ok()
-        );
-    }
-
-    #[test]
-    fn mch_id_must_be_the_callers() {
-        let params = create(json!({}));
-        assert!(check_mch_id(&params, "9000000001", true, false).is_ok());
-        assert_eq!(
-            check_mch_id(&params, "9000000002", true, false)
-                .unwrap_err()
-                .code,
-            code::PARAMETER
-        );
-        assert!(check_mch_id(&params, "9000000002", true, true).is_ok());
-        assert_eq!(
-            check_mch_id(&Params::new(), "x", true, false)
-                .unwrap_err()
-                .code,
-            code::MISSING
-        );
-        assert!(check_mch_id(&Params::new(), "x", false, false).is_ok());
-    }
-}
+#[path = "validate_tests.rs"]
+mod tests;
