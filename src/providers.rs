@@ -10,7 +10,7 @@ pub const DEFAULT: &str = "ttpay";
 
 /// Every provider, in the order `providers` lists them.
 pub fn all() -> &'static [&'static dyn Provider] {
-    static ALL: [&dyn Provider; 1] = [&crate::ttpay::TTPAY];
+    static ALL: [&dyn Provider; 2] = [&crate::ttpay::TTPAY, &crate::wechatpay::WECHATPAY];
     &ALL
 }
 
@@ -19,6 +19,11 @@ pub fn all() -> &'static [&'static dyn Provider] {
 pub struct ProviderArgs {
     #[command(flatten, next_help_heading = "TTPay / TokenPay (--provider ttpay)")]
     pub ttpay: crate::ttpay::TtpayArgs,
+    #[command(
+        flatten,
+        next_help_heading = "WeChat Pay Global (--provider wechatpay)"
+    )]
+    pub wechatpay: crate::wechatpay::WechatpayArgs,
 }
 
 /// Each provider's own flags of `serve`, flattened into it.
@@ -26,6 +31,11 @@ pub struct ProviderArgs {
 pub struct ProviderServeArgs {
     #[command(flatten, next_help_heading = "TTPay / TokenPay (--provider ttpay)")]
     pub ttpay: crate::ttpay::TtpayServeArgs,
+    #[command(
+        flatten,
+        next_help_heading = "WeChat Pay Global (--provider wechatpay)"
+    )]
+    pub wechatpay: crate::wechatpay::WxServeArgs,
 }
 
 /// The provider called `name` (the default one for `None`), or a usage error listing them.

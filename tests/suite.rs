@@ -65,6 +65,7 @@ fn main() {
                         amount_unit: Some(AmountUnit::Major),
                         ..TtpayArgs::default()
                     },
+                    ..ProviderArgs::default()
                 },
                 ..RunArgs::default()
             },

@@ -159,6 +159,7 @@ fn production_is_the_profile_host() {
                 profile: Some(Profile::Tokenpay),
                 ..TtpayArgs::default()
             },
+            ..ProviderArgs::default()
         },
         ..RunArgs::default()
     };

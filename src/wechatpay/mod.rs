@@ -1,4 +1,20 @@
 //! WeChat Pay Global (APIv3): close order, and the create and query it needs
-//! (`docs/contract-wechatpay.md`). So far: the signing and verification both sides share.
+//! (`docs/contract-wechatpay.md`): the signing both sides share ([`crypto`]), the embedded
+//! double ([`double`]), the provider as the engine sees it, its settings, signed client,
+//! rules, steps and checks.
 
+pub mod checks;
+pub mod client;
+pub mod config;
 pub mod crypto;
+pub mod double;
+mod orders;
+mod provider;
+pub mod rules;
+mod steps;
+pub mod suite;
+pub mod world;
+
+pub use config::{Credentials, Merchant, PathFlavour, Platform, WechatpayArgs, WechatpaySettings};
+pub use double::WxServeArgs;
+pub use provider::{WECHATPAY, Wechatpay};

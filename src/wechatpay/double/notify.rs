@@ -1,0 +1,187 @@
+//! Payment notifications: when an order with a `notify_url` is paid, the double POSTs a
+//! `TRANSACTION.SUCCESS` event — the transaction JSON `AEAD_AES_256_GCM`-encrypted under the
+//! APIv3 key (`associated_data` `"transaction"`), the request signed by the platform like an
+//! answer (`Wechatpay-*` headers over `TS\nNONCE\nBODY\n`) — and retries on the provider's
+//! schedule until the receiver answers 2xx. At most `max_orders` deliveries are pending at once
+//! (one beyond is dropped: `notify_status` 3); each order logs at most 16 attempts.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::mpsc::Receiver;
+use tokio::task::JoinSet;
+
+use super::beijing_rfc3339;
+use super::config::DoubleConfig;
+use super::state::{Attempt, Job, MAX_LOGGED_ANSWER, MAX_LOGGED_ATTEMPTS, State, lock, now_s};
+use crate::wechatpay::crypto::{
+    AEAD_ALGORITHM, AeadError, ApiV3Key, SCHEME, aead_decrypt, aead_encrypt, aead_nonce, nonce,
+    sign_response,
+};
+
+/// How long one attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The associated data of a notification's resource.
+pub const TRANSACTION_AAD: &str = "transaction";
+
+/// A notification that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotificationError {
+    /// The body is not the notification JSON.
+    #[error("notification body: {0}")]
+    Shape(String),
+    /// The resource does not decrypt.
+    #[error("notification resource: {0}")]
+    Aead(#[from] AeadError),
+}
+
+/// Reads a notification body: decrypts its resource with the APIv3 key.
+pub fn decrypt_notification(key: &ApiV3Key, body: &[u8]) -> Result<Value, NotificationError> {
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| NotificationError::Shape(e.to_string()))?;
+    let field = |p: &str| {
+        v.pointer(p)
+            .and_then(Value::as_str)
+            .ok_or_else(|| NotificationError::Shape(format!("{p} is not a string")))
+    };
+    let plain = aead_decrypt(
+        key,
+        field("/resource/nonce")?,
+        field("/resource/associated_data")?,
+        field("/resource/ciphertext")?,
+    )?;
+    serde_json::from_slice(&plain).map_err(|e| NotificationError::Shape(e.to_string()))
+}
+
+/// The notification body of order `id`, or `None` once it is gone.
+fn body(state: &Mutex<State>, key: &ApiV3Key, id: &str) -> Option<(String, Vec<u8>)> {
+    let mut state = lock(state);
+    let order = state.orders.get(id)?;
+    let url = order.notify_url.clone()?;
+    let mut transaction = order.query_view(false);
+    transaction["transaction_id"] = transaction["id"].take();
+    if let Some(map) = transaction.as_object_mut() {
+        map.remove("id");
+    }
+    let nonce = aead_nonce();
+    let ciphertext = aead_encrypt(
+        key,
+        &nonce,
+        TRANSACTION_AAD,
+        transaction.to_string().as_bytes(),
+    )
+    .ok()?;
+    let event = json!({
+        "id": state.request_id(),
+        "create_time": beijing_rfc3339(now_s()),
+        "resource_type": "encrypt-resource",
+        "event_type": "TRANSACTION.SUCCESS",
+        "summary": "payment succeeded",
+        "resource": {
+            "original_type": "transaction",
+            "algorithm": AEAD_ALGORITHM,
+            "ciphertext": ciphertext,
+            "associated_data": TRANSACTION_AAD,
+            "nonce": nonce,
+        },
+    });
+    Some((url, event.to_string().into_bytes()))
+}
+
+fn record(state: &Mutex<State>, id: &str, attempt: Attempt, last: bool) {
+    let mut state = lock(state);
+    if let Some(order) = state.orders.get_mut(id) {
+        order.notify_status = match (attempt.acknowledged, last) {
+            (true, _) => 2,
+            (false, true) => 3,
+            (false, false) => 1,
+        };
+        if order.notifications.len() < MAX_LOGGED_ATTEMPTS {
+            order.notifications.push(attempt);
+        }
+    }
+}
+
+async fn deliver(
+    state: Arc<Mutex<State>>,
+    config: Arc<DoubleConfig>,
+    client: reqwest::Client,
+    id: String,
+) {
+    let schedule = config.notify_schedule.clone();
+    for (n, delay) in schedule.iter().enumerate() {
+        tokio::time::sleep(*delay).await;
+        let Some((url, body)) = body(&state, &config.apiv3_key, &id) else {
+            return;
+        };
+        let ts = now_s();
+        let nonce = nonce();
+        let signature = sign_response(&config.platform_key, ts, &nonce, &body);
+        let sent = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("wechatpay-timestamp", ts.to_string())
+            .header("wechatpay-nonce", &nonce)
+            .header("wechatpay-signature", signature)
+            .header("wechatpay-serial", config.platform_serial())
+            .header("wechatpay-signature-type", SCHEME)
+            .body(body)
+            .send()
+            .await;
+        let (status, answer) = match sent {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let text = resp.text().await.unwrap_or_default();
+                (Some(status), text.chars().take(MAX_LOGGED_ANSWER).collect())
+            }
+            Err(e) => (
+                None,
+                e.to_string().chars().take(MAX_LOGGED_ANSWER).collect(),
+            ),
+        };
+        let acknowledged = status.is_some_and(|s| (200..300).contains(&s));
+        let last = n + 1 == schedule.len();
+        let attempt = Attempt {
+            attempt: n + 1,
+            at: now_s(),
+            status,
+            answer,
+            acknowledged,
+        };
+        record(&state, &id, attempt, last);
+        if acknowledged {
+            return;
+        }
+    }
+}
+
+/// The notifier: takes jobs from the queue and delivers each, at most `max_pending` at once.
+pub(crate) async fn run(
+    state: Arc<Mutex<State>>,
+    config: Arc<DoubleConfig>,
+    mut inbox: Receiver<Job>,
+) {
+    crate::http::install_crypto_provider();
+    let Ok(client) = reqwest::Client::builder().timeout(ATTEMPT_TIMEOUT).build() else {
+        return;
+    };
+    let max_pending = config.max_orders.max(1);
+    let mut tasks = JoinSet::new();
+    loop {
+        tokio::select! {
+            job = inbox.recv() => {
+                let Some(job) = job else { break };
+                while tasks.try_join_next().is_some() {}
+                if tasks.len() >= max_pending {
+                    let attempt = Attempt { attempt: 0, at: now_s(), status: None,
+                        answer: "dropped: too many notifications pending".into(), acknowledged: false };
+                    record(&state, &job.order_id, attempt, true);
+                    continue;
+                }
+                tasks.spawn(deliver(Arc::clone(&state), Arc::clone(&config), client.clone(), job.order_id));
+            }
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! `pay-conformance serve --provider wechatpay`: the double on its own until Ctrl-C. It takes
+//! the merchant and platform keys from `--keys-dir` (or generates them), writes every PEM file a
+//! client needs to a directory it names, and prints `export WECHATPAY_…=…` lines that
+//! `run --provider wechatpay --base-url …` (and the SDK drivers of `tests/sdk/`) accept.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{Double, DoubleConfig, Fault, PlatformMode};
+use crate::config::ServeSettings;
+use crate::config::serve::bind;
+use crate::error::{ConfigError, exit};
+use crate::wechatpay::crypto::{Certificate, PrivateKey};
+
+/// The PEM files of a keys directory: `(file, what)`; merchants in `DoubleConfig::builtin`
+/// order.
+pub const KEY_FILES: [&str; 4] = [
+    "merchant.key.pem",
+    "other-merchant.key.pem",
+    "institution.key.pem",
+    "platform.key.pem",
+];
+/// The platform certificate's file in a keys directory.
+pub const CERT_FILE: &str = "platform.cert.pem";
+/// The platform public key's file in a keys directory.
+pub const PUBLIC_KEY_FILE: &str = "platform.pub.pem";
+/// Largest key or certificate file read.
+const MAX_PEM_BYTES: u64 = 64 * 1024;
+
+/// The flags `serve --provider wechatpay` adds.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct WxServeArgs {
+    /// How answers name the platform key: the certificate serial, or a `PUB_KEY_ID_…`.
+    #[arg(long, value_name = "MODE", value_parser = ["certificate", "public-key"])]
+    pub platform_mode: Option<String>,
+    /// Read the keys from DIR (merchant.key.pem, other-merchant.key.pem, institution.key.pem,
+    /// platform.key.pem, optionally platform.cert.pem); the missing ones are generated and
+    /// written there. Without it, a fresh directory under the system's temp dir.
+    #[arg(long, value_name = "DIR")]
+    pub keys_dir: Option<PathBuf>,
+    /// Refuse to close an order younger than this (W5) [default: 0; the seed says 300].
+    #[arg(long, value_name = "SECONDS")]
+    pub close_min_age: Option<u64>,
+}
+
+fn io_error(path: &Path, e: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Start(format!("{}: {e}", path.display()))
+}
+
+fn read_pem(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error(path, e)),
+        Ok(m) if m.len() > MAX_PEM_BYTES => Err(ConfigError::Invalid {
+            what: format!(
+                "{}: over {MAX_PEM_BYTES} bytes, not a PEM key",
+                path.display()
+            ),
+        }),
+        Ok(_) => std::fs::read_to_string(path)
+            .map(Some)
+            .map_err(|e| io_error(path, e)),
+    }
+}
+
+fn write_pem(path: &Path, text: &str) -> Result<(), ConfigError> {
+    std::fs::write(path, text).map_err(|e| io_error(path, e))
+}
+
+/// The keys directory: `--keys-dir`, or a fresh one under the temp dir.
+fn keys_dir(args: &WxServeArgs) -> Result<PathBuf, ConfigError> {
+    let dir = match &args.keys_dir {
+        Some(dir) => dir.clone(),
+        None => std::env::temp_dir().join(format!(
+            "pay-conformance-wechatpay-{}-{}",
+            std::process::id(),
+            crate::wechatpay::crypto::nonce().get(..8).unwrap_or("keys")
+        )),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
+    Ok(dir)
+}
+
+/// The builtin config with the keys of `dir` (those missing there are the builtin ones, and
+/// are written to it), and every PEM a client needs written to `dir` (created if missing).
+pub fn config_with_keys(dir: &Path) -> Result<DoubleConfig, ConfigError> {
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    let mut config = DoubleConfig::builtin();
+    let mut keys: Vec<PrivateKey> = config.merchants.iter().map(|m| m.key.clone()).collect();
+    keys.push(config.platform_key.clone());
+    let mut platform_replaced = false;
+    for (i, file) in KEY_FILES.iter().enumerate() {
+        let path = dir.join(file);
+        match read_pem(&path)? {
+            Some(text) => {
+                let key = PrivateKey::from_pem(&text).map_err(|e| ConfigError::Invalid {
+                    what: format!("{}: {e}", path.display()),
+                })?;
+                platform_replaced |= i == 3 && key != config.platform_key;
+                keys[i] = key;
+            }
+            None => write_pem(&path, &keys[i].to_pkcs8_pem())?,
+        }
+    }
+    for (m, key) in config.merchants.iter_mut().zip(keys.iter()) {
+        m.key = key.clone();
+    }
+    config.platform_key = keys[3].clone();
+    let cert_path = dir.join(CERT_FILE);
+    let cert = match read_pem(&cert_path)? {
+        Some(text) => Some(
+            Certificate::from_pem(&text).map_err(|e| ConfigError::Invalid {
+                what: format!("{}: {e}", cert_path.display()),
+            })?,
+        ),
+        None => None,
+    };
+    config.platform_cert = match cert {
+        Some(c) if c.public_key() == &config.platform_key.public_key() => c,
+        Some(_) => {
+            return Err(ConfigError::Invalid {
+                what: format!(
+                    "{}: not the certificate of platform.key.pem",
+                    cert_path.display()
+                ),
+            });
+        }
+        None if platform_replaced => {
+            let now = super::state::now_s();
+            Certificate::self_signed(
+                &config.platform_key,
+                super::BUILTIN_PLATFORM_SERIAL,
+                "pay-conformance WeChat Pay platform (double)",
+                now - 86_400,
+                3650,
+            )
+            .map_err(|e| ConfigError::Start(format!("platform certificate: {e}")))?
+        }
+        None => config.platform_cert.clone(),
+    };
+    write_pem(&cert_path, config.platform_cert.pem())?;
+    write_pem(
+        &dir.join(PUBLIC_KEY_FILE),
+        &config.platform_key.public_key().to_pem(),
+    )?;
+    Ok(config)
+}
+
+/// The `export` lines for a double's config whose PEM files are in `dir`.
+pub fn export_lines(config: &DoubleConfig, dir: &Path) -> Vec<String> {
+    let file = |name: &str| shell_quote(&dir.join(name).display().to_string());
+    let mut lines = Vec::new();
+    let m = &config.merchants;
+    if let Some(main) = m.first() {
+        lines.push(format!(
+            "export WECHATPAY_MCHID={} WECHATPAY_APPID={} WECHATPAY_SERIAL_NO={} WECHATPAY_PRIVATE_KEY_FILE={}",
+            main.mchid, main.appid, main.serial_no, file(KEY_FILES[0])
+        ));
+    }
+    lines.push(format!(
+        "export WECHATPAY_APIV3_KEY={}",
+        shell_quote(super::BUILTIN_APIV3_KEY)
+    ));
+    match config.mode {
+        PlatformMode::PublicKey => lines.push(format!(
+            "export WECHATPAY_PUBLIC_KEY_ID={} WECHATPAY_PUBLIC_KEY_FILE={}",
+            config.public_key_id,
+            file(PUBLIC_KEY_FILE)
+        )),
+        PlatformMode::Certificate => lines.push(format!(
+            "export WECHATPAY_PLATFORM_CERT_FILE={}",
+            file(CERT_FILE)
+        )),
+    }
+    if let Some(other) = m.get(1) {
+        lines.push(format!(
+            "export WECHATPAY_OTHER_MCHID={} WECHATPAY_OTHER_SERIAL_NO={} WECHATPAY_OTHER_PRIVATE_KEY_FILE={}",
+            other.mchid, other.serial_no, file(KEY_FILES[1])
+        ));
+    }
+    if let Some(sp) = m.get(2).filter(|sp| sp.institutional)
+        && let Some(sub) = sp.sub_mchids.first()
+    {
+        lines.push(format!(
+            "export WECHATPAY_SP_MCHID={} WECHATPAY_SP_APPID={} WECHATPAY_SP_SERIAL_NO={} WECHATPAY_SP_PRIVATE_KEY_FILE={} WECHATPAY_SUB_MCHID={sub}",
+            sp.mchid, sp.appid, sp.serial_no, file(KEY_FILES[2])
+        ));
+    }
+    lines.push(format!(
+        "export WECHATPAY_PAID_OUT_TRADE_NO={}",
+        shell_quote(&config.paid_out_trade_no)
+    ));
+    lines
+}
+
+/// `text` as one shell word.
+fn shell_quote(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./:@%+=,".contains(&b))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// Starts the double as the flags say, prints how to use it, and serves until Ctrl-C.
+pub async fn serve(common: &ServeSettings, args: &WxServeArgs) -> Result<i32, ConfigError> {
+    let dir = keys_dir(args)?;
+    let mut config = config_with_keys(&dir)?;
+    config.mode = match args.platform_mode.as_deref() {
+        Some("public-key") => PlatformMode::PublicKey,
+        _ => PlatformMode::Certificate,
+    };
+    config.close_min_age = Duration::from_secs(args.close_min_age.unwrap_or(0));
+    config.seed = common.seed;
+    config.max_orders = common.max_orders;
+    config.latency = common.latency;
+    config.rate_limit = common.rate_limit;
+    config = config.with_notify_speedup(common.notify_speedup);
+    if let Some(name) = &common.fault {
+        config.fault = Some(Fault::from_name(name).ok_or_else(|| ConfigError::Invalid {
+            what: format!("unknown fault `{name}` of provider wechatpay\n(hint: `pay-conformance faults --provider wechatpay` lists them)"),
+        })?);
+    }
+    let listener = bind(common.port)?;
+    let double = Double::try_start_on(listener, config)
+        .await
+        .map_err(|e| ConfigError::Start(format!("cannot serve: {e}")))?;
+    println!(
+        "pay-conformance wechatpay double listening on {}",
+        double.uri()
+    );
+    if let Some(fault) = double.fault() {
+        println!(
+            "fault in force: {} (breaks {})",
+            fault.name(),
+            fault.rules().join(", ")
+        );
+    }
+    let c = double.config();
+    println!(
+        "# platform mode {}; minimum close age {} s; keys and certificate written to {}",
+        c.mode.name(),
+        c.close_min_age.as_secs(),
+        dir.display()
+    );
+    for line in export_lines(c, &dir) {
+        println!("{line}");
+    }
+    println!(
+        "# then: pay-conformance run --provider wechatpay --base-url {} --response-signatures strict",
+        double.uri()
+    );
+    println!(
+        "# control: POST {0}/_control/orders/{{id}}/pay | /age | /expire, GET {0}/_control/orders/{{id}}, POST {0}/_control/reset, GET {0}/_control/health",
+        double.uri()
+    );
+    println!("# (Ctrl-C stops it)");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
+    Ok(exit::CONFORMING)
+}

@@ -1,0 +1,321 @@
+//! WeChat Pay's side of a run: the built-in and QA features checked against its steps, the
+//! run's one client and its platform keys (configured, or downloaded and decrypted), the W5
+//! pre-pass, and [`WechatpayRun`] — WeChat Pay bound to a run's settings ([`Configured`]).
+//!
+//! W5: against a remote target with `close_min_age_seconds` > 0, every order a scenario will
+//! close is created first (a pool per kind, [`super::orders`]), the run waits once for the age,
+//! and the `Given`s take their orders from the pool. Against a double, its control API ages an
+//! order instead.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cucumber::gherkin;
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
+use reqwest::Method;
+
+use super::checks::PlatformKeys;
+use super::client::{Call, Tamper, WxClient};
+use super::config::{Credentials, PathFlavour, Platform, WechatpaySettings};
+use super::crypto::read_certificates;
+use super::double::{Double, DoubleConfig, Fault};
+use super::world::{WechatpayWorld, WxContext};
+use crate::checks::schema::SchemaSet;
+use crate::config::{RunSettings, Target};
+use crate::error::ConfigError;
+use crate::http::{Pacer, Transport, TransportPolicy};
+use crate::provider::Configured;
+use crate::runner::{self, RunOptions, RunReport, features};
+
+/// The production host of WeChat Pay Global (`--base-url production`).
+pub const PRODUCTION: &str = "https://apihk.mch.weixin.qq.com";
+
+/// The built-in WeChat Pay features plus the ones under `extra`, parsed, expanded, step-checked.
+pub fn load_features(extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
+    let mut sources = features::embedded("wechatpay");
+    for path in extra {
+        sources.extend(features::from_path(path)?);
+    }
+    let parsed = features::parse(&sources)?;
+    features::check_steps::<WechatpayWorld>(&parsed)?;
+    Ok(parsed)
+}
+
+/// Where a run goes: a base URL, the credentials, whether it has the double's control API,
+/// the minimum close age, and how reports name it.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    pub base_url: String,
+    pub credentials: Credentials,
+    pub control: bool,
+    pub close_min_age: Duration,
+    pub label: String,
+    pub flavour: PathFlavour,
+    /// The `notify_url` of the orders it creates.
+    pub notify_url: String,
+}
+
+/// Where the embedded double's payment notifications go: nowhere (the discard port).
+const DOUBLE_NOTIFY_URL: &str = "http://127.0.0.1:9/pay-conformance/notify";
+
+/// WeChat Pay bound to a run.
+#[derive(Debug)]
+pub struct WechatpayRun {
+    pub settings: RunSettings,
+    pub wechatpay: WechatpaySettings,
+    schemas: Arc<SchemaSet>,
+    transport: Transport,
+    /// The embedded double's: RSA on both sides of every request makes an in-process run
+    /// CPU-bound, so a slow answer there is the machine's load, never the provider's.
+    embedded_transport: Transport,
+}
+
+/// The timeout and scenario concurrency of runs against the embedded double (see above): few
+/// requests in flight keep each one's delay between signing and verifying well under a second
+/// (W6's 301-second cases).
+const EMBEDDED_TIMEOUT: Duration = Duration::from_secs(120);
+const EMBEDDED_CONCURRENCY: usize = 4;
+
+impl WechatpayRun {
+    pub fn new(settings: RunSettings, wechatpay: WechatpaySettings) -> Result<Self, ConfigError> {
+        let user_agent = format!("pay-conformance/{} (wechatpay)", env!("CARGO_PKG_VERSION"));
+        let transport = Transport::new(
+            &user_agent,
+            TransportPolicy {
+                timeout: settings.timeout,
+                ..TransportPolicy::default()
+            },
+        )
+        .map_err(|e| ConfigError::Start(format!("HTTP client: {e}")))?;
+        let embedded_transport = Transport::new(
+            &user_agent,
+            TransportPolicy {
+                timeout: settings.timeout.max(EMBEDDED_TIMEOUT),
+                ..TransportPolicy::default()
+            },
+        )
+        .map_err(|e| ConfigError::Start(format!("HTTP client: {e}")))?;
+        let schemas = SchemaSet::embedded()
+            .map(Arc::new)
+            .map_err(|e| ConfigError::Start(format!("built-in schemas: {e}")))?;
+        Ok(Self {
+            settings,
+            wechatpay,
+            schemas,
+            transport,
+            embedded_transport,
+        })
+    }
+
+    /// Runs `features` as configured: the embedded double or the remote target.
+    pub async fn run(&self, features: Vec<gherkin::Feature>) -> Result<RunReport, ConfigError> {
+        let base_url = match &self.settings.target {
+            Target::Embedded => {
+                return self
+                    .run_embedded(features, self.settings.fault.as_deref())
+                    .await;
+            }
+            Target::Remote(url) => url.clone(),
+            Target::Production => PRODUCTION.to_owned(),
+        };
+        let credentials = self.wechatpay.credentials.clone().ok_or_else(|| ConfigError::MissingEnv {
+            name: "WECHATPAY_MCHID".into(),
+            hint: "a remote target needs WECHATPAY_MCHID, WECHATPAY_SERIAL_NO and WECHATPAY_PRIVATE_KEY_FILE".into(),
+        })?;
+        let destination = Destination {
+            label: base_url.clone(),
+            base_url,
+            credentials,
+            control: false,
+            close_min_age: self.wechatpay.close_min_age,
+            flavour: self.wechatpay.path_flavour,
+            notify_url: self.wechatpay.notify_url.clone(),
+        };
+        self.run_at(destination, features).await
+    }
+
+    /// Starts the embedded double (its built-in merchants, its 5-minute minimum close age aged
+    /// away through its control API), with `fault` in force, and runs `features` against it.
+    async fn run_embedded(
+        &self,
+        features: Vec<gherkin::Feature>,
+        fault: Option<&str>,
+    ) -> Result<RunReport, ConfigError> {
+        let mut config = DoubleConfig::builtin();
+        let mut flavour = self.wechatpay.path_flavour;
+        if let Some(name) = fault {
+            let fault = Fault::from_name(name)
+                .ok_or_else(|| crate::provider::unknown_fault(&super::WECHATPAY, name))?;
+            // This fault only shows on the legacy tree: the proof runs it with that setting.
+            if fault == Fault::LegacyPathMissing {
+                flavour = PathFlavour::Hk;
+            }
+            config.fault = Some(fault);
+        }
+        let double = Double::start(config).await;
+        let label = match double.fault() {
+            Some(fault) => format!(
+                "{} (embedded double with fault {})",
+                double.uri(),
+                fault.name()
+            ),
+            None => format!("{} (embedded double)", double.uri()),
+        };
+        let destination = Destination {
+            base_url: double.uri(),
+            credentials: super::orders::double_credentials(double.config()),
+            control: true,
+            close_min_age: double.config().close_min_age,
+            label,
+            flavour,
+            notify_url: DOUBLE_NOTIFY_URL.to_owned(),
+        };
+        let report = self.run_at(destination, features).await;
+        drop(double);
+        report
+    }
+
+    /// The platform keys of `credentials`: configured, or downloaded and decrypted.
+    async fn platform_keys(
+        &self,
+        client: &WxClient,
+        credentials: &Credentials,
+    ) -> Result<PlatformKeys, ConfigError> {
+        match &credentials.platform {
+            Platform::PublicKey { id, key } => Ok(PlatformKeys::public_key(id, key.clone())),
+            Platform::Certificate(cert) => {
+                Ok(PlatformKeys::certificates(std::slice::from_ref(cert)))
+            }
+            Platform::Download => {
+                let call = Call {
+                    endpoint: "/v3/global/certificates".into(),
+                    method: Method::GET,
+                    target: "/v3/global/certificates".into(),
+                    body: Vec::new(),
+                };
+                let fail = |why: String| {
+                    ConfigError::Start(format!(
+                        "downloading the platform certificates (GET /v3/global/certificates): {why}\n(hint: or configure WECHATPAY_PLATFORM_CERT_FILE, or WECHATPAY_PUBLIC_KEY_FILE and WECHATPAY_PUBLIC_KEY_ID)"
+                    ))
+                };
+                let exchange = client
+                    .call(&call, &credentials.merchant, &Tamper::None)
+                    .await
+                    .map_err(|e| fail(e.to_string()))?;
+                if exchange.status != 200 {
+                    return Err(fail(format!(
+                        "answered {} {}",
+                        exchange.status,
+                        exchange.body_excerpt()
+                    )));
+                }
+                let key = credentials
+                    .apiv3_key
+                    .as_ref()
+                    .ok_or_else(|| fail("no WECHATPAY_APIV3_KEY".into()))?;
+                let body = exchange.json.clone().map_err(fail)?;
+                let certs = read_certificates(&body, key).map_err(|e| fail(e.to_string()))?;
+                Ok(PlatformKeys::certificates(&certs))
+            }
+        }
+    }
+
+    /// Runs already loaded features at `destination`.
+    pub async fn run_at(
+        &self,
+        destination: Destination,
+        features: Vec<gherkin::Feature>,
+    ) -> Result<RunReport, ConfigError> {
+        // The key of "signed with another key" is generated once, off the async workers.
+        let _ = tokio::task::spawn_blocking(super::client::prepare_stranger).await;
+        let client = WxClient::new(
+            if destination.control {
+                self.embedded_transport.clone()
+            } else {
+                self.transport.clone()
+            },
+            Pacer::new(self.settings.rate_limit),
+            &destination.base_url,
+            destination.flavour,
+            PlatformKeys::default(),
+        );
+        let credentials = destination.credentials;
+        client.set_platform(self.platform_keys(&client, &credentials).await?);
+        let ctx = WxContext {
+            client,
+            schemas: Arc::clone(&self.schemas),
+            public_key_mode: matches!(credentials.platform, Platform::PublicKey { .. }),
+            merchant: credentials.merchant,
+            other: credentials.other,
+            institution: credentials.institution,
+            apiv3_key: credentials.apiv3_key,
+            paid_out_trade_no: credentials.paid_out_trade_no,
+            signatures: self.settings.response_signatures,
+            close_min_age: destination.close_min_age,
+            control: destination.control,
+            currency: self.wechatpay.currency.clone(),
+            notify_url: destination.notify_url,
+            pool: Mutex::new(HashMap::new()),
+            created: Mutex::new(Vec::new()),
+        };
+        let tags = self.settings.tags.as_ref().map(|(_, op)| op.clone());
+        if !ctx.control && !ctx.close_min_age.is_zero() {
+            super::orders::prepare_orders(&ctx, &features, tags.as_ref()).await;
+        }
+        let ctx = Arc::new(ctx);
+        let report = runner::run::<WechatpayWorld>(
+            features,
+            Arc::clone(&ctx),
+            RunOptions {
+                tags,
+                concurrency: if destination.control {
+                    self.settings.concurrency.min(EMBEDDED_CONCURRENCY)
+                } else {
+                    self.settings.concurrency
+                },
+                target: destination.label,
+            },
+        )
+        .await;
+        if !ctx.control {
+            super::orders::close_what_is_left(&ctx).await;
+        }
+        Ok(report)
+    }
+}
+
+impl Configured for WechatpayRun {
+    fn run(
+        &self,
+        features: Vec<gherkin::Feature>,
+    ) -> LocalBoxFuture<'_, Result<RunReport, ConfigError>> {
+        WechatpayRun::run(self, features).boxed_local()
+    }
+
+    fn run_with_fault<'a>(
+        &'a self,
+        features: Vec<gherkin::Feature>,
+        fault: Option<&'a str>,
+    ) -> LocalBoxFuture<'a, Result<RunReport, ConfigError>> {
+        self.run_embedded(features, fault).boxed_local()
+    }
+
+    fn settings(&self) -> serde_json::Value {
+        let c = self.wechatpay.credentials.as_ref();
+        serde_json::json!({
+            "close_min_age_seconds": self.wechatpay.close_min_age.as_secs(),
+            "path_flavour": self.wechatpay.path_flavour.to_string(),
+            "currency": self.wechatpay.currency,
+            "merchant": c.map(|c| c.merchant.mchid.clone()),
+            "platform": c.map(|c| match &c.platform {
+                Platform::PublicKey { id, .. } => format!("public key {id}"),
+                Platform::Certificate(cert) => format!("certificate {}", cert.serial()),
+                Platform::Download => "certificates downloaded".to_owned(),
+            }),
+            "institutional": c.and_then(|c| c.institution.as_ref()).map(|i| i.sub_mchid.clone()),
+        })
+    }
+}
