@@ -174,6 +174,25 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
     }
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
     let baseline = record::baseline(&args.record)?;
+    let reports: Vec<(&str, &std::path::Path)> = [
+        ("--junit", config.settings.junit.as_deref()),
+        ("--json", config.settings.json.as_deref()),
+        ("--log-http", config.settings.log_http.as_deref()),
+        ("--cucumber-json", args.cucumber_json.as_deref()),
+        ("--html", args.html.as_deref()),
+        ("--rerun", args.rerun.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| path.map(|p| (flag, p)))
+    .collect();
+    pay_conformance::config::checks::report_paths(&reports)?;
+    tokio::spawn(async {
+        stop_signal().await;
+        eprintln!(
+            "pay-conformance: interrupted: no more requests are sent; reporting what finished"
+        );
+        pay_conformance::http::interrupt();
+    });
     let builtin: Vec<_> = pay_conformance::runner::features::embedded(config.provider.name())
         .into_iter()
         .map(|s| s.path)
@@ -183,6 +202,11 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
     let mut extra = config.settings.features.clone();
     extra.extend(selection.extra.iter().cloned());
     let features = selection.apply(config.provider.load_features(&extra)?);
+    if let Some((text, expr)) = &config.settings.tags {
+        pay_conformance::runner::lint::check_selection(&features, text, expr)
+            .map_err(|what| ConfigError::Invalid { what })?;
+    }
+    config.configured.preflight().await?;
     let reports = record::run(&config, &features, &args.record).await?;
     let Some(report) = reports.first() else {
         return Ok(exit::USAGE);
@@ -204,6 +228,27 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
     };
     pay_conformance::report::write_extra(report, &extra)?;
     record::finish(&config, &args.record, &reports, baseline)
+}
+
+/// Ctrl-C, or SIGTERM where there is one.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {

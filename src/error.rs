@@ -13,6 +13,8 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// No deviation, but some scenarios were inconclusive (network, rate limit).
     pub const INCONCLUSIVE: i32 = 3;
+    /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: i32 = 130;
 }
 
 /// A problem with what the user asked for. Exit code 2.
@@ -45,10 +47,16 @@ pub enum ConfigError {
     Features(Vec<String>),
     #[error("feature files use steps that do not exist:\n  {}\n(hint: `pay-conformance lint PATH` suggests the closest step; `pay-conformance steps` lists every step)", .0.join("\n  "))]
     UnknownSteps(Vec<String>),
+    #[error("feature files have authoring mistakes (nothing was sent):\n  {}", .0.join("\n  "))]
+    Authoring(Vec<String>),
     #[error("invalid tag expression `{expr}`: {message}")]
     Tags { expr: String, message: String },
     #[error("cannot start: {0}")]
     Start(String),
+    /// The preflight found that the target does not speak the API, or refuses these
+    /// credentials or settings: one diagnosis, before any scenario runs.
+    #[error("preflight: {0}")]
+    Preflight(String),
     #[error("cannot write report {path}: {source}")]
     WriteReport {
         path: PathBuf,

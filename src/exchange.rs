@@ -85,10 +85,13 @@ impl Exchange {
             .with_request_id(self.request_id())
     }
 
-    /// The body as text (lossy), cut for reports.
+    /// The body as text (lossy), redacted before it is cut for reports (a cut secret would
+    /// no longer be recognised).
     pub fn body_excerpt(&self) -> String {
-        let text = String::from_utf8_lossy(&self.body);
-        let text = text.trim();
+        let head = &self.body[..self.body.len().min(64 * 1024)];
+        let text = String::from_utf8_lossy(head);
+        let text = crate::redact::redact(text.trim()).into_owned();
+        let text = text.as_str();
         if text.chars().count() > 160 {
             format!("{}...", text.chars().take(157).collect::<String>())
         } else if text.is_empty() {
@@ -130,24 +133,37 @@ impl ExchangeRecord {
             endpoint: exchange.endpoint.clone(),
             method: exchange.method.to_string(),
             url: exchange.url.clone(),
-            request_headers: exchange.request_headers.clone(),
-            request_body: cut(&sent),
+            request_headers: exchange
+                .request_headers
+                .iter()
+                .map(|(k, v)| (k.clone(), redacted_header(k, v)))
+                .collect(),
+            request_body: cut(&crate::redact::redact(&sent)),
             status: exchange.status,
             response_headers: exchange
                 .headers
                 .iter()
                 .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
+                    let value = String::from_utf8_lossy(v.as_bytes());
+                    (k.as_str().to_owned(), redacted_header(k.as_str(), &value))
                 })
                 .collect(),
-            response_body: cut(&String::from_utf8_lossy(&exchange.body)),
+            response_body: cut(&crate::redact::redact(&String::from_utf8_lossy(
+                &exchange.body[..exchange.body.len().min(64 * 1024)],
+            ))),
             request_id: exchange.request_id(),
             elapsed_ms: exchange.elapsed.as_secs_f64() * 1000.0,
         }
     }
+}
+
+/// A header's value with what [`crate::redact()`] hides in a `name: value` line hidden (the
+/// patterns need the name: `Authorization`, `TTPay-Signature`).
+fn redacted_header(name: &str, value: &str) -> String {
+    let line = format!("{name}: {value}");
+    let line = crate::redact::redact(&line);
+    line.split_once(": ")
+        .map_or_else(|| line.to_string(), |(_, v)| v.to_owned())
 }
 
 /// `text` cut to [`RECORD_BODY_BYTES`] at a character boundary, saying how much was left out.

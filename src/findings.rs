@@ -201,8 +201,8 @@ pub struct Findings {
     /// The provider's request ids of every response, in order, for support tickets.
     pub request_ids: Vec<String>,
     /// The exchanges of the scenario, in order (at most [`MAX_EXCHANGES`]), for the reports
-    /// that show the HTTP behind a finding.
-    #[serde(skip)]
+    /// that show the HTTP behind a finding; kept only for scenarios that did not pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<crate::exchange::ExchangeRecord>,
 }
 

@@ -200,6 +200,13 @@ pub trait Configured {
 
     /// The settings the run uses, for reports (no secret in it).
     fn settings(&self) -> serde_json::Value;
+
+    /// Before any scenario: a few requests that decide whether the target speaks the API and
+    /// accepts these credentials and settings (`Err`: one diagnosis, exit 2). What it learns
+    /// (a fixture that is not there) shapes the run that follows. Nothing to check by default.
+    fn preflight(&self) -> LocalBoxFuture<'_, Result<(), ConfigError>> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// The engine's check that a fault name exists, with the hint every command gives.

@@ -15,6 +15,28 @@ pub const MASK: &str = "<redacted>";
 
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
+/// Every signature the suite sent, hidden by value wherever it shows up (a target that echoes
+/// one): looked up per Base64-looking token, so that thousands cost no more than a few.
+static SIGNATURES: LazyLock<RwLock<std::collections::HashSet<String>>> =
+    LazyLock::new(Default::default);
+
+/// A run of Base64 (or JSON-escaped Base64) long enough to be a signature.
+static TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/\\]{16,}={0,2}").expect("static pattern"));
+
+/// The shortest secret [`register`] takes: masking a shorter one would garble messages
+/// (every `a` of them, for a secret `a`).
+pub const MIN_SECRET: usize = 8;
+
+/// Registers a signature the suite sent, to be hidden by value from now on.
+pub fn register_signature(signature: &str) {
+    if signature.len() < MIN_SECRET {
+        return;
+    }
+    let mut set = SIGNATURES.write().unwrap_or_else(|e| e.into_inner());
+    set.insert(signature.to_owned());
+}
+
 /// What every provider's output hides: each pattern's first group is kept, the rest masked.
 const ENGINE_PATTERNS: &[&str] = &[
     // `Authorization: …` / `"authorization": "…"` — the whole value.
@@ -41,11 +63,12 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 const MIN_SECRET_LINE: usize = 16;
 
 /// Registers a secret: from now on, no output shows it — nor, for a multi-line secret such as
-/// a PEM key, any of its lines. Empty strings are ignored.
-pub fn register(secret: &str) {
+/// a PEM key, any of its lines. `false` (and nothing registered) for a secret shorter than
+/// [`MIN_SECRET`]: the caller refuses it, masking it would garble every message.
+pub fn register(secret: &str) -> bool {
     let secret = secret.trim();
-    if secret.is_empty() {
-        return;
+    if secret.len() < MIN_SECRET {
+        return false;
     }
     let lines = secret
         .lines()
@@ -59,6 +82,7 @@ pub fn register(secret: &str) {
     }
     // Longest first, so that a secret containing another is hidden whole.
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    true
 }
 
 /// `text` with every registered secret and every signature or authorization value masked.
@@ -69,6 +93,23 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         for secret in secrets.iter() {
             if out.contains(secret.as_str()) {
                 out = Cow::Owned(out.replace(secret.as_str(), MASK));
+            }
+        }
+    }
+    {
+        let signatures = SIGNATURES.read().unwrap_or_else(|e| e.into_inner());
+        if !signatures.is_empty() {
+            let masked = TOKEN.replace_all(&out, |c: &regex::Captures<'_>| {
+                let token = &c[0];
+                let plain = token.replace("\\/", "/");
+                if signatures.contains(token) || signatures.contains(&plain) {
+                    MASK.to_owned()
+                } else {
+                    token.to_owned()
+                }
+            });
+            if let Cow::Owned(masked) = masked {
+                out = Cow::Owned(masked);
             }
         }
     }

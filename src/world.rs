@@ -116,6 +116,12 @@ pub trait ProviderWorld: cucumber::World + cucumber::codegen::WorldInventory + D
     /// The names [`known`](Self::known) answers, for messages.
     fn known_names(&self) -> &'static [&'static str];
 
+    /// What its feature files may name, for checking them when they are loaded
+    /// ([`crate::runner::lint`]); `None` skips the check of `#(name)`.
+    fn vocabulary() -> Option<crate::runner::lint::Vocabulary> {
+        None
+    }
+
     /// A provider's own table-cell generator (`#other_mch_id`), if `text` is one.
     fn generate(&self, text: &str) -> Option<Value> {
         let _ = text;

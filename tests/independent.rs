@@ -65,6 +65,10 @@ fn node_command(args: &[&str], env: &[(&'static str, String)]) -> Command {
 }
 
 fn start(deviate: Option<&str>, env: &[(&'static str, String)]) -> NodeServer {
+    start_with(deviate, &[], env)
+}
+
+fn start_with(deviate: Option<&str>, extra: &[&str], env: &[(&'static str, String)]) -> NodeServer {
     let mut args = vec!["--port", "0"];
     args.extend(
         deviate
@@ -72,6 +76,7 @@ fn start(deviate: Option<&str>, env: &[(&'static str, String)]) -> NodeServer {
             .into_iter()
             .flatten(),
     );
+    args.extend_from_slice(extra);
     let mut child = node_command(&args, env)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -154,6 +159,23 @@ fn the_independent_server_conforms_with_post_queries() {
 #[test]
 fn the_independent_server_conforms_with_get_queries() {
     assert_conforms("get queries", &["--query-method", "get"]);
+}
+
+#[test]
+fn a_server_that_refuses_large_heads_with_a_bare_431_conforms() {
+    let test = "431 on large heads";
+    if node_missing(test) {
+        return;
+    }
+    let env = fresh_merchants();
+    let server = start_with(None, &["--header-limit", "8192"], &env);
+    let all = run_suite(&server, &env, &[]);
+    assert!(all.starts_with("exit code Some(0)\n"), "{all}");
+    assert!(all.contains("CONFORMING"), "{all}");
+    assert!(
+        all.contains("the HTTP layer refused a header line of") && all.contains("HTTP 431"),
+        "the 431 is an observation: {all}"
+    );
 }
 
 #[test]

@@ -191,6 +191,7 @@ impl EchoRun {
                 tags: None,
                 concurrency: self.0.concurrency,
                 target: server.uri(),
+                ..RunOptions::default()
             },
         )
         .await;

@@ -6,6 +6,7 @@
 //! [`crate::providers::ProviderArgs`]), its TOML table and its environment variables in
 //! [`Provider::configure`](crate::provider::Provider::configure).
 
+pub mod checks;
 mod file;
 pub mod serve;
 
@@ -55,6 +56,9 @@ pub struct RunArgs {
     /// Write a JSON report here.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write every HTTP exchange here as it happens, one JSON object a line (redacted).
+    #[arg(long, value_name = "FILE")]
+    pub log_http: Option<PathBuf>,
     /// Read settings from this TOML file (flags override it).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -145,6 +149,10 @@ pub struct RunSettings {
     pub fault: Option<String>,
     /// The embedded double's variant (`--variant`).
     pub variant: Option<String>,
+    /// A line on stderr per finished scenario.
+    pub progress: bool,
+    /// `--log-http FILE`: every exchange as NDJSON.
+    pub log_http: Option<PathBuf>,
 }
 
 impl RunSettings {
@@ -167,6 +175,8 @@ impl RunSettings {
             timeout: Duration::from_secs(15),
             fault: None,
             variant: None,
+            progress: false,
+            log_http: None,
         }
     }
 }
@@ -228,6 +238,11 @@ impl RunConfig {
     /// Loads the features (built-in and `--features`) and runs them as configured.
     pub async fn run(&self) -> Result<RunReport, ConfigError> {
         let features = self.provider.load_features(&self.settings.features)?;
+        if let Some((text, expr)) = &self.settings.tags {
+            crate::runner::lint::check_selection(&features, text, expr)
+                .map_err(|what| ConfigError::Invalid { what })?;
+        }
+        self.configured.preflight().await?;
         self.configured.run(features).await
     }
 }
@@ -291,18 +306,32 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
     {
         features.push(dir);
     }
+    let junit = or_file(args.junit.clone(), file, "junit")?;
+    let json = or_file(args.json.clone(), file, "json")?;
+    let log_http = or_file(args.log_http.clone(), file, "log_http")?;
+    let reports: Vec<(&str, &std::path::Path)> = [
+        ("--junit", &junit),
+        ("--json", &json),
+        ("--log-http", &log_http),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
+    .collect();
+    checks::report_paths(&reports)?;
     Ok(RunSettings {
         target,
         response_signatures,
         rate_limit,
         tags,
         features,
-        junit: or_file(args.junit.clone(), file, "junit")?,
-        json: or_file(args.json.clone(), file, "json")?,
+        junit,
+        json,
         concurrency,
         timeout: Duration::from_secs(timeout),
         fault: args.fault.clone(),
         variant: args.variant.clone(),
+        progress: true,
+        log_http,
     })
 }
 

@@ -29,7 +29,20 @@ pub struct Incoming {
     pub headers: HeaderMap,
     pub body: Vec<u8>,
     pub elapsed: Duration,
+    /// The body went on past [`MAX_RESPONSE_BYTES`]: reading stopped there, and `body` holds
+    /// the first bytes only.
+    pub over_cap: bool,
 }
+
+/// How much of a response body is read: enough for any answer of a payment API, bounded so
+/// that a target streaming without end cannot exhaust memory.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Bodies past this size wait for one of [`LARGE_BODIES`]'s permits.
+const LARGE_BODY_BYTES: usize = 1024 * 1024;
+
+/// How many responses may be read past [`LARGE_BODY_BYTES`] at once.
+static LARGE_BODIES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
 impl Incoming {
     /// A header's value as text, if present and readable.
@@ -49,6 +62,21 @@ pub enum TransportError {
     Other(String),
     #[error("request could not be built: {0}")]
     Build(String),
+    #[error("not sent: the run was interrupted")]
+    Interrupted,
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Stops sending: from now on every request fails as [`TransportError::Interrupted`] at once,
+/// so that scenarios in flight end quickly and the run reports what finished (Ctrl-C).
+pub fn interrupt() {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether [`interrupt`] was called.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Timeouts and retries.
@@ -105,6 +133,7 @@ impl Transport {
             match self.send_once(request).await {
                 Ok(incoming) => return Ok(incoming),
                 Err(TransportError::Build(e)) => return Err(TransportError::Build(e)),
+                Err(TransportError::Interrupted) => return Err(TransportError::Interrupted),
                 Err(e) if attempt >= self.policy.retries => return Err(e),
                 Err(_) => {
                     attempt += 1;
@@ -117,6 +146,9 @@ impl Transport {
 
     /// Sends exactly once, no retry.
     pub async fn send_once(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
+        if interrupted() {
+            return Err(TransportError::Interrupted);
+        }
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
             let value = HeaderValue::from_str(value)
@@ -134,12 +166,36 @@ impl Transport {
             .map_err(|e| self.classify(e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| self.classify(e))?;
+        let mut response = response;
+        let mut body = Vec::new();
+        let mut over_cap = false;
+        let mut _large = None;
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
+            if _large.is_none() && body.len() + chunk.len() > LARGE_BODY_BYTES {
+                // Few large bodies at once: memory stays bounded whatever the concurrency.
+                _large = LARGE_BODIES.acquire().await.ok();
+            }
+            let room = MAX_RESPONSE_BYTES - body.len();
+            let take = chunk.len().min(room);
+            if body.capacity() - body.len() < take {
+                let want = (body.len() * 2).max(body.len() + take);
+                body.reserve_exact(want.min(MAX_RESPONSE_BYTES) - body.len());
+            }
+            body.extend_from_slice(&chunk[..take]);
+            if take < chunk.len() {
+                over_cap = true;
+                // What a report shows of it; dropping the response closes the connection.
+                body.truncate(4096);
+                body.shrink_to_fit();
+                break;
+            }
+        }
         Ok(Incoming {
             status,
             headers,
-            body: body.to_vec(),
+            body,
             elapsed: started.elapsed(),
+            over_cap,
         })
     }
 

@@ -82,7 +82,7 @@ impl Pacer {
     pub async fn wait(&self, key: &str) -> Ticket {
         match self.reserve(key, Duration::ZERO) {
             Some(slot) => {
-                tokio::time::sleep_until(slot).await;
+                pause_until(slot).await;
                 self.leave(key).await
             }
             None => Ticket { key: None, seq: 0 },
@@ -108,9 +108,9 @@ impl Pacer {
     /// waits for the next slot after it.
     pub async fn back_off(&self, key: &str, pause: Duration) {
         if let Some(slot) = self.reserve(key, pause) {
-            tokio::time::sleep_until(slot).await;
+            pause_until(slot).await;
         } else {
-            tokio::time::sleep(pause).await;
+            pause_until(Instant::now() + pause).await;
         }
     }
 
@@ -133,6 +133,10 @@ impl Pacer {
     /// this one leaves now.
     async fn leave(&self, key: &str) -> Ticket {
         loop {
+            if super::interrupted() {
+                // Nothing will be sent: no turn to wait for.
+                return Ticket { key: None, seq: 0 };
+            }
             let hold_until = {
                 let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
                 let state = keys.entry(key.to_owned()).or_insert_with(|| Key {
@@ -184,8 +188,20 @@ impl Pacer {
                     }
                 }
             };
-            tokio::time::sleep_until(hold_until).await;
+            pause_until(hold_until).await;
         }
+    }
+}
+
+/// Sleeps until `slot`, or until the run is interrupted (checked every 100 ms): nobody waits
+/// for a turn to send what will not be sent.
+async fn pause_until(slot: Instant) {
+    loop {
+        let now = Instant::now();
+        if now >= slot || super::interrupted() {
+            return;
+        }
+        tokio::time::sleep_until(slot.min(now + Duration::from_millis(100))).await;
     }
 }
 

@@ -55,7 +55,9 @@ pub fn render(report: &RunReport) -> String {
         for o in &s.findings.observations {
             let _ = writeln!(out, "         observation {o}");
         }
+        out.push_str(&super::exchanges::render(s));
     }
+    out.push_str(&super::causes::render(report));
     let _ = writeln!(out, "\n{}", verdict_line(report));
     redact(&out).into_owned()
 }
@@ -72,6 +74,10 @@ pub fn verdict_line(report: &RunReport) -> String {
             report.broken_rules().join(", ")
         ),
         Verdict::Error => "ERROR: some scenarios could not run as written".to_owned(),
+        Verdict::Interrupted => {
+            "INTERRUPTED: stopped sending at Ctrl-C / SIGTERM; the scenarios that finished are reported above, nothing is concluded"
+                .to_owned()
+        }
         Verdict::Inconclusive => {
             "INCONCLUSIVE: no deviation, but the network kept some scenarios from being decided"
                 .to_owned()

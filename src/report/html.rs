@@ -99,6 +99,7 @@ pub fn render(report: &RunReport, provider: &dyn Provider, settings: &serde_json
         Verdict::Deviations => "deviations",
         Verdict::Error => "error",
         Verdict::Inconclusive => "inconclusive",
+        Verdict::Interrupted => "inconclusive",
     };
     let mut out = String::new();
     let _ = write!(

@@ -1,11 +1,14 @@
 //! Reports of a run, one format per file: what a person reads first ([`console`]), and the
 //! same result for CI ([`junit`], [`json`]). Every line goes through [`crate::redact`].
 
+pub mod causes;
 pub mod console;
 pub mod cucumber;
+pub mod exchanges;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod progress;
 pub mod rerun;
 pub mod settings;
 

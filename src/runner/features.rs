@@ -148,9 +148,13 @@ pub fn check_steps<W: crate::world::ProviderWorld>(
             }
         }
     }
-    if problems.is_empty() {
+    if !problems.is_empty() {
+        return Err(ConfigError::UnknownSteps(problems));
+    }
+    let authoring = super::lint::lint(features, W::vocabulary().as_ref());
+    if authoring.is_empty() {
         Ok(())
     } else {
-        Err(ConfigError::UnknownSteps(problems))
+        Err(ConfigError::Authoring(authoring))
     }
 }

@@ -3,6 +3,7 @@
 //! scenario. Cucumber's own output is not used: the reports are ours (`crate::report`).
 
 pub mod features;
+pub mod lint;
 mod record;
 mod sink;
 
@@ -30,6 +31,10 @@ pub struct RunOptions {
     pub concurrency: usize,
     /// Shown in reports as what was tested.
     pub target: String,
+    /// A line on stderr per scenario as it finishes (the command line; not the selftest).
+    pub progress: bool,
+    /// Every exchange written here as it happens, one JSON object a line (`--log-http`).
+    pub log_http: Option<std::path::PathBuf>,
 }
 
 type Key = (String, usize);
@@ -76,6 +81,15 @@ pub async fn run<W: ProviderWorld>(
     let after_records = records.clone();
     let after_starts = starts.clone();
     let sink = sink::Sink::<W>::new(failed_steps.clone());
+    let log = options.log_http.as_deref().and_then(|path| {
+        std::fs::File::create(path)
+            .map(|f| Arc::new(Mutex::new(std::io::BufWriter::new(f))))
+            .ok()
+    });
+    let after_log = log.clone();
+    let progress = options.progress;
+    let total = to_run.len();
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let cucumber = W::cucumber::<&str>()
         .with_parser(sink::Preparsed)
         .with_writer(sink)
@@ -96,6 +110,17 @@ pub async fn run<W: ProviderWorld>(
                 .remove(&key)
                 .map_or(Duration::ZERO, |t| t.elapsed());
             record.outcome = outcome(finished, &record.findings);
+            if let Some(log) = &after_log {
+                log_exchanges(log, &record);
+            }
+            if matches!(record.outcome, Outcome::Passed | Outcome::Skipped(_)) {
+                // The reports show the HTTP behind what did not pass only.
+                record.findings.exchanges.clear();
+            }
+            if progress {
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                eprintln!("{}", crate::report::progress::line(&record, n, total));
+            }
             lock(&after_records).insert(key, record);
             async {}.boxed_local()
         });
@@ -106,6 +131,10 @@ pub async fn run<W: ProviderWorld>(
         })
         .await;
 
+    if let Some(log) = &log {
+        use std::io::Write as _;
+        let _ = lock(log).flush();
+    }
     let failed_steps = std::mem::take(&mut *lock(&failed_steps));
     let mut scenarios: Vec<ScenarioRecord> = std::mem::take(&mut *lock(&records))
         .into_iter()
@@ -119,6 +148,20 @@ pub async fn run<W: ProviderWorld>(
         target: options.target,
         scenarios,
         elapsed: started.elapsed(),
+    }
+}
+
+/// Writes a scenario's exchanges as NDJSON lines, redacted.
+fn log_exchanges(log: &Mutex<std::io::BufWriter<std::fs::File>>, record: &ScenarioRecord) {
+    use std::io::Write as _;
+    let mut log = lock(log);
+    for exchange in &record.findings.exchanges {
+        let line = serde_json::json!({
+            "scenario": record.name,
+            "location": record.location,
+            "exchange": exchange,
+        });
+        let _ = writeln!(log, "{}", crate::redact::redact(&line.to_string()));
     }
 }
 

@@ -58,6 +58,8 @@ pub enum Verdict {
     Deviations,
     Error,
     Inconclusive,
+    /// Stopped by Ctrl-C / SIGTERM: what finished is reported, nothing is concluded.
+    Interrupted,
 }
 
 impl Verdict {
@@ -67,6 +69,7 @@ impl Verdict {
             Verdict::Deviations => exit::DEVIATIONS,
             Verdict::Error => exit::USAGE,
             Verdict::Inconclusive => exit::INCONCLUSIVE,
+            Verdict::Interrupted => exit::INTERRUPTED,
         }
     }
 }
@@ -105,7 +108,9 @@ impl RunReport {
     /// Deviations win over errors, errors over inconclusive results.
     pub fn verdict(&self) -> Verdict {
         let c = self.counts();
-        if c.failed > 0 {
+        if crate::http::interrupted() {
+            Verdict::Interrupted
+        } else if c.failed > 0 {
             Verdict::Deviations
         } else if c.errors > 0 {
             Verdict::Error

@@ -131,6 +131,21 @@ impl TtpayClient {
         payload: &Payload,
         tamper: Tamper,
     ) -> Result<Exchange, Inconclusive> {
+        self.call_as(endpoint, None, merchant, payload, tamper)
+            .await
+    }
+
+    /// [`call`](Self::call) with a method the API does not document for `endpoint` (T7),
+    /// signed as sent: `GET` carries the members of a JSON payload in the query string, the
+    /// others a JSON body. Sent once: a request that may have had an effect is not repeated.
+    pub async fn call_as(
+        &self,
+        endpoint: Endpoint,
+        method: Option<Method>,
+        merchant: &Merchant,
+        payload: &Payload,
+        tamper: Tamper,
+    ) -> Result<Exchange, Inconclusive> {
         let inconclusive = |reason: String| Inconclusive {
             endpoint: endpoint.path().to_owned(),
             reason,
@@ -138,7 +153,7 @@ impl TtpayClient {
         let mut attempts = 0;
         loop {
             let ticket = self.pacer.wait(&merchant.app_id).await;
-            let built = self.build(endpoint, merchant, payload, tamper);
+            let built = self.build(endpoint, method.clone(), merchant, payload, tamper);
             let (outgoing, sent) = match built {
                 Ok(built) => built,
                 Err(e) => {
@@ -148,7 +163,9 @@ impl TtpayClient {
             };
             self.stats.record_send(&merchant.app_id);
             // Query is safe to repeat; create and close only when the request never left.
-            let incoming = if endpoint == Endpoint::Query {
+            let incoming = if method.is_some() {
+                self.transport.send_once(&outgoing).await
+            } else if endpoint == Endpoint::Query {
                 self.transport.send(&outgoing).await
             } else {
                 self.send_unless_delivered(&outgoing).await
@@ -156,22 +173,30 @@ impl TtpayClient {
             self.pacer.answered(ticket);
             let incoming = incoming.map_err(|e| inconclusive(e.to_string()))?;
             let exchange = self.exchange(endpoint, &outgoing, sent, incoming, merchant, tamper);
-            match exchange.code() {
+            // A7: 11001 / 20004 / 11000 in a 200, or an HTTP 429 from a gateway in front (with
+            // or without a body): slow down and retry; inconclusive if it persists.
+            let retry = match exchange.code() {
+                _ if exchange.status == 429 => Some("HTTP 429".to_owned()),
                 Some(code) if RETRY_CODES.contains(&code) && exchange.status == 200 => {
-                    if code == TOO_FREQUENT {
-                        self.stats.record_rate_limited();
-                    }
-                    attempts += 1;
-                    if attempts > RATE_LIMIT_RETRIES {
-                        return Err(inconclusive(format!(
-                            "still answered code {code} (rate limited / retry later) after {RATE_LIMIT_RETRIES} retries"
-                        )));
-                    }
-                    let pause = Duration::from_millis(250 * 2u64.pow(attempts.min(4)));
-                    self.pacer.back_off(&merchant.app_id, pause).await;
+                    Some(format!("code {code}"))
                 }
-                _ => return Ok(exchange),
+                _ => None,
+            };
+            let Some(answer) = retry else {
+                return Ok(exchange);
+            };
+            if exchange.status == 429 || exchange.code() == Some(TOO_FREQUENT) {
+                self.stats.record_rate_limited();
             }
+            attempts += 1;
+            if attempts > RATE_LIMIT_RETRIES {
+                return Err(inconclusive(format!(
+                    "still answered {answer} (rate limited / retry later) after {RATE_LIMIT_RETRIES} retries"
+                )));
+            }
+            let backoff = Duration::from_millis(250 * 2u64.pow(attempts.min(4)));
+            let pause = retry_after(&exchange).unwrap_or(backoff).max(backoff);
+            self.pacer.back_off(&merchant.app_id, pause).await;
         }
     }
 
@@ -194,13 +219,17 @@ impl TtpayClient {
     fn build(
         &self,
         endpoint: Endpoint,
+        method: Option<Method>,
         merchant: &Merchant,
         payload: &Payload,
         tamper: Tamper,
     ) -> Result<(Outgoing, Value), TransportError> {
         let base = format!("{}{}", self.settings.base_url, endpoint.path());
-        let get = endpoint == Endpoint::Query && self.settings.query_method == QueryMethod::Get;
-        let (method, url, body, sent) = match payload {
+        let get = match &method {
+            Some(method) => *method == Method::GET,
+            None => endpoint == Endpoint::Query && self.settings.query_method == QueryMethod::Get,
+        };
+        let (default_method, url, body, sent) = match payload {
             Payload::Json(value) if get => {
                 let mut url = reqwest::Url::parse(&base)
                     .map_err(|e| TransportError::Build(format!("base url: {e}")))?;
@@ -228,6 +257,7 @@ impl TtpayClient {
                 Value::String(String::from_utf8_lossy(bytes).into_owned()),
             ),
         };
+        let method = method.unwrap_or(default_method);
         let signed_url = signed_path(&url, endpoint);
         let now_ms = now_ms();
         let stamp_ms = if tamper == Tamper::StaleTimestamp {
@@ -259,6 +289,10 @@ impl TtpayClient {
             &nonce,
             &body,
         ));
+        // Hidden by value wherever it shows up, even echoed by the target.
+        if let Ok(parsed) = signing::Authorization::parse(&authorization) {
+            crate::redact::register_signature(&parsed.signature);
+        }
         let mut headers = vec![("content-type", "application/json".to_owned())];
         match tamper {
             Tamper::NoAuthorization => {}
@@ -293,7 +327,14 @@ impl TtpayClient {
         } else {
             check_signature(&incoming, &merchant.secret)
         };
-        let json = serde_json::from_slice::<Value>(&incoming.body).map_err(|e| e.to_string());
+        let json = if incoming.over_cap {
+            Err(format!(
+                "the body is over {} MiB; reading stopped there",
+                crate::http::MAX_RESPONSE_BYTES / (1024 * 1024)
+            ))
+        } else {
+            serde_json::from_slice::<Value>(&incoming.body).map_err(|e| e.to_string())
+        };
         let request_id = json
             .as_ref()
             .ok()
@@ -319,6 +360,12 @@ impl TtpayClient {
             body: incoming.body,
         }
     }
+}
+
+/// A `Retry-After: SECONDS` of a 429, at most 10 s.
+fn retry_after(exchange: &Exchange) -> Option<Duration> {
+    let seconds: u64 = exchange.header("retry-after")?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds.min(10)))
 }
 
 /// A6: `TTPay-Signature` over `TS\nNONCE\nBODY` with the app secret.

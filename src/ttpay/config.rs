@@ -121,6 +121,21 @@ fn lookup(
     let name = file
         .take::<String>(&format!("{key}_env"))?
         .unwrap_or_else(|| default_var.to_owned());
+    let is_var_name = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !is_var_name {
+        // Most likely the secret itself, written where its variable's name belongs: never
+        // echoed, and hidden from every output in case it shows up elsewhere.
+        crate::redact::register(&name);
+        return Err(ConfigError::Invalid {
+            what: format!(
+                "credentials.{key}_env must name an environment variable (letters, digits, `_`); its value is not one and is not shown, in case it is the secret itself\n(hint: put the value in the environment, e.g. `export MY_VAR=…`, and write `{key}_env = \"MY_VAR\"`)"
+            ),
+        });
+    }
     let value = env(&name).filter(|v| !v.is_empty()).or(literal);
     Ok((value, name))
 }
@@ -149,6 +164,9 @@ fn credentials(
         true,
         env,
     )?;
+    if let Some(paid) = &paid_out_trade_no {
+        crate::config::checks::identifier("TTPAY_PAID_OUT_TRADE_NO", paid)?;
+    }
     if !remote && app_id.0.is_none() && mch_id.0.is_none() && secret.0.is_none() {
         return Ok(None);
     }
@@ -182,12 +200,20 @@ fn merchant(
     };
     let app_id_value = app_id.0.ok_or_else(|| missing(&app_id.1))?;
     let mch_id_value = mch_id.0.ok_or_else(|| missing(&mch_id.1))?;
+    crate::config::checks::identifier(&app_id.1, &app_id_value)?;
+    crate::config::checks::identifier(&mch_id.1, &mch_id_value)?;
     let secret_value = secret.0.ok_or_else(|| missing(&secret.1))?;
-    crate::redact::register(&secret_value);
-    let secret = AppSecret::new(secret_value).map_err(|e| ConfigError::BadSecret {
-        name: secret.1.clone(),
+    let name = secret.1.clone();
+    let secret = AppSecret::new(secret_value.clone()).map_err(|e| ConfigError::BadSecret {
+        name: name.clone(),
         message: e.to_string(),
     })?;
+    if !crate::redact::register(&secret_value) {
+        return Err(ConfigError::BadSecret {
+            name,
+            message: "too short to keep out of the output safely".into(),
+        });
+    }
     Ok(Merchant {
         app_id: app_id_value,
         mch_id: mch_id_value,

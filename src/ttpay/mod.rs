@@ -7,6 +7,7 @@ pub mod client;
 pub mod config;
 pub mod double;
 pub mod openapi;
+pub mod preflight;
 mod provider;
 pub mod rules;
 mod serve;

@@ -16,6 +16,10 @@ pub static RULES: &[Rule] = &[
         "malformed input gets a JSON refusal: no 5xx, no garbage, no hang-up",
     ),
     Rule::checked(
+        "T7",
+        "an undocumented method is refused with no effect, no 5xx, no drop; the connection stays usable",
+    ),
+    Rule::checked(
         "A3",
         "a wrong signature is refused with 103 and has no effect",
     ),

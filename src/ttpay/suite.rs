@@ -12,6 +12,7 @@ use futures::future::LocalBoxFuture;
 use super::client::{ClientSettings, TtpayClient};
 use super::config::{Credentials, TtpaySettings};
 use super::double::{Double, DoubleConfig, Fault, Variant};
+use super::preflight::{self, Preflight};
 use super::world::{TtpayContext, TtpayWorld};
 use crate::checks::schema::SchemaSet;
 use crate::config::{RunSettings, Target};
@@ -91,6 +92,8 @@ pub struct TtpayRun {
     pub ttpay: TtpaySettings,
     schemas: Arc<SchemaSet>,
     transport: Transport,
+    /// What the preflight found (remote targets only).
+    preflight: std::sync::Mutex<Preflight>,
 }
 
 impl TtpayRun {
@@ -109,17 +112,14 @@ impl TtpayRun {
             ttpay,
             schemas: load_schemas()?,
             transport,
+            preflight: Default::default(),
         })
     }
 
-    /// Runs `features` as configured: the embedded double or the remote target.
-    pub async fn run(&self, features: Vec<gherkin::Feature>) -> Result<RunReport, ConfigError> {
+    /// The remote target's base URL and credentials (`None` for the embedded double).
+    fn remote(&self) -> Result<Option<(String, Credentials)>, ConfigError> {
         let url = match &self.settings.target {
-            Target::Embedded => {
-                let mut double = double_config(&self.ttpay, self.settings.fault.as_deref())?;
-                double.variant = variant(self.settings.variant.as_deref())?;
-                return Ok(self.run_on_double(double, features).await);
-            }
+            Target::Embedded => return Ok(None),
             Target::Remote(url) => url.clone(),
             Target::Production => self.ttpay.profile.default_base_url().to_owned(),
         };
@@ -132,6 +132,40 @@ impl TtpayRun {
                     hint: "a remote target needs TTPAY_APP_ID, TTPAY_MCH_ID and TTPAY_APP_SECRET"
                         .into(),
                 })?;
+        Ok(Some((url, credentials)))
+    }
+
+    /// Probes a remote target before any scenario ([`preflight`]); the embedded double is
+    /// ours and needs none.
+    pub async fn preflight(&self) -> Result<(), ConfigError> {
+        let Some((url, credentials)) = self.remote()? else {
+            return Ok(());
+        };
+        let make = |settings: ClientSettings| {
+            TtpayClient::new(
+                self.transport.clone(),
+                Pacer::new(self.settings.rate_limit),
+                settings,
+            )
+        };
+        let found = preflight::run(
+            &make,
+            self.client(&url).settings(),
+            &credentials.merchant,
+            credentials.paid_out_trade_no.as_deref(),
+        )
+        .await?;
+        *runner::lock(&self.preflight) = found;
+        Ok(())
+    }
+
+    /// Runs `features` as configured: the embedded double or the remote target.
+    pub async fn run(&self, features: Vec<gherkin::Feature>) -> Result<RunReport, ConfigError> {
+        let Some((url, credentials)) = self.remote()? else {
+            let mut double = double_config(&self.ttpay, self.settings.fault.as_deref())?;
+            double.variant = variant(self.settings.variant.as_deref())?;
+            return Ok(self.run_on_double(double, features).await);
+        };
         let client = self.client(&url);
         Ok(self
             .run_with_client(client, credentials, features, url.clone())
@@ -190,6 +224,7 @@ impl TtpayRun {
             merchant: credentials.merchant,
             other: credentials.other,
             paid_out_trade_no: credentials.paid_out_trade_no,
+            paid_order_problem: runner::lock(&self.preflight).paid_order_problem.clone(),
             amount_unit: self.ttpay.amount_unit,
             signatures: self.settings.response_signatures,
         };
@@ -200,6 +235,8 @@ impl TtpayRun {
                 tags: self.settings.tags.as_ref().map(|(_, op)| op.clone()),
                 concurrency: self.settings.concurrency,
                 target: label,
+                progress: self.settings.progress,
+                log_http: self.settings.log_http.clone(),
             },
         )
         .await
@@ -224,6 +261,10 @@ impl Configured for TtpayRun {
             Ok(self.run_on_double(double, features).await)
         }
         .boxed_local()
+    }
+
+    fn preflight(&self) -> LocalBoxFuture<'_, Result<(), ConfigError>> {
+        TtpayRun::preflight(self).boxed_local()
     }
 
     fn settings(&self) -> serde_json::Value {

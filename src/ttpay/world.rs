@@ -30,6 +30,8 @@ pub struct TtpayContext {
     pub other: Option<Merchant>,
     /// An order already paid in the target (Q8, X2).
     pub paid_out_trade_no: Option<String>,
+    /// Why the paid-order fixture cannot be used, as the preflight found.
+    pub paid_order_problem: Option<String>,
     pub amount_unit: AmountUnit,
     pub signatures: ResponseSignatures,
 }
@@ -40,6 +42,11 @@ impl TtpayContext {
         let has = |t: &str| tags.iter().any(|tag| tag == t);
         if has("needs-paid-order") && self.paid_out_trade_no.is_none() {
             return Some("needs a paid order: set TTPAY_PAID_OUT_TRADE_NO".to_owned());
+        }
+        if has("needs-paid-order")
+            && let Some(problem) = &self.paid_order_problem
+        {
+            return Some(problem.clone());
         }
         if has("needs-second-merchant") && self.other.is_none() {
             return Some(
@@ -301,6 +308,14 @@ impl ProviderWorld for TtpayWorld {
         KNOWN
     }
 
+    fn vocabulary() -> Option<crate::runner::lint::Vocabulary> {
+        Some(crate::runner::lint::Vocabulary {
+            known: KNOWN,
+            generators: &["#other_mch_id"],
+            table_columns: Some(2),
+        })
+    }
+
     fn generate(&self, text: &str) -> Option<Value> {
         (text == "#other_mch_id").then(|| {
             let ctx = self.ctx();
@@ -362,6 +377,7 @@ mod tests {
             merchant: merchant.clone(),
             other: Some(merchant),
             paid_out_trade_no: None,
+            paid_order_problem: None,
             amount_unit: AmountUnit::Minor,
             signatures: ResponseSignatures::Strict,
         };

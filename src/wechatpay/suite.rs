@@ -277,6 +277,8 @@ impl WechatpayRun {
                     self.settings.concurrency
                 },
                 target: destination.label,
+                progress: self.settings.progress,
+                log_http: self.settings.log_http.clone(),
             },
         )
         .await;

@@ -34,7 +34,9 @@ const DEVIATIONS = {
 function usage(message) {
   process.stderr.write(`ttpay.js: ${message}\n`);
   process.stderr.write(
-    'usage: node ttpay.js [--port N] [--deviate NAME] [--rate-limit N]\n' +
+    'usage: node ttpay.js [--port N] [--deviate NAME] [--rate-limit N] [--header-limit BYTES]\n' +
+      '  --header-limit BYTES  refuse a request head over BYTES with a bare HTTP 431, as an\n' +
+      '                        HTTP front end does (T5 allows it)\n' +
       Object.entries(DEVIATIONS)
         .map(([name, what]) => `  --deviate ${name}  (${what})\n`)
         .join(''),
@@ -43,13 +45,14 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { port: 0, deviate: null, rateLimit: 0 };
+  const opts = { port: 0, deviate: null, rateLimit: 0, headerLimit: 0 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if (flag === '--port' || flag === '--rate-limit') {
+    if (flag === '--port' || flag === '--rate-limit' || flag === '--header-limit') {
       if (value === undefined || !/^\d+$/.test(value)) usage(`${flag} needs a number`);
       if (flag === '--port') opts.port = Number(value);
+      else if (flag === '--header-limit') opts.headerLimit = Number(value);
       else opts.rateLimit = Number(value);
       i++;
     } else if (flag === '--deviate') {
@@ -614,7 +617,7 @@ function handle(req, res, raw, tooLarge) {
   }
 }
 
-const server = http.createServer({ maxHeaderSize: MAX_HEADERS }, (req, res) => {
+const server = http.createServer({ maxHeaderSize: opts.headerLimit || MAX_HEADERS }, (req, res) => {
   const chunks = [];
   let size = 0;
   let tooLarge = false;
@@ -631,6 +634,11 @@ const server = http.createServer({ maxHeaderSize: MAX_HEADERS }, (req, res) => {
 server.on('clientError', (err, socket) => {
   if (!socket.writable || err.code === 'ECONNRESET') {
     socket.destroy();
+    return;
+  }
+  // --header-limit: an HTTP front end's refusal of a head too large, bare and unsigned (T5).
+  if (opts.headerLimit && err.code === 'HPE_HEADER_OVERFLOW') {
+    socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     return;
   }
   const body = JSON.stringify({

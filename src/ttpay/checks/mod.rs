@@ -25,6 +25,9 @@ pub fn every_exchange(
     schemas: &SchemaSet,
     signatures: ResponseSignatures,
 ) -> (Vec<Deviation>, Vec<Observation>) {
+    if let Some(observation) = refused_for_size(exchange) {
+        return (Vec::new(), vec![observation]);
+    }
     let mut deviations = transport(exchange);
     deviations.extend(envelope(exchange, schemas));
     let mut observations = Vec::new();
@@ -44,6 +47,44 @@ pub fn every_exchange(
         }
     }
     (deviations, observations)
+}
+
+/// The size of a header line or body that any HTTP front end may refuse (nginx: 8 KiB a line).
+pub const HTTP_LAYER_LIMIT: usize = 8 * 1024;
+
+/// T5's one exception: a request with a header line or a body over 8 KiB refused by the HTTP
+/// layer (400, 413 or 431, any body, unsigned) is an observation, not a deviation. (The
+/// signature is the encrypted request, so `Authorization` grows with the body.)
+pub fn refused_for_size(exchange: &Exchange) -> Option<Observation> {
+    if ![400, 413, 431].contains(&exchange.status) {
+        return None;
+    }
+    let line = exchange
+        .request_headers
+        .iter()
+        .map(|(k, v)| k.len() + 2 + v.len())
+        .max()
+        .unwrap_or(0);
+    let body = match &exchange.sent {
+        Value::String(text) => text.len(),
+        other => other.to_string().len(),
+    };
+    let what = if line > HTTP_LAYER_LIMIT {
+        format!("a header line of {line} bytes")
+    } else if body > HTTP_LAYER_LIMIT {
+        format!("a body of {body} bytes")
+    } else {
+        return None;
+    };
+    Some(Observation {
+        rule: "T5".into(),
+        endpoint: exchange.endpoint.clone(),
+        note: format!(
+            "the HTTP layer refused {what} (over 8 KiB) with HTTP {}: allowed (T5)",
+            exchange.status
+        ),
+        request_id: None,
+    })
 }
 
 /// T3: HTTP 200, `application/json`, a strict JSON object.

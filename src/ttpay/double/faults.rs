@@ -12,7 +12,7 @@ crate::fault_catalogue! {
         "ends every response envelope with a trailing comma, as the docs' own examples do";
     TextHtmlContentType = "text-html-content-type", ["T3"],
         "labels every response `Content-Type: text/html`";
-    Http500OnError = "http-500-on-error", ["T3", "T5"],
+    Http500OnError = "http-500-on-error", ["T3", "T5", "T7"],
         "sends every refusal with HTTP status 500";
     HttpStatusMirrorsCode = "http-status-mirrors-code", ["T3"],
         "sends refusals with a 4xx HTTP status that mirrors the code (401, 404, 409, 429, 400)";
@@ -32,6 +32,14 @@ crate::fault_catalogue! {
         "drops the connection without an answer on a body that is not JSON";
     HtmlErrorOnBadAuthorization = "html-error-on-bad-authorization", ["T5", "T3", "T4"],
         "answers a missing or unreadable `Authorization` with HTTP 400 and an HTML page";
+    PutCloseCloses = "put-close-closes", ["T7"],
+        "serves a `PUT` (or `DELETE`, `PATCH`) to close like a `POST`: code 0, and the order is closed";
+    GetCreateCreates = "get-create-creates", ["T7"],
+        "serves a `GET` to create with the query string as its parameters: the order is created";
+    Http500OnUnknownMethod = "500-on-unknown-method", ["T7"],
+        "crashes with HTTP 500 and a plain-text page on `PUT`, `DELETE` or `PATCH`";
+    HangupOnUnknownMethod = "hangup-on-unknown-method", ["T7"],
+        "drops the connection without an answer on `PUT`, `DELETE` or `PATCH`";
     // Authentication (A).
     CloseIgnoresSignature = "close-ignores-signature", ["A3"],
         "serves a close whatever its signature, with code 0";
@@ -106,7 +114,7 @@ crate::fault_catalogue! {
     TimesAsStrings = "times-as-strings", ["Q4"],
         "sends every time as a string of digits";
     TradeStateLowercase = "trade-state-lowercase",
-        ["Q5", "A3", "Q7", "Q8", "X1", "X2", "X3", "X6"],
+        ["Q5", "A3", "Q7", "Q8", "X1", "X2", "X3", "X6", "T7"],
         "sends `trade_state` in lower case (`notpay`)";
     TradeStateOutOfEnum = "trade-state-out-of-enum", ["Q5", "Q8", "X2"],
         "calls a paid order `PAID` instead of `SUCCESS`";
@@ -172,9 +180,9 @@ mod tests {
 
     use super::*;
 
-    const RULES: [&str; 27] = [
-        "T3", "T4", "T5", "A3", "A4", "A5", "A6", "C2", "C3", "C4", "C5", "C6", "Q1", "Q2", "Q3",
-        "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "X1", "X2", "X3", "X4", "X5", "X6",
+    const RULES: [&str; 28] = [
+        "T3", "T4", "T5", "T7", "A3", "A4", "A5", "A6", "C2", "C3", "C4", "C5", "C6", "Q1", "Q2",
+        "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "X1", "X2", "X3", "X4", "X5", "X6",
     ];
 
     #[test]

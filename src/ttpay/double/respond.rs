@@ -53,6 +53,10 @@ impl Handler for TtpayHandler {
         if fault == Some(Fault::HangupOnMalformedJson) && params.is_none() {
             return DoubleReply::Hangup;
         }
+        let unknown_method = ![Method::GET, Method::POST].contains(&request.method);
+        if fault == Some(Fault::HangupOnUnknownMethod) && unknown_method {
+            return DoubleReply::Hangup;
+        }
         let gate = Gate {
             merchants: &self.merchants,
             timestamp_unit: self.timestamp_unit,
@@ -100,7 +104,18 @@ fn serve(
         return Reply::refuse(code::TOO_FREQUENT, "too frequent, retry later", signer);
     }
     let is_get = request.method == Method::GET;
-    let allowed = request.method == Method::POST || (endpoint == Endpoint::Query && is_get);
+    let unknown_method = ![Method::GET, Method::POST].contains(&request.method);
+    if unknown_method && state.has(Fault::Http500OnUnknownMethod) {
+        return Reply::Raw {
+            status: 500,
+            mime: "text/plain; charset=utf-8",
+            body: "Internal Server Error",
+        };
+    }
+    let allowed = request.method == Method::POST
+        || (endpoint == Endpoint::Query && is_get)
+        || (endpoint == Endpoint::Close && unknown_method && state.has(Fault::PutCloseCloses))
+        || (endpoint == Endpoint::Create && is_get && state.has(Fault::GetCreateCreates));
     if !allowed {
         let msg = format!("method {} is not allowed here", request.method);
         return Reply::refuse(code::PARAMETER, msg, signer);
@@ -115,6 +130,15 @@ fn serve(
         }
         return Reply::refuse(code::PARAMETER, "request body is not a json object", signer);
     };
+    let mut params = params;
+    if is_get && endpoint == Endpoint::Create {
+        // `get-create-creates`: a framework that binds query strings to typed fields.
+        for value in params.values_mut() {
+            if let Some(number) = value.as_str().and_then(|s| s.parse::<i64>().ok()) {
+                *value = number.into();
+            }
+        }
+    }
     let reply = match endpoint {
         Endpoint::Create => endpoints::create(state, caller, &params, now),
         Endpoint::Query => endpoints::query(state, caller, &params, is_get, now),

@@ -5,6 +5,7 @@
 mod calls;
 pub(crate) mod docs;
 mod expect;
+mod methods;
 mod orders;
 
 pub(crate) use calls::endpoint_named;

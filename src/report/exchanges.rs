@@ -1,0 +1,44 @@
+//! The HTTP behind a failed scenario, for the console: each exchange it made, request and
+//! answer, bodies cut short (the JSON report has them up to 4 KiB). Redacted like every line.
+
+use std::fmt::Write as _;
+
+use crate::runner::{Outcome, ScenarioRecord};
+
+/// How much of a body a console line shows.
+const SHOWN_BODY: usize = 300;
+
+/// The block under a failed scenario; empty for any other.
+pub fn render(record: &ScenarioRecord) -> String {
+    let mut out = String::new();
+    if record.outcome != Outcome::Failed {
+        return out;
+    }
+    for e in &record.findings.exchanges {
+        let _ = writeln!(
+            out,
+            "         exchange {} {} -> HTTP {} ({:.0} ms)",
+            e.method, e.url, e.status, e.elapsed_ms
+        );
+        let _ = writeln!(out, "           sent:     {}", short(&e.request_body));
+        let _ = writeln!(out, "           received: {}", short(&e.response_body));
+    }
+    out
+}
+
+fn short(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return "(empty)".to_owned();
+    }
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if one_line.chars().count() > SHOWN_BODY {
+        let cut: String = one_line.chars().take(SHOWN_BODY).collect();
+        format!("{cut}…")
+    } else {
+        one_line
+    }
+}
