@@ -27,6 +27,11 @@ async fn try_record(
         provider: Some(provider.to_owned()),
         fault: fault.map(str::to_owned),
         variant: variant.map(str::to_owned),
+        // As `run --record` does: every scenario keeps its exchanges, passed ones too.
+        record: pay_conformance::record::cli::RecordArgs {
+            record: Some(std::env::temp_dir().join("pc-record-unused.json")),
+            ..Default::default()
+        },
         ..RunArgs::default()
     };
     let config = RunConfig::resolve(&args, &|_| None).map_err(|e| e.to_string())?;

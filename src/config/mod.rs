@@ -153,6 +153,9 @@ pub struct RunSettings {
     pub progress: bool,
     /// `--log-http FILE`: every exchange as NDJSON.
     pub log_http: Option<PathBuf>,
+    /// Keep every scenario's exchanges, not only those of what did not pass (`--record`,
+    /// `--baseline`: a behaviour record is made of them).
+    pub keep_exchanges: bool,
 }
 
 impl RunSettings {
@@ -177,6 +180,7 @@ impl RunSettings {
             variant: None,
             progress: false,
             log_http: None,
+            keep_exchanges: false,
         }
     }
 }
@@ -332,6 +336,7 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
         variant: args.variant.clone(),
         progress: true,
         log_http,
+        keep_exchanges: args.record.wanted(),
     })
 }
 

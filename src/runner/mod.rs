@@ -35,6 +35,9 @@ pub struct RunOptions {
     pub progress: bool,
     /// Every exchange written here as it happens, one JSON object a line (`--log-http`).
     pub log_http: Option<std::path::PathBuf>,
+    /// Keep every scenario's exchanges (a behaviour record needs them); otherwise only those of
+    /// the scenarios that did not pass are kept, for the reports.
+    pub keep_exchanges: bool,
 }
 
 type Key = (String, usize);
@@ -88,6 +91,7 @@ pub async fn run<W: ProviderWorld>(
     });
     let after_log = log.clone();
     let progress = options.progress;
+    let keep_exchanges = options.keep_exchanges;
     let total = to_run.len();
     let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let cucumber = W::cucumber::<&str>()
@@ -113,7 +117,7 @@ pub async fn run<W: ProviderWorld>(
             if let Some(log) = &after_log {
                 log_exchanges(log, &record);
             }
-            if matches!(record.outcome, Outcome::Passed | Outcome::Skipped(_)) {
+            if !keep_exchanges && matches!(record.outcome, Outcome::Passed | Outcome::Skipped(_)) {
                 // The reports show the HTTP behind what did not pass only.
                 record.findings.exchanges.clear();
             }

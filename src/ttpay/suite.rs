@@ -237,6 +237,7 @@ impl TtpayRun {
                 target: label,
                 progress: self.settings.progress,
                 log_http: self.settings.log_http.clone(),
+                keep_exchanges: self.settings.keep_exchanges,
             },
         )
         .await

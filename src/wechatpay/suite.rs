@@ -279,6 +279,7 @@ impl WechatpayRun {
                 target: destination.label,
                 progress: self.settings.progress,
                 log_http: self.settings.log_http.clone(),
+                keep_exchanges: self.settings.keep_exchanges,
             },
         )
         .await;
