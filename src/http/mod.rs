@@ -144,6 +144,26 @@ impl Transport {
         }
     }
 
+    /// Sends, retrying only failures to connect: a request that may have reached the provider
+    /// (a timeout, a reset after sending) is not repeated, since a create or close may have
+    /// taken effect.
+    pub async fn send_unless_delivered(
+        &self,
+        request: &Outgoing,
+    ) -> Result<Incoming, TransportError> {
+        let mut pause = self.policy.backoff;
+        for _ in 0..self.policy.retries {
+            match self.send_once(request).await {
+                Err(TransportError::Connect(_)) => {
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                other => return other,
+            }
+        }
+        self.send_once(request).await
+    }
+
     /// Sends exactly once, no retry.
     pub async fn send_once(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
         if interrupted() {

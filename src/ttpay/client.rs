@@ -168,7 +168,7 @@ impl TtpayClient {
             } else if endpoint == Endpoint::Query {
                 self.transport.send(&outgoing).await
             } else {
-                self.send_unless_delivered(&outgoing).await
+                self.transport.send_unless_delivered(&outgoing).await
             };
             self.pacer.answered(ticket);
             let incoming = incoming.map_err(|e| inconclusive(e.to_string()))?;
@@ -198,22 +198,6 @@ impl TtpayClient {
             let pause = retry_after(&exchange).unwrap_or(backoff).max(backoff);
             self.pacer.back_off(&merchant.app_id, pause).await;
         }
-    }
-
-    /// Retries only connection failures: a timeout on create or close may have taken effect.
-    async fn send_unless_delivered(&self, outgoing: &Outgoing) -> Result<Incoming, TransportError> {
-        let policy = self.transport.policy();
-        let mut pause = policy.backoff;
-        for _ in 0..policy.retries {
-            match self.transport.send_once(outgoing).await {
-                Err(TransportError::Connect(_)) => {
-                    tokio::time::sleep(pause).await;
-                    pause *= 2;
-                }
-                other => return other,
-            }
-        }
-        self.transport.send_once(outgoing).await
     }
 
     fn build(

@@ -174,20 +174,10 @@ impl WxClient {
         idempotent: bool,
     ) -> Result<Incoming, TransportError> {
         if idempotent {
-            return self.transport.send(outgoing).await;
+            self.transport.send(outgoing).await
+        } else {
+            self.transport.send_unless_delivered(outgoing).await
         }
-        let policy = self.transport.policy();
-        let mut pause = policy.backoff;
-        for _ in 0..policy.retries {
-            match self.transport.send_once(outgoing).await {
-                Err(TransportError::Connect(_)) => {
-                    tokio::time::sleep(pause).await;
-                    pause *= 2;
-                }
-                other => return other,
-            }
-        }
-        self.transport.send_once(outgoing).await
     }
 
     fn build(
