@@ -11,8 +11,11 @@
 //! stays for tests and for doubles still on wiremock, which keeps a clone of every matched
 //! request and is fine only for short in-process runs.
 //!
+//! [`callback::client`] delivers their notifications (header names in canonical case).
+//!
 //! A provider's double contributes its endpoints, validation, envelope and faults.
 
+pub mod callback;
 mod catalogue;
 mod host;
 mod ids;

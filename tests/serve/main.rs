@@ -5,6 +5,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../common/raw.rs"]
+mod raw;
 
 mod client;
 mod forms;

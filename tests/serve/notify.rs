@@ -170,3 +170,28 @@ async fn secrets_from_the_environment_are_never_printed() {
         "{output}"
     );
 }
+
+#[tokio::test]
+async fn a_signed_notification_names_its_headers_in_canonical_case_on_the_wire() {
+    let (url, head) = crate::raw::receiver().await;
+    let served = serve(&["--notify-speedup", "1000", "--notify-signed"], &[]);
+    let client = Client::new(&served.url);
+    client.create("NOTIFY-CASE", &url).await;
+    let (status, _) = client.control("POST", "orders/NOTIFY-CASE/pay", b"").await;
+    assert_eq!(status, 200);
+    let head = crate::raw::within_10_s(head).await;
+    // PHP's getallheaders() under `php -S` keeps names as sent: they must be the docs' case.
+    for name in [
+        "Authorization: ",
+        "Content-Type: application/json",
+        "User-Agent: ",
+    ] {
+        assert!(
+            head.contains(&format!("\r\n{name}")),
+            "no `{name}` in:\n{head}"
+        );
+    }
+    for lower in ["\r\nauthorization:", "\r\ncontent-type:"] {
+        assert!(!head.contains(lower), "`{lower}` in:\n{head}");
+    }
+}

@@ -192,3 +192,23 @@ async fn a_slowloris_of_1000_half_open_heads_is_closed_and_others_are_served() {
     );
     still_serving(&mut served, "TCP-SLOW-2").await;
 }
+
+#[tokio::test]
+async fn answers_name_their_headers_in_canonical_case() {
+    let served = serve(&[], &[]);
+    let answer = exchange(
+        addr(&served),
+        b"GET /_control/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        false,
+    )
+    .await;
+    let head = answer.split("\r\n\r\n").next().unwrap_or("");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    for name in ["Content-Type: application/json", "Content-Length: "] {
+        assert!(
+            head.contains(&format!("\r\n{name}")),
+            "no `{name}` in:\n{head}"
+        );
+    }
+    assert!(!head.contains("\r\ncontent-type:"), "{head}");
+}

@@ -4,6 +4,8 @@
 mod client;
 mod notify;
 mod probes;
+#[path = "../common/raw.rs"]
+mod raw;
 
 use client::{Harness, Sign};
 use pay_conformance::wechatpay::double::{DoubleConfig, Fault};

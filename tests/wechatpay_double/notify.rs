@@ -91,3 +91,65 @@ async fn a_paid_order_is_notified_signed_and_encrypted_and_retried() {
     assert_eq!(inspect["notify_status"], 2);
     assert_eq!(inspect["notifications"].as_array().map(Vec::len), Some(2));
 }
+
+#[tokio::test]
+async fn a_notification_names_its_headers_in_canonical_case_on_the_wire() {
+    let (url, head) = crate::raw::receiver().await;
+    let h = Harness::with(DoubleConfig::builtin().with_notify_speedup(1000)).await;
+    let body = json!({"mchid": "1900000109", "appid": "wxd678efh567hg6787", "description": "n",
+        "out_trade_no": "NCASE", "notify_url": url, "amount": {"total": 5, "currency": "HKD"}});
+    let created = h
+        .send(
+            0,
+            "POST",
+            "/v3/global/transactions/native",
+            body.to_string().as_bytes(),
+            &Sign::default(),
+        )
+        .await;
+    assert_eq!(created.status, 200);
+    h.double.pay("NCASE").expect("paid");
+    let head = crate::raw::within_10_s(head).await;
+    for name in [
+        "Content-Type: application/json",
+        "Wechatpay-Timestamp: ",
+        "Wechatpay-Nonce: ",
+        "Wechatpay-Signature: ",
+        "Wechatpay-Serial: ",
+        "Wechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048",
+    ] {
+        assert!(
+            head.contains(&format!("\r\n{name}")),
+            "no `{name}` in:\n{head}"
+        );
+    }
+    assert!(!head.contains("\r\nwechatpay-"), "{head}");
+}
+
+#[tokio::test]
+async fn answers_name_their_headers_in_canonical_case() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let h = Harness::with(DoubleConfig::builtin()).await;
+    let at = h.double.uri().trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(at).await.expect("connect");
+    stream
+        .write_all(b"GET /v3/global/certificates HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut seen = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut seen)).await;
+    let answer = String::from_utf8_lossy(&seen);
+    let head = answer.split("\r\n\r\n").next().unwrap_or("");
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    for name in [
+        "Content-Type: application/json",
+        "Wechatpay-Signature: ",
+        "Wechatpay-Serial: ",
+        "Request-Id: ",
+    ] {
+        assert!(
+            head.contains(&format!("\r\n{name}")),
+            "no `{name}` in:\n{head}"
+        );
+    }
+}

@@ -33,6 +33,9 @@ pub(super) fn builder(limits: &Limits) -> http1::Builder {
         // A client that shuts down its write side after the request still
         // gets the answer.
         .half_close(true)
+        // Answers name their headers as the providers' pages write them (`Content-Type`,
+        // `Wechatpay-Signature`; `Request-Id` — hyper title-cases, it cannot keep `-ID`).
+        .title_case_headers(true)
         .max_header_size(limits.max_headers_bytes)
         .max_buf_size(limits.hyper_buf_size())
         // The watchdog keeps this deadline (hyper's would also cut idle

@@ -217,12 +217,10 @@ impl Notifier {
 
     fn client(&mut self) -> Option<reqwest::Client> {
         if self.client.is_none() {
-            crate::http::install_crypto_provider();
-            self.client = reqwest::Client::builder()
-                .timeout(ATTEMPT_TIMEOUT)
-                .user_agent("TTPay API (https://ttpay.io)")
-                .build()
-                .ok();
+            self.client = crate::double::callback::client(
+                ATTEMPT_TIMEOUT,
+                Some("TTPay API (https://ttpay.io)"),
+            );
         }
         self.client.clone()
     }

@@ -162,8 +162,7 @@ pub(crate) async fn run(
     config: Arc<DoubleConfig>,
     mut inbox: Receiver<Job>,
 ) {
-    crate::http::install_crypto_provider();
-    let Ok(client) = reqwest::Client::builder().timeout(ATTEMPT_TIMEOUT).build() else {
+    let Some(client) = crate::double::callback::client(ATTEMPT_TIMEOUT, None) else {
         return;
     };
     let max_pending = config.max_orders.max(1);
