@@ -45,6 +45,7 @@ pub mod findings;
 mod fsutil;
 pub mod http;
 pub mod lint;
+pub mod preflight;
 pub mod proof;
 pub mod provider;
 pub mod providers;

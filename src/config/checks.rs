@@ -25,6 +25,27 @@ pub fn identifier(name: &str, value: &str) -> Result<(), ConfigError> {
     })
 }
 
+/// An identifier of a documented form: first [`identifier`] (so a CR/LF or separator is named
+/// without the value), then `fits`; `form` says what the provider's pages give (`digits, at
+/// most 32`), `example` one of theirs.
+pub fn of_form(
+    name: &str,
+    value: &str,
+    form: &str,
+    example: &str,
+    fits: impl Fn(&str) -> bool,
+) -> Result<(), ConfigError> {
+    identifier(name, value)?;
+    if fits(value) {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid {
+        what: format!(
+            "{name} `{value}` is not of the documented form: {form}\n(hint: e.g. `{example}`, as the merchant platform shows it)"
+        ),
+    })
+}
+
 /// Every report path can be created and written, and no two name the same file. Files that
 /// did not exist are removed again.
 pub fn report_paths(paths: &[(&str, &Path)]) -> Result<(), ConfigError> {
@@ -71,6 +92,23 @@ mod tests {
             let e = identifier("TTPAY_MCH_ID", bad).unwrap_err().to_string();
             assert!(e.starts_with("TTPAY_MCH_ID "), "{e}");
         }
+    }
+
+    #[test]
+    fn a_value_not_of_its_form_is_named_with_the_form() {
+        let digits = |v: &str| v.bytes().all(|b| b.is_ascii_digit());
+        assert!(of_form("X_ID", "1900000109", "digits", "1", digits).is_ok());
+        let e = of_form("X_ID", "19a", "digits", "1", digits)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("X_ID `19a` is not of the documented form: digits"),
+            "{e}"
+        );
+        let e = of_form("X_ID", "1\r\n2", "digits", "1", digits)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("X_ID contains '\\r'"), "{e}");
     }
 
     #[test]

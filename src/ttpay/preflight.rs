@@ -14,6 +14,7 @@ use super::client::{ClientSettings, Payload, Tamper, TtpayClient, TtpayExchange 
 use super::{Endpoint, Merchant, QueryMethod, TimestampUnit};
 use crate::error::ConfigError;
 use crate::exchange::Exchange;
+use crate::preflight::diagnosis;
 use crate::world::fresh_id;
 
 /// What the preflight found that the run must know.
@@ -63,11 +64,14 @@ pub async fn run(
             } else {
                 "is --base-url the host, without /v1?"
             };
-            return Err(diagnosis(format!(
-                "this URL does not answer the TTPay API (HTTP {status} {mime} at {}{}): {hint}",
-                settings.base_url,
-                Endpoint::Query.path()
-            )));
+            return Err(crate::preflight::not_the_api(
+                "TTPay",
+                *status,
+                mime,
+                &settings.base_url,
+                Endpoint::Query.path(),
+                hint,
+            ));
         }
         Answer::Refused(code, msg) => {
             return Err(refused(make, settings, merchant, *code, msg).await);
@@ -214,20 +218,18 @@ fn judge(exchange: &Exchange) -> Answer {
         None if exchange.status == 200 => Answer::Understood(None),
         None => Answer::NotTheApi {
             status: exchange.status,
-            mime: exchange
-                .headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .map_or_else(|| "(no content type)".to_owned(), mime_name),
+            mime: crate::preflight::content_kind(exchange),
         },
         // The envelope of a path that is not the query endpoint (a 404 page in JSON).
         Some(code) if exchange.status == 404 && code != 12002 => Answer::NotTheApi {
             status: 404,
             mime: "JSON".into(),
         },
-        Some(code) if code == SIGNATURE || code == EXPIRED => Answer::Refused(code, msg(exchange)),
+        Some(code) if code == SIGNATURE || code == EXPIRED => {
+            Answer::Refused(code, crate::preflight::message(exchange))
+        }
         Some(code) if NO_APP.contains(&code) || PARAMETER.contains(&code) => {
-            Answer::Refused(code, msg(exchange))
+            Answer::Refused(code, crate::preflight::message(exchange))
         }
         Some(code) => Answer::Understood(Some(code)),
     }
@@ -248,25 +250,6 @@ fn lenient_code(exchange: &Exchange) -> Option<i64> {
         .take_while(char::is_ascii_digit)
         .collect();
     digits.parse().ok()
-}
-
-fn msg(exchange: &Exchange) -> String {
-    exchange
-        .pointer("/msg")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .chars()
-        .take(120)
-        .collect()
-}
-
-fn mime_name(content_type: &str) -> String {
-    let mime = content_type.split(';').next().unwrap_or("").trim();
-    match mime {
-        "text/html" => "HTML".into(),
-        "application/json" => "JSON".into(),
-        other => other.to_owned(),
-    }
 }
 
 fn show(answer: &Answer) -> String {
@@ -295,8 +278,4 @@ fn flip_method(settings: &ClientSettings) -> ClientSettings {
         QueryMethod::Get => QueryMethod::Post,
     };
     other
-}
-
-fn diagnosis(what: String) -> ConfigError {
-    ConfigError::Preflight(what)
 }

@@ -12,6 +12,7 @@ use crate::error::ConfigError;
 use crate::provider::Env;
 
 use super::crypto::{ApiV3Key, Certificate, PrivateKey, PublicKey};
+use super::forms;
 
 /// Key and certificate files larger than this are refused (a PEM key is ~2 KiB).
 pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
@@ -236,10 +237,25 @@ fn merchant(
     pem_var: Option<&str>,
     whose: &str,
 ) -> Result<Merchant, ConfigError> {
+    let mchid_var = format!("{prefix}MCHID");
+    let mchid = required(env, &mchid_var, whose)?;
+    forms::mchid(&mchid_var, &mchid)?;
+    // The merchant that creates orders names its app in them (G1); the other one never does.
+    let appid = match appid_var {
+        Some(name) => {
+            let appid = required(env, name, whose)?;
+            forms::appid(name, &appid)?;
+            appid
+        }
+        None => String::new(),
+    };
+    let serial_var = format!("{prefix}SERIAL_NO");
+    let serial_no = required(env, &serial_var, whose)?;
+    forms::serial_no(&serial_var, &serial_no)?;
     Ok(Merchant {
-        mchid: required(env, &format!("{prefix}MCHID"), whose)?,
-        appid: appid_var.and_then(|v| var(env, v)).unwrap_or_default(),
-        serial_no: required(env, &format!("{prefix}SERIAL_NO"), whose)?,
+        mchid,
+        appid,
+        serial_no,
         key: private_key(env, &format!("{prefix}PRIVATE_KEY_FILE"), pem_var, whose)?,
     })
 }
@@ -251,6 +267,7 @@ fn platform(env: Env<'_>) -> Result<Platform, ConfigError> {
             "WECHATPAY_PUBLIC_KEY_ID",
             "the platform public key (PUB_KEY_ID_…)",
         )?;
+        forms::public_key_id("WECHATPAY_PUBLIC_KEY_ID", &id)?;
         let pem = read_pem("WECHATPAY_PUBLIC_KEY_FILE", &path)?;
         let key = PublicKey::from_pem(&pem).map_err(|e| ConfigError::Invalid {
             what: format!("WECHATPAY_PUBLIC_KEY_FILE: {e}\n(hint: the platform public key PEM from the merchant platform)"),
@@ -318,6 +335,7 @@ fn credentials(env: Env<'_>, remote: bool) -> Result<Option<Credentials>, Config
     let institution = match var(env, "WECHATPAY_SUB_MCHID") {
         None => None,
         Some(sub_mchid) => {
+            forms::mchid("WECHATPAY_SUB_MCHID", &sub_mchid)?;
             // The institution is WECHATPAY_SP_* when set, else the merchant under test itself.
             let sp = match var(env, "WECHATPAY_SP_MCHID") {
                 Some(_) => merchant(
@@ -329,20 +347,28 @@ fn credentials(env: Env<'_>, remote: bool) -> Result<Option<Credentials>, Config
                 )?,
                 None => main.clone(),
             };
+            let sub_appid = var(env, "WECHATPAY_SUB_APPID");
+            if let Some(appid) = &sub_appid {
+                forms::appid("WECHATPAY_SUB_APPID", appid)?;
+            }
             Some(Institution {
                 sp,
                 sub_mchid,
-                sub_appid: var(env, "WECHATPAY_SUB_APPID"),
+                sub_appid,
             })
         }
     };
+    let paid_out_trade_no = var(env, "WECHATPAY_PAID_OUT_TRADE_NO");
+    if let Some(paid) = &paid_out_trade_no {
+        forms::out_trade_no("WECHATPAY_PAID_OUT_TRADE_NO", paid)?;
+    }
     Ok(Some(Credentials {
         merchant: main,
         other,
         institution,
         platform,
         apiv3_key,
-        paid_out_trade_no: var(env, "WECHATPAY_PAID_OUT_TRADE_NO"),
+        paid_out_trade_no,
     }))
 }
 

@@ -43,6 +43,7 @@ fn a_remote_target_names_what_is_missing() {
     let (path, _) = key_file();
     let vars = [
         ("WECHATPAY_MCHID", "1900000109".to_owned()),
+        ("WECHATPAY_APPID", "wxd678efh567hg6787".to_owned()),
         ("WECHATPAY_SERIAL_NO", "ABC".to_owned()),
         ("WECHATPAY_PRIVATE_KEY_FILE", path.display().to_string()),
     ];
@@ -57,6 +58,7 @@ fn keys_are_read_bounded_and_registered_as_secrets() {
     let (path, pem) = key_file();
     let vars = [
         ("WECHATPAY_MCHID", "1900000109".to_owned()),
+        ("WECHATPAY_APPID", "wxd678efh567hg6787".to_owned()),
         ("WECHATPAY_SERIAL_NO", "ABC".to_owned()),
         ("WECHATPAY_PRIVATE_KEY_FILE", path.display().to_string()),
         (
@@ -83,6 +85,7 @@ fn keys_are_read_bounded_and_registered_as_secrets() {
 fn a_key_file_that_is_not_a_file_is_a_usage_error() {
     let vars = [
         ("WECHATPAY_MCHID", "1900000109".to_owned()),
+        ("WECHATPAY_APPID", "wxd678efh567hg6787".to_owned()),
         ("WECHATPAY_SERIAL_NO", "ABC".to_owned()),
         ("WECHATPAY_PRIVATE_KEY_FILE", "/dev/zero".to_owned()),
     ];
@@ -91,6 +94,7 @@ fn a_key_file_that_is_not_a_file_is_a_usage_error() {
     assert!(e.to_string().contains("not a regular file"), "{e}");
     let vars = [
         ("WECHATPAY_MCHID", "1900000109".to_owned()),
+        ("WECHATPAY_APPID", "wxd678efh567hg6787".to_owned()),
         ("WECHATPAY_SERIAL_NO", "ABC".to_owned()),
         (
             "WECHATPAY_PRIVATE_KEY",
@@ -127,4 +131,39 @@ fn the_table_takes_its_keys_and_refuses_others() {
     let e =
         WechatpaySettings::resolve(&args, &mut FileSection::empty(), &env(&[]), false).unwrap_err();
     assert!(e.to_string().contains("3600"), "{e}");
+}
+
+#[test]
+fn identifiers_are_required_and_of_their_documented_form() {
+    let base = [
+        ("WECHATPAY_MCHID", "1900000109".to_owned()),
+        ("WECHATPAY_APPID", "wxd678efh567hg6787".to_owned()),
+        ("WECHATPAY_SERIAL_NO", "ABC".to_owned()),
+        (
+            "WECHATPAY_PRIVATE_KEY_FILE",
+            "/nonexistent/key.pem".to_owned(),
+        ),
+    ];
+    let with = |name: &str, value: Option<&str>| -> String {
+        let vars: Vec<(&str, String)> = base
+            .iter()
+            .filter(|(k, _)| *k != name)
+            .cloned()
+            .chain(value.map(|v| (name, v.to_owned())))
+            .collect();
+        resolve(&vars, true).unwrap_err().to_string()
+    };
+    let e = with("WECHATPAY_APPID", None);
+    assert!(e.contains("WECHATPAY_APPID"), "{e}");
+    let e = with("WECHATPAY_MCHID", Some("1900000109,1"));
+    assert!(e.starts_with("WECHATPAY_MCHID contains ','"), "{e}");
+    let e = with("WECHATPAY_SERIAL_NO", Some("ABC\r\nX-Evil: 1"));
+    assert!(e.starts_with("WECHATPAY_SERIAL_NO contains '\\r'"), "{e}");
+    let e = with("WECHATPAY_APPID", Some("wxd678\r\nefh"));
+    assert!(e.starts_with("WECHATPAY_APPID contains '\\r'"), "{e}");
+    let e = with("WECHATPAY_MCHID", Some("merchant-1"));
+    assert!(
+        e.contains("is not of the documented form: 1 to 32 digits"),
+        "{e}"
+    );
 }

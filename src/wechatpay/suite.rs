@@ -22,7 +22,8 @@ use super::client::{Call, Tamper, WxClient};
 use super::config::{Credentials, PathFlavour, Platform, WechatpaySettings};
 use super::crypto::read_certificates;
 use super::double::{Double, DoubleConfig, Fault};
-use super::world::{WechatpayWorld, WxContext};
+use super::preflight;
+use super::world::{WechatpayWorld, Who, WxContext};
 use crate::checks::schema::SchemaSet;
 use crate::config::{RunSettings, Target};
 use crate::error::ConfigError;
@@ -71,6 +72,8 @@ pub struct WechatpayRun {
     /// The embedded double's: RSA on both sides of every request makes an in-process run
     /// CPU-bound, so a slow answer there is the machine's load, never the provider's.
     embedded_transport: Transport,
+    /// The orders the preflight created: the run closes them with its own when it ends.
+    preflight_created: Mutex<Vec<(Who, String)>>,
 }
 
 /// The timeout and scenario concurrency of runs against the embedded double (see above): few
@@ -107,25 +110,22 @@ impl WechatpayRun {
             schemas,
             transport,
             embedded_transport,
+            preflight_created: Mutex::new(Vec::new()),
         })
     }
 
-    /// Runs `features` as configured: the embedded double or the remote target.
-    pub async fn run(&self, features: Vec<gherkin::Feature>) -> Result<RunReport, ConfigError> {
+    /// The remote target as configured (`None` for the embedded double).
+    fn remote(&self) -> Result<Option<Destination>, ConfigError> {
         let base_url = match &self.settings.target {
-            Target::Embedded => {
-                return self
-                    .run_embedded(features, self.settings.fault.as_deref())
-                    .await;
-            }
+            Target::Embedded => return Ok(None),
             Target::Remote(url) => url.clone(),
             Target::Production => PRODUCTION.to_owned(),
         };
         let credentials = self.wechatpay.credentials.clone().ok_or_else(|| ConfigError::MissingEnv {
             name: "WECHATPAY_MCHID".into(),
-            hint: "a remote target needs WECHATPAY_MCHID, WECHATPAY_SERIAL_NO and WECHATPAY_PRIVATE_KEY_FILE".into(),
+            hint: "a remote target needs WECHATPAY_MCHID, WECHATPAY_APPID, WECHATPAY_SERIAL_NO and WECHATPAY_PRIVATE_KEY_FILE".into(),
         })?;
-        let destination = Destination {
+        Ok(Some(Destination {
             label: base_url.clone(),
             base_url,
             credentials,
@@ -133,8 +133,43 @@ impl WechatpayRun {
             close_min_age: self.wechatpay.close_min_age,
             flavour: self.wechatpay.path_flavour,
             notify_url: self.wechatpay.notify_url.clone(),
+        }))
+    }
+
+    /// Probes a remote target before any scenario ([`super::preflight`]); the embedded double
+    /// is ours and needs none.
+    pub async fn preflight(&self) -> Result<(), ConfigError> {
+        let Some(destination) = self.remote()? else {
+            return Ok(());
         };
-        self.run_at(destination, features).await
+        let credentials = destination.credentials.clone();
+        let ctx = self.context(destination);
+        let load = async {
+            let keys = self.platform_keys(&ctx.client, &credentials).await?;
+            ctx.client.set_platform(keys);
+            Ok(())
+        };
+        let found = preflight::run(
+            &ctx,
+            &credentials.platform,
+            self.settings.response_signatures,
+            load,
+        )
+        .await;
+        let created = std::mem::take(&mut *runner::lock(&ctx.created));
+        runner::lock(&self.preflight_created).extend(created);
+        found
+    }
+
+    /// Runs `features` as configured: the embedded double or the remote target.
+    pub async fn run(&self, features: Vec<gherkin::Feature>) -> Result<RunReport, ConfigError> {
+        match self.remote()? {
+            Some(destination) => self.run_at(destination, features).await,
+            None => {
+                self.run_embedded(features, self.settings.fault.as_deref())
+                    .await
+            }
+        }
     }
 
     /// Starts the embedded double (its built-in merchants, its 5-minute minimum close age aged
@@ -231,6 +266,44 @@ impl WechatpayRun {
     ) -> Result<RunReport, ConfigError> {
         // The key of "signed with another key" is generated once, off the async workers.
         let _ = tokio::task::spawn_blocking(super::client::prepare_stranger).await;
+        let credentials = destination.credentials.clone();
+        let label = destination.label.clone();
+        let ctx = self.context(destination);
+        ctx.client
+            .set_platform(self.platform_keys(&ctx.client, &credentials).await?);
+        runner::lock(&ctx.created)
+            .extend(std::mem::take(&mut *runner::lock(&self.preflight_created)));
+        let tags = self.settings.tags.as_ref().map(|(_, op)| op.clone());
+        if !ctx.control && !ctx.close_min_age.is_zero() {
+            super::orders::prepare_orders(&ctx, &features, tags.as_ref()).await;
+        }
+        let concurrency = if ctx.control {
+            self.settings.concurrency.min(EMBEDDED_CONCURRENCY)
+        } else {
+            self.settings.concurrency
+        };
+        let ctx = Arc::new(ctx);
+        let report = runner::run::<WechatpayWorld>(
+            features,
+            Arc::clone(&ctx),
+            RunOptions {
+                tags,
+                concurrency,
+                target: label,
+                progress: self.settings.progress,
+                log_http: self.settings.log_http.clone(),
+                keep_exchanges: self.settings.keep_exchanges,
+            },
+        )
+        .await;
+        if !ctx.control {
+            super::orders::close_what_is_left(&ctx).await;
+        }
+        Ok(report)
+    }
+
+    /// The context of a run at `destination`, its platform keys not loaded yet.
+    fn context(&self, destination: Destination) -> WxContext {
         let client = WxClient::new(
             if destination.control {
                 self.embedded_transport.clone()
@@ -243,8 +316,7 @@ impl WechatpayRun {
             PlatformKeys::default(),
         );
         let credentials = destination.credentials;
-        client.set_platform(self.platform_keys(&client, &credentials).await?);
-        let ctx = WxContext {
+        WxContext {
             client,
             schemas: Arc::clone(&self.schemas),
             public_key_mode: matches!(credentials.platform, Platform::PublicKey { .. }),
@@ -260,33 +332,7 @@ impl WechatpayRun {
             notify_url: destination.notify_url,
             pool: Mutex::new(HashMap::new()),
             created: Mutex::new(Vec::new()),
-        };
-        let tags = self.settings.tags.as_ref().map(|(_, op)| op.clone());
-        if !ctx.control && !ctx.close_min_age.is_zero() {
-            super::orders::prepare_orders(&ctx, &features, tags.as_ref()).await;
         }
-        let ctx = Arc::new(ctx);
-        let report = runner::run::<WechatpayWorld>(
-            features,
-            Arc::clone(&ctx),
-            RunOptions {
-                tags,
-                concurrency: if destination.control {
-                    self.settings.concurrency.min(EMBEDDED_CONCURRENCY)
-                } else {
-                    self.settings.concurrency
-                },
-                target: destination.label,
-                progress: self.settings.progress,
-                log_http: self.settings.log_http.clone(),
-                keep_exchanges: self.settings.keep_exchanges,
-            },
-        )
-        .await;
-        if !ctx.control {
-            super::orders::close_what_is_left(&ctx).await;
-        }
-        Ok(report)
     }
 }
 
@@ -304,6 +350,10 @@ impl Configured for WechatpayRun {
         fault: Option<&'a str>,
     ) -> LocalBoxFuture<'a, Result<RunReport, ConfigError>> {
         self.run_embedded(features, fault).boxed_local()
+    }
+
+    fn preflight(&self) -> LocalBoxFuture<'_, Result<(), ConfigError>> {
+        WechatpayRun::preflight(self).boxed_local()
     }
 
     fn settings(&self) -> serde_json::Value {

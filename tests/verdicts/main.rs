@@ -8,6 +8,7 @@ mod preflight;
 mod qa;
 mod secrets;
 mod seen;
+mod wx_preflight;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};

@@ -29,6 +29,23 @@ impl Handler for Receiver {
     }
 }
 
+/// Creates an order of 5 HKD of the first merchant with `notify_url`, and pays it.
+async fn create_and_pay(h: &Harness, out_trade_no: &str, notify_url: &str) {
+    let body = json!({"mchid": "1900000109", "appid": "wxd678efh567hg6787", "description": "n",
+        "out_trade_no": out_trade_no, "notify_url": notify_url, "amount": {"total": 5, "currency": "HKD"}});
+    let created = h
+        .send(
+            0,
+            "POST",
+            "/v3/global/transactions/native",
+            body.to_string().as_bytes(),
+            &Sign::default(),
+        )
+        .await;
+    assert_eq!(created.status, 200);
+    h.double.pay(out_trade_no).expect("paid");
+}
+
 #[tokio::test]
 async fn a_paid_order_is_notified_signed_and_encrypted_and_retried() {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
@@ -42,19 +59,7 @@ async fn a_paid_order_is_notified_signed_and_encrypted_and_retried() {
     let mut config = DoubleConfig::builtin().with_notify_speedup(1000);
     config.close_min_age = Duration::ZERO;
     let h = Harness::with(config).await;
-    let body = json!({"mchid": "1900000109", "appid": "wxd678efh567hg6787", "description": "n",
-        "out_trade_no": "N1", "notify_url": format!("{}/notify", server.uri()), "amount": {"total": 5, "currency": "HKD"}});
-    let created = h
-        .send(
-            0,
-            "POST",
-            "/v3/global/transactions/native",
-            body.to_string().as_bytes(),
-            &Sign::default(),
-        )
-        .await;
-    assert_eq!(created.status, 200);
-    h.double.pay("N1").expect("paid");
+    create_and_pay(&h, "N1", &format!("{}/notify", server.uri())).await;
     let mut seen = 0;
     for _ in 0..200 {
         seen = receiver.seen.lock().map(|s| s.len()).unwrap_or(0);
@@ -96,19 +101,7 @@ async fn a_paid_order_is_notified_signed_and_encrypted_and_retried() {
 async fn a_notification_names_its_headers_in_canonical_case_on_the_wire() {
     let (url, head) = crate::raw::receiver().await;
     let h = Harness::with(DoubleConfig::builtin().with_notify_speedup(1000)).await;
-    let body = json!({"mchid": "1900000109", "appid": "wxd678efh567hg6787", "description": "n",
-        "out_trade_no": "NCASE", "notify_url": url, "amount": {"total": 5, "currency": "HKD"}});
-    let created = h
-        .send(
-            0,
-            "POST",
-            "/v3/global/transactions/native",
-            body.to_string().as_bytes(),
-            &Sign::default(),
-        )
-        .await;
-    assert_eq!(created.status, 200);
-    h.double.pay("NCASE").expect("paid");
+    create_and_pay(&h, "NCASE", &url).await;
     let head = crate::raw::within_10_s(head).await;
     for name in [
         "Content-Type: application/json",

@@ -79,6 +79,14 @@ pub(crate) fn signer(
             auth.and_then(|a| find(&a.mchid, &a.serial_no))
                 .ok_or_else(|| Failure::sign_error("no merchant for this signature"))
         }
+        Err(RequestRefusal::UnknownSerial { mchid, .. })
+            if !config.merchants.iter().any(|m| m.mchid == mchid) =>
+        {
+            Err(Failure::sign_error(format!(
+                "unknown merchant: mchid {} is not a merchant of this platform",
+                mchid.chars().take(32).collect::<String>()
+            )))
+        }
         Err(refusal) => Err(Failure::sign_error(refusal.to_string())),
     }
 }

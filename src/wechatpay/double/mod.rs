@@ -25,6 +25,8 @@
 //! | body or query `mchid` (`sp_mchid`) not the signer's | 401 `SIGN_ERROR` (the feature's expectation) |
 //! | malformed body (empty, not JSON, not an object, missing / extra field, wrong type, the other mode's fields) | 400 `PARAM_ERROR` with `detail {field, value, issue, location}` |
 //! | unknown `sub_mchid` of an institution | 400 `MCH_NOT_EXISTS` |
+//! | create with an `appid` (`sp_appid`) that is not the signer's | 400 `APPID_MCHID_NOT_MATCH` |
+//! | an `Authorization` `mchid` no merchant has | 401 `SIGN_ERROR`, its message naming the `mchid` as unknown |
 //! | create again, same content | 200, the same `code_url` (a paid one 403 `ORDERPAID`, a closed one 400 `ORDERCLOSED`) |
 //! | create again, other content | 400 `INVALID_REQUEST` |
 //! | beyond `rate_limit` requests per second per signer | 429 `FREQUENCY_LIMITED` |

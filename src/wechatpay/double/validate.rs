@@ -1,7 +1,7 @@
 //! What a close, create or query must carry (W4, G1, G2): the merchant scope a request names,
 //! checked against the merchant who signed. Malformed input is 400 `PARAM_ERROR` with W3's
-//! `detail`; a merchant id that is not the signer's is 401 `SIGN_ERROR`; an unknown
-//! sub-merchant 400 `MCH_NOT_EXISTS`.
+//! `detail`; a merchant id that is not the signer's is 401 `SIGN_ERROR`; an app id that is not
+//! the merchant's 400 `APPID_MCHID_NOT_MATCH`; an unknown sub-merchant 400 `MCH_NOT_EXISTS`.
 
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
@@ -150,6 +150,14 @@ pub(crate) fn create_body(body: &[u8], signer: &DoubleMerchant) -> Result<Create
     } else {
         string(&map, "appid", 32)?
     };
+    // As a real account: the app must be the one bound to the merchant (D-CLOSE's code).
+    if appid != signer.appid {
+        return Err(Failure::new(
+            400,
+            "APPID_MCHID_NOT_MATCH",
+            "appid does not belong to mchid",
+        ));
+    }
     let description = string(&map, "description", 127)?;
     let out_trade_no = string(&map, "out_trade_no", 32)?;
     let notify_url = match map.get("notify_url") {

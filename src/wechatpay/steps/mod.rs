@@ -101,14 +101,19 @@ fn owner_query(ctx: &WxContext, who: Who) -> String {
 
 /// `GET …/out-trade-no/{out_trade_no}?mchid=…` for the order's owner.
 pub fn query_call(ctx: &WxContext, order: &Order) -> Call {
+    query_call_of(ctx, order.owner, &order.out_trade_no)
+}
+
+/// `GET …/out-trade-no/{out_trade_no}?mchid=…` as `who`.
+pub fn query_call_of(ctx: &WxContext, who: Who, out_trade_no: &str) -> Call {
     let prefix = GLOBAL;
     Call {
         endpoint: format!("{prefix}/out-trade-no/{{out_trade_no}}"),
         method: Method::GET,
         target: format!(
             "{prefix}/out-trade-no/{}?{}",
-            encode_id(&order.out_trade_no),
-            owner_query(ctx, order.owner)
+            encode_id(out_trade_no),
+            owner_query(ctx, who)
         ),
         body: Vec::new(),
     }
