@@ -46,15 +46,14 @@ pub fn not_the_api(
     ))
 }
 
-/// The `message` (or `msg`) of a JSON answer, at most 120 characters, for a diagnosis.
+/// The `message` (or `msg`) of a JSON answer for a diagnosis: redacted whole, then cut to 120
+/// characters (a target that echoes our signature there shows none of it).
 pub fn message(exchange: &Exchange) -> String {
-    ["/message", "/msg"]
+    let text = ["/message", "/msg"]
         .iter()
         .find_map(|p| exchange.pointer(p).and_then(serde_json::Value::as_str))
-        .unwrap_or("")
-        .chars()
-        .take(120)
-        .collect()
+        .unwrap_or("");
+    crate::redact::redact(text).chars().take(120).collect()
 }
 
 #[cfg(test)]
