@@ -2,7 +2,8 @@
 //! signed requests decide whether the target speaks the WeChat Pay API and takes these
 //! credentials and platform key; if not, one diagnosis (exit 2).
 //!
-//! 1. A query of an order that cannot exist. A conforming target answers it with a failure
+//! 1. A query of an order that cannot exist (as the merchant, then as the institution for its
+//!    sub-merchant when one is configured). A conforming target answers it with a failure
 //!    (404 `ORDER_NOT_EXIST` expected; G2 and W4 leave the code open, so any code but the ones
 //!    below is understood, malformed or not — the scenarios judge W3). 401 `SIGN_ERROR` is our
 //!    signature refused (or our merchant unknown, when its message says so); `MCH_NOT_EXISTS`,
@@ -22,7 +23,7 @@ use std::future::Future;
 use serde_json::Value;
 
 use super::client::{Call, Tamper};
-use super::config::Platform;
+use super::config::{Merchant, Platform};
 use super::crypto::{PublicKey, verify_response};
 use super::steps::{create_order, fresh_out_trade_no, query_call_of};
 use super::world::{Who, WxContext};
@@ -62,46 +63,19 @@ pub async fn run(
     load: impl Future<Output = Result<(), ConfigError>>,
 ) -> Result<(), ConfigError> {
     let merchant = &ctx.merchant;
-    let query = query_call_of(ctx, Who::Merchant, &fresh_out_trade_no(""));
-    let answer = match send(ctx, &query).await {
-        None => Answer::Unreachable,
-        Some(exchange) => match judge(&exchange) {
-            Answer::NotTheApi(404, _, _) if wechatpay_shaped(&exchange) => {
-                certificates_answer(ctx).await
-            }
-            other => other,
-        },
-    };
-    match answer {
-        Answer::Understood => {}
-        Answer::Unreachable => return Ok(()),
-        Answer::NotTheApi(status, kind, ttpay) => {
-            return Err(not_the_api(
-                "WeChat Pay",
-                status,
-                &kind,
-                ctx.client.base_url(),
-                QUERY,
-                &url_hint(ctx.client.base_url(), &kind, ttpay),
-            ));
-        }
-        Answer::SignRefused(status, code, msg) if says_unknown_merchant(&msg) => {
-            return Err(diagnosis(format!(
-                "unknown merchant: the target does not know WECHATPAY_MCHID `{}` ({status} {code} {msg:?}): check WECHATPAY_MCHID (the merchant id of the merchant platform)",
-                merchant.mchid
-            )));
-        }
-        Answer::SignRefused(status, code, msg) => {
-            return Err(diagnosis(format!(
-                "the target refuses our signature ({status} {code} {msg:?}) as merchant `{}`: check WECHATPAY_SERIAL_NO (the serial of the merchant's API certificate) and the key (WECHATPAY_PRIVATE_KEY_FILE: that certificate's private key); a clock more than 5 minutes off is refused too",
-                merchant.mchid
-            )));
-        }
-        Answer::Merchant(status, code, msg) => {
-            return Err(diagnosis(format!(
-                "unknown merchant: the target refuses WECHATPAY_MCHID `{}` ({status} {code} {msg:?}): check WECHATPAY_MCHID, and that the merchant may use this API",
-                merchant.mchid
-            )));
+    if !understood(ctx, Who::Merchant, merchant, "WECHATPAY_", None).await? {
+        return Ok(());
+    }
+    if let Some(i) = &ctx.institution {
+        // The institution is WECHATPAY_SP_* when configured apart, else the merchant itself.
+        let prefix = if i.sp.mchid == merchant.mchid && i.sp.serial_no == merchant.serial_no {
+            "WECHATPAY_"
+        } else {
+            "WECHATPAY_SP_"
+        };
+        let sub = Some(i.sub_mchid.as_str());
+        if !understood(ctx, Who::Institution, &i.sp, prefix, sub).await? {
+            return Ok(());
         }
     }
     load.await?;
@@ -130,24 +104,73 @@ pub async fn run(
     Ok(())
 }
 
-/// One signed call as the merchant; `None` when nothing came back.
-async fn send(ctx: &WxContext, call: &Call) -> Option<Exchange> {
-    ctx.client
-        .call(call, &ctx.merchant, &Tamper::None)
-        .await
-        .ok()
+/// The query probe of `who`, signed by `signer` (configured by the `prefix` variables, acting
+/// for `sub` in institutional mode): `Ok(true)` understood, `Ok(false)` no answer, `Err` the
+/// diagnosis.
+async fn understood(
+    ctx: &WxContext,
+    who: Who,
+    signer: &Merchant,
+    prefix: &str,
+    sub: Option<&str>,
+) -> Result<bool, ConfigError> {
+    let query = query_call_of(ctx, who, &fresh_out_trade_no(""));
+    let answer = match send(ctx, &query, signer).await {
+        None => Answer::Unreachable,
+        Some(exchange) => match judge(&exchange) {
+            Answer::NotTheApi(404, _, _) if wechatpay_shaped(&exchange) => {
+                certificates_answer(ctx, signer).await
+            }
+            other => other,
+        },
+    };
+    let mchid = &signer.mchid;
+    let what = match answer {
+        Answer::Understood => return Ok(true),
+        Answer::Unreachable => return Ok(false),
+        Answer::NotTheApi(status, kind, ttpay) => {
+            return Err(not_the_api(
+                "WeChat Pay",
+                status,
+                &kind,
+                ctx.client.base_url(),
+                QUERY,
+                &url_hint(ctx.client.base_url(), &kind, ttpay),
+            ));
+        }
+        Answer::SignRefused(status, code, msg) if says_unknown_merchant(&msg) => format!(
+            "unknown merchant: the target does not know {prefix}MCHID `{mchid}` ({status} {code} {msg:?}): check {prefix}MCHID (the merchant id of the merchant platform)"
+        ),
+        Answer::SignRefused(status, code, msg) => format!(
+            "the target refuses our signature ({status} {code} {msg:?}) as merchant `{mchid}`: check {prefix}SERIAL_NO (the serial of the merchant's API certificate) and the key ({prefix}PRIVATE_KEY_FILE: that certificate's private key); a clock more than 5 minutes off is refused too"
+        ),
+        Answer::Merchant(status, code, msg) => match sub {
+            Some(sub) => format!(
+                "unknown merchant: the target refuses the institution `{mchid}` acting for WECHATPAY_SUB_MCHID `{sub}` ({status} {code} {msg:?}): check WECHATPAY_SUB_MCHID (a sub-merchant of {prefix}MCHID)"
+            ),
+            None => format!(
+                "unknown merchant: the target refuses {prefix}MCHID `{mchid}` ({status} {code} {msg:?}): check {prefix}MCHID, and that the merchant may use this API"
+            ),
+        },
+    };
+    Err(diagnosis(what))
+}
+
+/// One signed call as `signer`; `None` when nothing came back.
+async fn send(ctx: &WxContext, call: &Call, signer: &Merchant) -> Option<Exchange> {
+    ctx.client.call(call, signer, &Tamper::None).await.ok()
 }
 
 /// The second look: the certificate list answered with anything but a 404 means the API is
 /// there, and the query's 404 `NOT_FOUND` was its way of not finding the order.
-async fn certificates_answer(ctx: &WxContext) -> Answer {
+async fn certificates_answer(ctx: &WxContext, signer: &Merchant) -> Answer {
     let call = Call {
         endpoint: CERTIFICATES.into(),
         method: reqwest::Method::GET,
         target: CERTIFICATES.into(),
         body: Vec::new(),
     };
-    match send(ctx, &call).await {
+    match send(ctx, &call, signer).await {
         None => Answer::Unreachable,
         Some(e) if e.status == 404 || !wechatpay_shaped(&e) => {
             Answer::NotTheApi(e.status, content_kind(&e), ttpay_shaped(&e))

@@ -74,6 +74,8 @@ pub struct WechatpayRun {
     embedded_transport: Transport,
     /// The orders the preflight created: the run closes them with its own when it ends.
     preflight_created: Mutex<Vec<(Who, String)>>,
+    /// The platform certificates once downloaded (a remote target's, certificate mode).
+    downloaded: Mutex<Option<PlatformKeys>>,
 }
 
 /// The timeout and scenario concurrency of runs against the embedded double (see above): few
@@ -111,6 +113,7 @@ impl WechatpayRun {
             transport,
             embedded_transport,
             preflight_created: Mutex::new(Vec::new()),
+            downloaded: Mutex::new(None),
         })
     }
 
@@ -224,6 +227,10 @@ impl WechatpayRun {
             Platform::Certificate(cert) => {
                 Ok(PlatformKeys::certificates(std::slice::from_ref(cert)))
             }
+            // The preflight's download serves the run too.
+            Platform::Download if runner::lock(&self.downloaded).is_some() => {
+                Ok(runner::lock(&self.downloaded).clone().unwrap_or_default())
+            }
             Platform::Download => {
                 let call = Call {
                     endpoint: "/v3/global/certificates".into(),
@@ -253,7 +260,9 @@ impl WechatpayRun {
                     .ok_or_else(|| fail("no WECHATPAY_APIV3_KEY".into()))?;
                 let body = exchange.json.clone().map_err(fail)?;
                 let certs = read_certificates(&body, key).map_err(|e| fail(e.to_string()))?;
-                Ok(PlatformKeys::certificates(&certs))
+                let keys = PlatformKeys::certificates(&certs);
+                *runner::lock(&self.downloaded) = Some(keys.clone());
+                Ok(keys)
             }
         }
     }

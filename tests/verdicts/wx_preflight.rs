@@ -296,15 +296,24 @@ fn a_platform_key_that_does_not_verify_the_answers_is_one_diagnosis() {
 
 #[test]
 fn the_conforming_setup_passes_the_preflight_and_the_run() {
-    for mode in ["certificate", "public-key"] {
+    for (mode, unset) in [
+        ("certificate", None),
+        ("certificate", Some("WECHATPAY_PLATFORM_CERT_FILE")),
+        ("public-key", None),
+    ] {
         let wx = WxServed::start(&["--platform-mode", mode]);
-        let (out, elapsed) = run_wx(wx.url(), &wx.env, &["--response-signatures", "strict"]);
+        let env = match unset {
+            Some(name) => wx.env_with(&[(name, None)]),
+            None => wx.env.clone(),
+        };
+        let (out, elapsed) = run_wx(wx.url(), &env, &["--response-signatures", "strict"]);
         let all = text(&out);
+        let setup = format!("{mode} mode{}", unset.map_or("", |_| ", downloaded"));
         println!(
-            "conforming run ({mode} mode): exit {:?} in {elapsed:?}",
+            "conforming run ({setup}): exit {:?} in {elapsed:?}",
             out.status.code()
         );
-        assert_eq!(out.status.code(), Some(0), "{mode}: {all}");
+        assert_eq!(out.status.code(), Some(0), "{setup}: {all}");
         assert!(!all.contains("preflight:"), "{all}");
         assert!(all.contains("CONFORMING"), "{all}");
     }
@@ -329,4 +338,30 @@ fn no_answer_during_the_preflight_stays_inconclusive() {
     );
     assert_eq!(out.status.code(), Some(3), "{all}");
     assert!(!all.contains("preflight:"), "{all}");
+}
+
+#[test]
+fn the_institution_is_probed_too() {
+    let wx = WxServed::start(&[]);
+    diagnosed(
+        "a wrong SP_SERIAL_NO",
+        wx.url(),
+        &wx.env_with(&[(
+            "WECHATPAY_SP_SERIAL_NO",
+            Some("1775B6A45ACD588826D15E583A95F5DD1234567A"),
+        )]),
+        &[
+            "preflight: the target refuses our signature (401 SIGN_ERROR",
+            "check WECHATPAY_SP_SERIAL_NO",
+            "WECHATPAY_SP_PRIVATE_KEY_FILE",
+        ],
+    );
+    diagnosed(
+        "an unknown SUB_MCHID",
+        wx.url(),
+        &wx.env_with(&[("WECHATPAY_SUB_MCHID", Some("1900000999"))]),
+        &[
+            "preflight: unknown merchant: the target refuses the institution `1900000100` acting for WECHATPAY_SUB_MCHID `1900000999` (400 MCH_NOT_EXISTS",
+        ],
+    );
 }
