@@ -33,6 +33,8 @@ pub struct TtpayContext {
     /// Why the paid-order fixture cannot be used, as the preflight found.
     pub paid_order_problem: Option<String>,
     pub amount_unit: AmountUnit,
+    /// How the provider's queries read amounts back (C7), decided by the first order.
+    pub amount_reading: checks::amount::RunReading,
     pub signatures: ResponseSignatures,
 }
 
@@ -379,6 +381,7 @@ mod tests {
             paid_out_trade_no: None,
             paid_order_problem: None,
             amount_unit: AmountUnit::Minor,
+            amount_reading: Default::default(),
             signatures: ResponseSignatures::Strict,
         };
         let mut world = TtpayWorld::default();
