@@ -100,6 +100,8 @@ pub struct TtpayWorld {
     pub order: Option<Order>,
     /// Both answers of "queries it both ways" (Q1).
     pub queries: Vec<Exchange>,
+    /// The T7 steps' client, on a kept-alive connection of the scenario's own.
+    pub own_connection: Option<Arc<TtpayClient>>,
 }
 
 impl std::ops::Deref for TtpayWorld {
