@@ -137,7 +137,9 @@ fn assert_conforms(test: &str, reading: &str, extra: &[&str]) {
         _ => "amounts are returned scaled by 10^decimals",
     };
     assert!(
-        all.contains(&format!("observation [C7] /v1/transaction/query: {observed}")),
+        all.contains(&format!(
+            "observation [C7] /v1/transaction/query: {observed}"
+        )),
         "the run's reading is observed: {all}"
     );
 }
@@ -190,9 +192,19 @@ fn a_mixed_amount_reading_is_a_c7_deviation_and_nothing_else() {
     let server = start(Some(deviate), &env);
     let all = run_suite(&server, &env, &[]);
     assert!(all.starts_with("exit code Some(1)\n"), "{all}");
-    assert!(all.contains("deviation(s) of rule(s) C7 — "), "C7 exactly: {all}");
-    assert!(all.contains("(× 10^decimals: the other reading)") || all.contains("(as sent: the other reading)"), "{all}");
-    assert!(!all.contains(".0 ("), "numbers print as the JSON had them: {all}");
+    assert!(
+        all.contains("deviation(s) of rule(s) C7 — "),
+        "C7 exactly: {all}"
+    );
+    assert!(
+        all.contains("(× 10^decimals: the other reading)")
+            || all.contains("(as sent: the other reading)"),
+        "{all}"
+    );
+    assert!(
+        !all.contains(".0 ("),
+        "numbers print as the JSON had them: {all}"
+    );
 }
 
 #[test]

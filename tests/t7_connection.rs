@@ -119,7 +119,9 @@ fn front(mut client: TcpStream, upstream: String) {
         let head_len = match read_head(&mut client, &mut from_client) {
             Head::Complete(len) => len,
             // As HTTP front ends do (T5 allows it).
-            Head::TooLarge => return refuse_and_close(&mut client, "431 Request Header Fields Too Large"),
+            Head::TooLarge => {
+                return refuse_and_close(&mut client, "431 Request Header Fields Too Large");
+            }
             Head::Closed => return,
         };
         let head = String::from_utf8_lossy(&from_client[..head_len]).into_owned();

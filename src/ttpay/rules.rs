@@ -99,5 +99,4 @@ pub static RULES: &[Rule] = &[
         "5 requests per second per app_id: paced, 11001/20004 waited out (--rate-limit)",
     ),
     Rule::by_the_client("C1", "the required and optional fields of create"),
-
 ];

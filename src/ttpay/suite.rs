@@ -9,11 +9,11 @@ use cucumber::gherkin;
 use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
 
+use super::Endpoint;
 use super::client::{ClientSettings, TtpayClient};
 use super::config::{Credentials, TtpaySettings};
 use super::double::{Double, DoubleConfig, Fault, Variant};
 use super::preflight::{self, Preflight};
-use super::Endpoint;
 use super::world::{TtpayContext, TtpayWorld};
 use crate::checks::schema::SchemaSet;
 use crate::config::{RunSettings, Target};

@@ -130,16 +130,16 @@ pub fn judge(
                     expected_of(held),
                     held.name()
                 ),
-                format!("{} ({}: the other reading)", show(Some(actual)), reading.name()),
+                format!(
+                    "{} ({}: the other reading)",
+                    show(Some(actual)),
+                    reading.name()
+                ),
             )]
         }
         Fit::Neither => {
             let run_says = match run.get() {
-                Some(held) => format!(
-                    "; the run reads {}: {}",
-                    held.name(),
-                    expected_of(held)
-                ),
+                Some(held) => format!("; the run reads {}: {}", held.name(), expected_of(held)),
                 None => String::new(),
             };
             vec![(
@@ -181,7 +181,12 @@ fn decimal(text: &str) -> Option<(bool, String, i64)> {
         return None;
     }
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if whole.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let all = format!("{whole}{fraction}");
@@ -249,7 +254,10 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         let (pointer, expected, actual) = &found[0];
         assert_eq!(pointer, "/data/amount");
-        assert!(expected.starts_with("15 (as sent: the run's reading"), "{expected}");
+        assert!(
+            expected.starts_with("15 (as sent: the run's reading"),
+            "{expected}"
+        );
         assert!(expected.contains("15000000 (× 10^decimals"), "{expected}");
         assert!(!expected.contains("15000000.0"), "{expected}");
         assert_eq!(actual, "15000000 (× 10^decimals: the other reading)");
@@ -264,10 +272,7 @@ mod tests {
         assert!(found.is_empty(), "{found:?}");
         assert_eq!(run.get(), Some(Reading::Scaled));
         assert!(judge(&order(json!(9)), &detail(json!(9_000_000), 6), &run).is_empty());
-        assert_eq!(
-            judge(&order(json!(9)), &detail(json!(9), 6), &run).len(),
-            1
-        );
+        assert_eq!(judge(&order(json!(9)), &detail(json!(9), 6), &run).len(), 1);
     }
 
     #[test]

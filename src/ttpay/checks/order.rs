@@ -61,7 +61,10 @@ fn is_payment_url(url: &str) -> bool {
 
 /// What the order must echo (Q6): every field sent that the detail carries — but `amount`,
 /// which reads one of two ways ([`super::amount::judge`], C7).
-pub fn echoes(sent: &Map<String, Value>, detail: &Map<String, Value>) -> Vec<(String, String, String)> {
+pub fn echoes(
+    sent: &Map<String, Value>,
+    detail: &Map<String, Value>,
+) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     let mut expect = |pointer: &str, expected: Option<Value>, actual: Option<&Value>| {
         if let Some(expected) = expected

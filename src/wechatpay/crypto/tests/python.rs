@@ -31,7 +31,9 @@ fn python(script: &str, args: &[&str]) -> Option<Result<String, String>> {
         // libtest names each test's thread after the test.
         let thread = std::thread::current();
         let test = thread.name().unwrap_or("a Python interop test");
-        let line = format!("SKIPPED {test}: {reason} — install it: pip install cryptography (.ci/run does)");
+        let line = format!(
+            "SKIPPED {test}: {reason} — install it: pip install cryptography (.ci/run does)"
+        );
         // Under CI a missing tool fails; locally the line goes to stderr uncaptured (a
         // `std::io::Write`, not `eprintln!`, which libtest would hide for a passing test).
         if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
