@@ -4,7 +4,8 @@
 //! suite's checks are the contract's and not the double's habits (no false positives); each of
 //! the server's `--deviate NAME` switches must be reported under the rule it breaks.
 //!
-//! Without `node` on PATH every test here says it is skipped and passes.
+//! Without `node` on PATH every test here is skipped, saying so in `cargo test`'s output; under
+//! `CI=true` it fails instead (tests/common/skip.rs).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
@@ -14,15 +15,13 @@ mod common;
 use common::{BIN, PROVIDER_VARIABLES as VARIABLES};
 const SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/independent/ttpay.js");
 
+/// Whether `test` is skipped for want of `node` (under `CI=true` it fails instead).
 fn node_missing(test: &str) -> bool {
-    let found = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        println!("{test}: skipped — `node` is not on PATH (the independent server needs it)");
-    }
-    !found
+    common::skip::skipped(
+        &format!("tests/independent.rs ({test})"),
+        common::skip::unusable("node", &["--version"]),
+        "the independent server needs Node.js: apt-get install nodejs (.ci/run does)",
+    )
 }
 
 /// Two merchants and a paid order no other test shares: 32-byte secrets, fresh ids.
@@ -106,8 +105,6 @@ fn run_suite(server: &NodeServer, env: &[(&'static str, String)], extra: &[&str]
     command
         .args(["run", "--base-url", &server.url])
         .args(["--response-signatures", "strict", "--rate-limit", "0"])
-        // The independent server reads amounts in the smallest unit (C7's `minor` setting).
-        .args(["--amount-unit", "minor"])
         .args(extra);
     for name in VARIABLES {
         command.env_remove(name);
@@ -122,18 +119,29 @@ fn run_suite(server: &NodeServer, env: &[(&'static str, String)], extra: &[&str]
     )
 }
 
-fn assert_conforms(test: &str, extra: &[&str]) {
+/// The suite against the server reading amounts back as `reading` (C7), run with `extra`.
+fn assert_conforms(test: &str, reading: &str, extra: &[&str]) {
     if node_missing(test) {
         return;
     }
     let env = fresh_merchants();
-    let server = start(None, &env);
+    let server = start_with(None, &["--amount-reading", reading], &env);
     let all = run_suite(&server, &env, extra);
     assert!(all.starts_with("exit code Some(0)\n"), "{all}");
     assert!(all.contains("CONFORMING"), "{all}");
     assert!(all.contains(" 0 skipped"), "{all}");
     assert!(all.contains(" 0 inconclusive"), "{all}");
     assert!(!all.contains("deviation "), "{all}");
+    let observed = match reading {
+        "sent" => "amounts are returned as sent",
+        _ => "amounts are returned scaled by 10^decimals",
+    };
+    assert!(
+        all.contains(&format!(
+            "observation [C7] /v1/transaction/query: {observed}"
+        )),
+        "the run's reading is observed: {all}"
+    );
 }
 
 fn assert_caught(deviate: &str, rule: &str) {
@@ -152,13 +160,51 @@ fn assert_caught(deviate: &str, rule: &str) {
 }
 
 #[test]
-fn the_independent_server_conforms_with_post_queries() {
-    assert_conforms("post queries", &[]);
+fn the_independent_server_conforms_with_post_queries_and_amounts_as_sent() {
+    assert_conforms("post queries, amounts as sent", "sent", &[]);
 }
 
 #[test]
-fn the_independent_server_conforms_with_get_queries() {
-    assert_conforms("get queries", &["--query-method", "get"]);
+fn the_independent_server_conforms_with_get_queries_and_scaled_amounts() {
+    assert_conforms(
+        "get queries, scaled amounts",
+        "scaled",
+        &["--query-method", "get"],
+    );
+}
+
+#[test]
+fn the_independent_server_conforms_with_minor_units_sent_and_scaled_amounts() {
+    assert_conforms(
+        "--amount-unit minor, scaled amounts",
+        "scaled",
+        &["--amount-unit", "minor"],
+    );
+}
+
+#[test]
+fn a_mixed_amount_reading_is_a_c7_deviation_and_nothing_else() {
+    let deviate = "mixed-amount-reading";
+    if node_missing(deviate) {
+        return;
+    }
+    let env = fresh_merchants();
+    let server = start(Some(deviate), &env);
+    let all = run_suite(&server, &env, &[]);
+    assert!(all.starts_with("exit code Some(1)\n"), "{all}");
+    assert!(
+        all.contains("deviation(s) of rule(s) C7 — "),
+        "C7 exactly: {all}"
+    );
+    assert!(
+        all.contains("(× 10^decimals: the other reading)")
+            || all.contains("(as sent: the other reading)"),
+        "{all}"
+    );
+    assert!(
+        !all.contains(".0 ("),
+        "numbers print as the JSON had them: {all}"
+    );
 }
 
 #[test]
@@ -169,7 +215,7 @@ fn a_server_that_refuses_large_heads_with_a_bare_431_conforms() {
     }
     let env = fresh_merchants();
     let server = start_with(None, &["--header-limit", "8192"], &env);
-    let all = run_suite(&server, &env, &[]);
+    let all = run_suite(&server, &env, &["--amount-unit", "minor"]);
     assert!(all.starts_with("exit code Some(0)\n"), "{all}");
     assert!(all.contains("CONFORMING"), "{all}");
     assert!(

@@ -14,23 +14,21 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_pay-conformance");
 const SERVER: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/independent/wechatpay.py"
 );
 
+/// Whether `test` is skipped for want of Python's `cryptography` (under `CI=true` it fails).
 fn python_missing(test: &str) -> bool {
-    let found = Command::new("python3")
-        .args(["-c", "import cryptography"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        println!(
-            "{test}: skipped — `python3` with the `cryptography` module is needed (pip install cryptography)"
-        );
-    }
-    !found
+    common::skip::skipped(
+        &format!("tests/independent_wechatpay.rs ({test})"),
+        common::skip::python_cryptography_missing(),
+        common::skip::PIP_CRYPTOGRAPHY,
+    )
 }
 
 /// Keys, merchants and a platform certificate of its own, in a fresh directory.

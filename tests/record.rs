@@ -406,3 +406,71 @@ async fn every_provider_records_and_diffs() {
         }
     }
 }
+
+/// C7: the embedded double reads amounts back scaled when the suite sends major units, as sent
+/// when it sends minor ones. Each record notes its run's reading (`observed`); another reading
+/// in the new record is a breaking change, whatever else differs.
+#[tokio::test]
+async fn a_change_of_amount_reading_is_breaking() {
+    let record_with = |minor: bool| async move {
+        let mut args = RunArgs {
+            tags: Some("@C7".into()),
+            ..RunArgs::default()
+        };
+        if minor {
+            args.providers.ttpay.amount_unit = Some(pay_conformance::ttpay::AmountUnit::Minor);
+        }
+        let config = RunConfig::resolve(&args, &|_| None).expect("config");
+        let report = config.run().await.expect("run");
+        assert_eq!(report.verdict(), Verdict::Conforming);
+        Record::of(&report, "ttpay")
+    };
+    let scaled = record_with(false).await;
+    let as_sent = record_with(true).await;
+    let note = |r: &Record| {
+        r.observed
+            .iter()
+            .map(|o| o.note.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        note(&scaled)[0].starts_with("amounts are returned scaled"),
+        "{:?}",
+        note(&scaled)
+    );
+    assert!(
+        note(&as_sent)[0].starts_with("amounts are returned as sent"),
+        "{:?}",
+        note(&as_sent)
+    );
+    let found = changes(&scaled, &as_sent);
+    let change = find(
+        &found,
+        Kind::Breaking,
+        "/v1/transaction/query",
+        "(observed for the run)",
+    )
+    .unwrap_or_else(|| panic!("{:#?}", shown(&found)));
+    assert!(
+        change
+            .what
+            .contains("[C7] was: amounts are returned scaled"),
+        "{}",
+        change.what
+    );
+    assert_eq!(found.exit_code(), 1);
+    assert!(
+        find(
+            &changes(&scaled, &scaled),
+            Kind::Breaking,
+            "/v1/transaction/query",
+            "(observed for the run)"
+        )
+        .is_none()
+    );
+    let text = record::to_text(&scaled);
+    assert_eq!(
+        record::parse(std::path::Path::new("x"), &text).expect("reads back"),
+        scaled
+    );
+}

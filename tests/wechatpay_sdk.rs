@@ -5,7 +5,7 @@
 //! response timestamp is refused by the axios plugin only: wechatpayv3 never checks it (recorded
 //! in tests/sdk/README.md, asserted here as that SDK's known gap).
 //!
-//! Skipped, with the reason printed, when `python3` cannot import `wechatpayv3` (also tried with
+//! Skipped, saying so in `cargo test`'s output (failed instead under `CI=true`), when `python3` cannot import `wechatpayv3` (also tried with
 //! `tests/sdk/.python` on `PYTHONPATH`) or `node` / `tests/sdk/node_modules` is missing:
 //! `pip install -r tests/sdk/requirements.txt`, `npm ci --prefix tests/sdk`.
 
@@ -18,6 +18,11 @@ use pay_conformance::wechatpay::double::serve::{
 };
 use pay_conformance::wechatpay::double::{BUILTIN_APIV3_KEY, Double, Fault, PlatformMode};
 use serde_json::Value;
+
+mod common;
+
+/// How to get the SDKs: the install lines of `.ci/run`.
+const SDK_HINT: &str = "install them as .ci/run does: python3 -m pip install --target tests/sdk/.python -r tests/sdk/requirements.txt; npm ci --prefix tests/sdk";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sdk {
@@ -65,7 +70,7 @@ fn unavailable(sdk: Sdk) -> Option<String> {
     match probe {
         Ok(out) if out.status.success() => None,
         Ok(out) => Some(format!(
-            "{} is not importable ({}); install: pip install -r tests/sdk/requirements.txt / npm ci --prefix tests/sdk",
+            "{} is not importable ({})",
             sdk.name(),
             String::from_utf8_lossy(&out.stderr)
                 .lines()
@@ -290,13 +295,12 @@ async fn run_mode(mode: PlatformMode, sdks: &[Sdk], table: &mut Vec<String>) -> 
 async fn the_sdks_close_against_the_double_and_refuse_its_response_faults() {
     let mut sdks = Vec::new();
     for sdk in [Sdk::Python, Sdk::Axios] {
-        match unavailable(sdk) {
-            None => sdks.push(sdk),
-            Some(why) => eprintln!("SKIP {}: {why}", sdk.name()),
+        let test = format!("tests/wechatpay_sdk.rs ({})", sdk.name());
+        if !common::skip::skipped(&test, unavailable(sdk), SDK_HINT) {
+            sdks.push(sdk);
         }
     }
     if sdks.is_empty() {
-        eprintln!("SKIP tests/wechatpay_sdk.rs: no SDK available");
         return;
     }
     let mut table = vec![

@@ -91,7 +91,7 @@ Feature: Create order (prepayment)
     Then the request is refused
     And no order exists with that out_trade_no
 
-  @C6
+  @C6 @C7
   Scenario: A duplicate out_trade_no does not yield a second order
     Given an unpaid order
     When the merchant creates it again with:
@@ -100,7 +100,7 @@ Feature: Create order (prepayment)
     Then no second order is created
     And the order keeps the values it was created with
 
-  @C6 @needs-second-merchant
+  @C6 @C7 @needs-second-merchant
   Scenario: Another merchant may use the same out_trade_no
     Given an unpaid order
     When the other merchant creates an order with the same out_trade_no

@@ -34,7 +34,7 @@ Feature: Query order
     And the order is NOTPAY
     And the order looks like a new order
 
-  @Q6
+  @Q6 @C7
   Scenario: The order echoes what create sent
     Given an unpaid order with:
       | description | conformance echo check |
@@ -42,7 +42,7 @@ Feature: Query order
     When the merchant queries it by transaction_id
     Then the order echoes what was created
 
-  @Q6
+  @Q6 @C7
   Scenario Outline: A <currency> order on <chain> echoes chain, currency and amount
     Given an unpaid order with:
       | chain    | "<chain>"    |
@@ -56,7 +56,7 @@ Feature: Query order
       | TRON  | TRX      | 15000000 |
       | TRON  | USDT     | 9000000  |
 
-  @Q6
+  @Q6 @C7
   Scenario: A monitor order echoes its collection address
     Given an unpaid order with:
       | order_type | merchant_order                     |

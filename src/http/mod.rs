@@ -101,24 +101,49 @@ impl Default for TransportPolicy {
 }
 
 /// One HTTP client for the run (building one costs ~30 ms: never per request).
+///
+/// Its pool hands a kept-alive connection to whichever request comes next, so a check about
+/// one connection (T7: does it still answer after an undocumented method?) takes a client of
+/// its own ([`own_connection`](Self::own_connection)). A connection whose response hyper could
+/// not frame (a parse error, a body cut short) or whose body we stopped reading (over the cap)
+/// is closed, never pooled: the next request gets a fresh one.
 #[derive(Debug, Clone)]
 pub struct Transport {
     client: reqwest::Client,
     policy: TransportPolicy,
+    user_agent: String,
 }
 
 impl Transport {
     /// Builds the shared client; `user_agent` goes on every request.
     pub fn new(user_agent: &str, policy: TransportPolicy) -> Result<Self, TransportError> {
+        Self::with_pool(user_agent, policy, 64)
+    }
+
+    /// A client of one kept-alive connection, the same policy: requests sent one after the
+    /// other through it go over the same connection while the server keeps it open.
+    pub fn own_connection(&self) -> Result<Self, TransportError> {
+        Self::with_pool(&self.user_agent, self.policy, 1)
+    }
+
+    fn with_pool(
+        user_agent: &str,
+        policy: TransportPolicy,
+        idle_per_host: usize,
+    ) -> Result<Self, TransportError> {
         install_crypto_provider();
         let client = reqwest::Client::builder()
             .user_agent(user_agent)
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
-            .pool_max_idle_per_host(64)
+            .pool_max_idle_per_host(idle_per_host)
             .build()
             .map_err(|e| TransportError::Build(error_chain(&e)))?;
-        Ok(Self { client, policy })
+        Ok(Self {
+            client,
+            policy,
+            user_agent: user_agent.to_owned(),
+        })
     }
 
     pub fn policy(&self) -> TransportPolicy {

@@ -117,6 +117,7 @@ pub fn diff(old: &Record, new: &Record, options: &DiffOptions) -> Changes {
             "the records were made with other settings: {a} and {b}"
         ));
     }
+    out.changes.extend(observed_changes(old, new));
     let noise: BTreeSet<&NoisePoint> = old
         .noise
         .iter()
@@ -176,6 +177,29 @@ pub fn diff(old: &Record, new: &Record, options: &DiffOptions) -> Changes {
         ));
     }
     out
+}
+
+/// A choice made once per run (C7's amount reading) that is another one now: breaking — an
+/// integration reads every order the old way. One only in one record is not compared (the
+/// scenarios that decide it may not have run).
+fn observed_changes(old: &Record, new: &Record) -> Vec<Change> {
+    old.observed
+        .iter()
+        .filter_map(|o| {
+            let n = new
+                .observed
+                .iter()
+                .find(|n| n.rule == o.rule && n.endpoint == o.endpoint)?;
+            (n.note != o.note).then(|| Change {
+                kind: Kind::Breaking,
+                endpoint: o.endpoint.clone(),
+                pointer: "(observed for the run)".into(),
+                what: format!("[{}] was: {}; now: {}", o.rule, o.note, n.note),
+                scenario: "(the whole run)".into(),
+                index: None,
+            })
+        })
+        .collect()
 }
 
 /// The settings that change what is sent: all but who the merchant is.

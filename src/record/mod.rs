@@ -60,6 +60,10 @@ pub struct Record {
     /// Where two runs of the same provider differed: value changes there are noise.
     #[serde(default)]
     pub noise: BTreeSet<NoisePoint>,
+    /// What the provider chose once for the whole run (C7: its amount reading); another
+    /// choice in a later record is a breaking change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observed: Vec<ObservationBehaviour>,
     pub scenarios: Vec<ScenarioBehaviour>,
 }
 
@@ -163,6 +167,7 @@ impl Record {
             settings: serde_json::Value::Null,
             runs: 1,
             noise: BTreeSet::new(),
+            observed: observations(&report.observations),
             scenarios,
         }
         .redacted()
@@ -214,18 +219,7 @@ fn scenario(s: &ScenarioRecord, feature: String, name: String) -> ScenarioBehavi
         .collect();
     deviations.sort();
     deviations.dedup();
-    let mut observations: Vec<ObservationBehaviour> = s
-        .findings
-        .observations
-        .iter()
-        .map(|o| ObservationBehaviour {
-            rule: o.rule.to_string(),
-            endpoint: o.endpoint.clone(),
-            note: shape::placeholders("", &crate::redact::redact(&o.note)),
-        })
-        .collect();
-    observations.sort();
-    observations.dedup();
+    let observations = observations(&s.findings.observations);
     ScenarioBehaviour {
         feature,
         scenario: name,
@@ -240,6 +234,21 @@ fn scenario(s: &ScenarioRecord, feature: String, name: String) -> ScenarioBehavi
             .map(|(i, e)| exchange(i, e))
             .collect(),
     }
+}
+
+/// Observations as a record keeps them: notes with placeholders, sorted, once each.
+fn observations(found: &[crate::findings::Observation]) -> Vec<ObservationBehaviour> {
+    let mut out: Vec<ObservationBehaviour> = found
+        .iter()
+        .map(|o| ObservationBehaviour {
+            rule: o.rule.to_string(),
+            endpoint: o.endpoint.clone(),
+            note: shape::placeholders("", &crate::redact::redact(&o.note)),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The headers whose presence (or value) is behaviour.

@@ -126,6 +126,7 @@ mod tests {
                 failed("b", 2, vec![html(), other]),
                 failed("c", 3, vec![html()]),
             ],
+            observations: Vec::new(),
             elapsed: Duration::ZERO,
         };
         let causes = group(&report);

@@ -57,6 +57,12 @@ pub fn render(report: &RunReport) -> String {
         }
         out.push_str(&super::exchanges::render(s));
     }
+    if !report.observations.is_empty() {
+        let _ = writeln!(out, "\nThe whole run");
+        for o in &report.observations {
+            let _ = writeln!(out, "  observation {o}");
+        }
+    }
     out.push_str(&super::causes::render(report));
     let _ = writeln!(out, "\n{}", verdict_line(report));
     redact(&out).into_owned()

@@ -151,6 +151,7 @@ pub async fn run<W: ProviderWorld>(
     RunReport {
         target: options.target,
         scenarios,
+        observations: Vec::new(),
         elapsed: started.elapsed(),
     }
 }

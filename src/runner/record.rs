@@ -46,6 +46,10 @@ pub struct RunReport {
     /// What was tested: the base URL or "embedded double".
     pub target: String,
     pub scenarios: Vec<ScenarioRecord>,
+    /// What the provider chose once for the whole run where the contract lets it choose (C7:
+    /// the amount reading), not any one scenario's finding.
+    #[serde(default)]
+    pub observations: Vec<crate::findings::Observation>,
     #[serde(serialize_with = "as_millis")]
     pub elapsed: Duration,
 }
@@ -102,6 +106,7 @@ impl RunReport {
             c.observations += s.findings.observations.len();
             c.requests += s.findings.requests;
         }
+        c.observations += self.observations.len();
         c
     }
 

@@ -97,7 +97,7 @@ pub struct ClientSettings {
 #[derive(Debug)]
 pub struct TtpayClient {
     transport: Transport,
-    pacer: Pacer,
+    pacer: Arc<Pacer>,
     settings: ClientSettings,
     stats: Arc<SendStats>,
 }
@@ -106,10 +106,21 @@ impl TtpayClient {
     pub fn new(transport: Transport, pacer: Pacer, settings: ClientSettings) -> Self {
         Self {
             transport,
-            pacer,
+            pacer: Arc::new(pacer),
             settings,
             stats: Arc::default(),
         }
+    }
+
+    /// The same client on a kept-alive connection of its own (T7), paced and counted with
+    /// this one.
+    pub fn on_own_connection(&self) -> Result<Self, crate::http::TransportError> {
+        Ok(Self {
+            transport: self.transport.own_connection()?,
+            pacer: Arc::clone(&self.pacer),
+            settings: self.settings.clone(),
+            stats: Arc::clone(&self.stats),
+        })
     }
 
     pub fn settings(&self) -> &ClientSettings {

@@ -9,6 +9,7 @@ use cucumber::gherkin;
 use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
 
+use super::Endpoint;
 use super::client::{ClientSettings, TtpayClient};
 use super::config::{Credentials, TtpaySettings};
 use super::double::{Double, DoubleConfig, Fault, Variant};
@@ -226,11 +227,13 @@ impl TtpayRun {
             paid_out_trade_no: credentials.paid_out_trade_no,
             paid_order_problem: runner::lock(&self.preflight).paid_order_problem.clone(),
             amount_unit: self.ttpay.amount_unit,
+            amount_reading: Default::default(),
             signatures: self.settings.response_signatures,
         };
-        runner::run::<TtpayWorld>(
+        let ctx = Arc::new(ctx);
+        let mut report = runner::run::<TtpayWorld>(
             features,
-            Arc::new(ctx),
+            Arc::clone(&ctx),
             RunOptions {
                 tags: self.settings.tags.as_ref().map(|(_, op)| op.clone()),
                 concurrency: self.settings.concurrency,
@@ -240,7 +243,16 @@ impl TtpayRun {
                 keep_exchanges: self.settings.keep_exchanges,
             },
         )
-        .await
+        .await;
+        if let Some(reading) = ctx.amount_reading.get() {
+            report.observations.push(crate::findings::Observation {
+                rule: "C7".into(),
+                endpoint: Endpoint::Query.path().to_owned(),
+                note: reading.observation().to_owned(),
+                request_id: None,
+            });
+        }
+        report
     }
 }
 

@@ -33,6 +33,8 @@ pub struct TtpayContext {
     /// Why the paid-order fixture cannot be used, as the preflight found.
     pub paid_order_problem: Option<String>,
     pub amount_unit: AmountUnit,
+    /// How the provider's queries read amounts back (C7), decided by the first order.
+    pub amount_reading: checks::amount::RunReading,
     pub signatures: ResponseSignatures,
 }
 
@@ -98,6 +100,8 @@ pub struct TtpayWorld {
     pub order: Option<Order>,
     /// Both answers of "queries it both ways" (Q1).
     pub queries: Vec<Exchange>,
+    /// The T7 steps' client, on a kept-alive connection of the scenario's own.
+    pub own_connection: Option<Arc<TtpayClient>>,
 }
 
 impl std::ops::Deref for TtpayWorld {
@@ -379,6 +383,7 @@ mod tests {
             paid_out_trade_no: None,
             paid_order_problem: None,
             amount_unit: AmountUnit::Minor,
+            amount_reading: Default::default(),
             signatures: ResponseSignatures::Strict,
         };
         let mut world = TtpayWorld::default();

@@ -259,6 +259,12 @@ impl WxClient {
             Tamper::Order(order) => headers.push(("authorization", auth.header_value(*order))),
             _ => headers.push(("authorization", auth.header_value(ParamOrder::Documented))),
         }
+        // No documented endpoint takes PUT, DELETE or PATCH (W4 sends them on purpose): their
+        // connection is closed after the answer, so that a provider leaving such a body unread
+        // never hands the desynchronised connection, through the pool, to another scenario.
+        if [Method::PUT, Method::DELETE, Method::PATCH].contains(&call.method) {
+            headers.push(("connection", "close".to_owned()));
+        }
         Ok(Outgoing {
             method: call.method.clone(),
             url: format!("{}{}", self.base_url, call.target),

@@ -1,6 +1,8 @@
 //! Helpers every test crate shares: the binary, `serve` on a free port, and the clock.
 #![allow(dead_code)] // each test crate uses a part
 
+pub mod skip;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};

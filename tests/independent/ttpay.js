@@ -9,6 +9,7 @@
 //   TTPAY_APP_ID=… TTPAY_MCH_ID=… TTPAY_APP_SECRET=<32 bytes> \
 //   [TTPAY_OTHER_APP_ID=… TTPAY_OTHER_MCH_ID=… TTPAY_OTHER_APP_SECRET=…] \
 //   [TTPAY_PAID_OUT_TRADE_NO=…] node ttpay.js --port 0 [--deviate NAME] [--rate-limit N]
+//   [--amount-reading sent|scaled]
 //
 // The first stdout line is `listening on http://127.0.0.1:PORT`. Exit code 2 on bad usage.
 //
@@ -29,12 +30,21 @@ const DEVIATIONS = {
   'close-ignores-signature': 'A3: close does not check the request signature',
   'duplicate-new-prepay-id': 'C6: a duplicate out_trade_no is answered 0 with a new prepay_id',
   'expire-in-seconds': 'Q7: expire_time = create_time + expire_second (seconds, not ms)',
+  'mixed-amount-reading':
+    'C7: USDT amounts read back the other way than --amount-reading, so a run sees both readings',
 };
+
+// C7: how a query reads back the amount create sent — `sent` (unchanged) or `scaled`
+// (× 10^decimals). Either conforms, if every order of the run reads the same way.
+const READINGS = ['sent', 'scaled'];
 
 function usage(message) {
   process.stderr.write(`ttpay.js: ${message}\n`);
   process.stderr.write(
     'usage: node ttpay.js [--port N] [--deviate NAME] [--rate-limit N] [--header-limit BYTES]\n' +
+      '                     [--amount-reading sent|scaled]\n' +
+      '  --amount-reading R    query amounts as create sent them (sent, the default) or\n' +
+      '                        × 10^decimals (scaled): C7 allows either\n' +
       '  --header-limit BYTES  refuse a request head over BYTES with a bare HTTP 431, as an\n' +
       '                        HTTP front end does (T5 allows it)\n' +
       Object.entries(DEVIATIONS)
@@ -45,7 +55,7 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { port: 0, deviate: null, rateLimit: 0, headerLimit: 0 };
+  const opts = { port: 0, deviate: null, rateLimit: 0, headerLimit: 0, amountReading: 'sent' };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -54,6 +64,10 @@ function parseArgs(argv) {
       if (flag === '--port') opts.port = Number(value);
       else if (flag === '--header-limit') opts.headerLimit = Number(value);
       else opts.rateLimit = Number(value);
+      i++;
+    } else if (flag === '--amount-reading') {
+      if (!READINGS.includes(value ?? '')) usage('--amount-reading is `sent` or `scaled`');
+      opts.amountReading = value;
       i++;
     } else if (flag === '--deviate') {
       if (!Object.hasOwn(DEVIATIONS, value ?? '')) usage(`unknown deviation \`${value}\``);
@@ -238,6 +252,19 @@ function expireTime(order) {
   return order.createTime + order.expireSecond * unit;
 }
 
+// C7: the amount as this server reads it back. Scaled amounts are exact decimal text (BigInt),
+// spliced into the JSON by reply() where they pass 2^53.
+const RAW = '\u0000raw\u0000';
+function amountRead(order, decimals) {
+  let reading = opts.amountReading;
+  if (deviating('mixed-amount-reading') && order.currency === 'USDT') {
+    reading = reading === 'sent' ? 'scaled' : 'sent';
+  }
+  if (reading === 'sent') return order.amount;
+  const scaled = BigInt(order.amount) * 10n ** BigInt(decimals);
+  if (scaled <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(scaled);
+  return { toJSON: () => `${RAW}${scaled}${RAW}` };
+}
 // Q4: the TransactionDetail of an order, as seen now.
 function transactionDetail(order, now) {
   const c = CURRENCIES[order.chain][order.currency];
@@ -269,7 +296,7 @@ function transactionDetail(order, now) {
     from_address: order.fromAddress,
     contract_address: c.contract,
     to_address: order.toAddress,
-    amount: order.amount,
+    amount: amountRead(order, c.decimal),
     chain: order.chain,
     decimals: c.decimal,
     service_amount: Math.floor((order.amount * 3) / 1000),
@@ -524,7 +551,7 @@ function rateLimited(appId, now) {
 function reply(res, signingApp, code, msg, data) {
   const envelope = { code, msg, request_id: crypto.randomUUID() };
   if (data !== undefined) envelope.data = data;
-  let body = JSON.stringify(envelope);
+  let body = JSON.stringify(envelope).replace(/"\\u0000raw\\u0000(\d+)\\u0000raw\\u0000"/g, '$1');
   if (deviating('trailing-comma')) body = body.replace(/}/g, ',}');
   const headers = { 'Content-Type': 'application/json; charset=utf-8' };
   if (signingApp) {

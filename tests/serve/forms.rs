@@ -1,5 +1,5 @@
 //! The three notification forms (CONTRACT "Callbacks"), each read by independent code: Python
-//! `cryptography` in `decrypt.py` (skipped, with the reason printed, when it is missing).
+//! `cryptography` in `decrypt.py` (skipped, saying so, when it is missing; failed under `CI=true`).
 //!
 //! | flags | `associated_data` (AAD) | `Authorization` |
 //! |---|---|---|
@@ -16,15 +16,13 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::client::{Client, SECRET, eventually, serve};
 
 /// Why the Python reader cannot run here, if it cannot.
-pub fn python_missing() -> Option<String> {
-    let probe = Command::new("python3")
-        .args(["-c", "import cryptography"])
-        .output();
-    match probe {
-        Ok(out) if out.status.success() => None,
-        Ok(_) => Some("python3 has no `cryptography` (pip install cryptography)".into()),
-        Err(e) => Some(format!("no python3: {e}")),
-    }
+/// Whether `test` is skipped for want of Python's `cryptography` (under `CI=true` it fails).
+pub fn python_missing(test: &str) -> bool {
+    crate::common::skip::skipped(
+        &format!("tests/serve/forms.rs ({test})"),
+        crate::common::skip::python_cryptography_missing(),
+        crate::common::skip::PIP_CRYPTOGRAPHY,
+    )
 }
 
 /// Pays an order whose notify_url is a receiver; answers (body, authorization) as received.
@@ -78,8 +76,7 @@ fn read_in_python(body: &[u8], auth: Option<&str>) -> Value {
 
 #[tokio::test]
 async fn each_notification_form_decrypts_with_independent_code() {
-    if let Some(why) = python_missing() {
-        println!("skipped: {why}");
+    if python_missing("notification forms") {
         return;
     }
     let (body, auth) = one_notification(&[]).await;
@@ -112,8 +109,7 @@ async fn each_notification_form_decrypts_with_independent_code() {
 
 #[tokio::test]
 async fn the_integration_example_runs_against_serve() {
-    if let Some(why) = python_missing() {
-        println!("skipped: {why}");
+    if python_missing("integration example") {
         return;
     }
     let served = serve(&["--notify-speedup", "1000"], &[]);

@@ -2,6 +2,7 @@
 //! sent) and returns the deviations, each naming its rule, endpoint and JSON pointer. The steps
 //! only gather the evidence and call these.
 
+pub mod amount;
 mod order;
 mod setup;
 

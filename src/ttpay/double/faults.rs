@@ -120,8 +120,8 @@ crate::fault_catalogue! {
         "calls a paid order `PAID` instead of `SUCCESS`";
     DescriptionNotEchoed = "description-not-echoed", ["Q6"],
         "answers `description: \"\"` whatever was created";
-    AmountInMajorUnits = "amount-in-major-units", ["Q6", "C7"],
-        "returns `amount` in major units (15 for 15000000 with 6 decimals)";
+    AmountInMajorUnits = "amount-in-major-units", ["C7"],
+        "returns `amount` in major units for USDT orders (9 for 9000000 with 6 decimals) and in the smallest unit for the others: two readings in one run";
     ToAddressNotEchoed = "to-address-not-echoed", ["Q6"],
         "returns the platform's wallet as `to_address` instead of the one sent";
     NewOrderHasPayTime = "new-order-has-pay-time", ["Q7"],

@@ -257,10 +257,7 @@ async fn keeps_values(w: &mut TtpayWorld) -> StepResult {
     )
     .await?;
     let data = detail(w).await?;
-    let unit = w.ctx().amount_unit;
-    let found = checks::echoes(&order.sent, &data, unit);
-    let last = w.last()?.clone();
-    w.deviate_at("C6", &last, found)
+    echo_under(w, "C6", &order.sent, &data)
 }
 
 #[then(regex = r"^both queries agree on every field but expire_second$")]
@@ -307,9 +304,31 @@ async fn queries_agree(w: &mut TtpayWorld) -> StepResult {
 async fn echoes(w: &mut TtpayWorld) -> StepResult {
     let data = detail(w).await?;
     let sent = w.order()?.sent.clone();
-    let found = checks::echoes(&sent, &data, w.ctx().amount_unit);
+    echo_under(w, "Q6", &sent, &data)
+}
+
+/// The echo of `sent` in `data` under `rule` (Q6, C6), and its amount under the run's reading
+/// (C7): the first order to show an amount decides it.
+fn echo_under(
+    w: &mut TtpayWorld,
+    rule: &str,
+    sent: &serde_json::Map<String, Value>,
+    data: &serde_json::Map<String, Value>,
+) -> StepResult {
     let last = w.last()?.clone();
-    w.deviate_at("Q6", &last, found)
+    let ctx = w.ctx();
+    let as_deviations = |rule: &str, found: Vec<(String, String, String)>| {
+        found
+            .into_iter()
+            .map(|(pointer, expected, actual)| last.deviation(rule, pointer, expected, actual))
+            .collect::<Vec<_>>()
+    };
+    let mut found = as_deviations(rule, checks::echoes(sent, data));
+    found.extend(as_deviations(
+        "C7",
+        checks::amount::judge(sent, data, &ctx.amount_reading),
+    ));
+    w.deviate(found)
 }
 
 #[then(regex = r"^the order looks like a new order$")]

@@ -25,13 +25,13 @@ mod transport;
 
 use create::{c2, c3_c4, c5, c6};
 use methods::t7;
-use orders::{privacy, q1, q4, q5, q6, q7, q8, x1_x3, x2};
+use orders::{c7, privacy, q1, q4, q5, q6, q7, q8, x1_x3, x2};
 use transport::{a3, a6, t3, t4, t5};
 
 /// The rules probed, in the order they run: X2 last, as a faulty X2 may close the paid order.
-pub const PROBED: [&str; 28] = [
-    "T3", "T4", "T5", "T7", "A3", "A4", "A5", "A6", "C2", "C3", "C4", "C5", "C6", "Q1", "Q2", "Q3",
-    "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "X1", "X3", "X4", "X5", "X6", "X2",
+pub const PROBED: [&str; 29] = [
+    "T3", "T4", "T5", "T7", "A3", "A4", "A5", "A6", "C2", "C3", "C4", "C5", "C6", "C7", "Q1", "Q2",
+    "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "X1", "X3", "X4", "X5", "X6", "X2",
 ];
 
 /// Checks `rule` against the harness's double.
@@ -42,6 +42,7 @@ pub async fn check(h: &Harness, rule: &str) -> Result<(), String> {
         "T4" => t4(h, &me).await,
         "T5" => t5(h, &me).await,
         "T7" => t7(h, &me).await,
+        "C7" => c7(h, &me).await,
         "A3" => a3(h, &me).await,
         "A4" | "A5" => {
             let auth = if rule == "A4" {

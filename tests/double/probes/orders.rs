@@ -1,4 +1,4 @@
-//! Probes of the query (Q1, Q4–Q9) and close (X1–X3, X6) rules.
+//! Probes of the query (Q1, Q4–Q9), amount reading (C7) and close (X1–X3, X6) rules.
 
 use std::time::Duration;
 
@@ -123,6 +123,39 @@ pub(super) async fn q6(h: &Harness, me: &Merchant) -> Result<(), String> {
     ensure!(
         attach.is_null() || *attach == sent["attach"],
         "Q6: attach {attach}"
+    );
+    Ok(())
+}
+
+/// C7: a TRX and a USDT order read their amounts back the same way — both as sent, or both
+/// × 10^decimals.
+pub(super) async fn c7(h: &Harness, me: &Merchant) -> Result<(), String> {
+    let mut readings = Vec::new();
+    for (currency, amount) in [("TRX", 15_000_000u64), ("USDT", 9_000_000)] {
+        let sent = json!({"chain": "TRON", "currency": currency, "amount": amount});
+        let (answer, out_trade_no) = h.create(me, sent).await;
+        ensure!(answer.is_ok(), "C7: create answered {:?}", answer.code());
+        let detail = h.detail(me, &out_trade_no).await;
+        let decimals = detail["decimals"].as_u64().unwrap_or(0) as u32;
+        let scaled = u128::from(amount) * 10u128.pow(decimals);
+        let got = detail["amount"].as_u64().map(u128::from);
+        let reading = match got {
+            Some(n) if n == u128::from(amount) => "as sent",
+            Some(n) if n == scaled => "scaled",
+            _ => {
+                return Err(format!(
+                    "C7: {currency} amount {} fits neither reading of {amount}",
+                    detail["amount"]
+                ));
+            }
+        };
+        readings.push(reading);
+    }
+    ensure!(
+        readings[0] == readings[1],
+        "C7: TRX read {}, USDT {}",
+        readings[0],
+        readings[1]
     );
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! Interop with Python's `cryptography` (the library behind wechatpayv3): signatures both ways,
 //! keys made by Python, AEAD both ways, certificates both ways, and a certificates answer built by
-//! Python. Each test is skipped, with the reason printed, when `python3` or `cryptography` is
-//! missing.
+//! Python. Each test is skipped when `python3` or `cryptography` is missing, saying so in
+//! `cargo test`'s output; under `CI=true` it fails instead (as tests/common/skip.rs does).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -27,7 +28,18 @@ fn python(script: &str, args: &[&str]) -> Option<Result<String, String>> {
         }
     });
     if let Err(reason) = available {
-        eprintln!("skipped: {reason} (pip install cryptography)");
+        // libtest names each test's thread after the test.
+        let thread = std::thread::current();
+        let test = thread.name().unwrap_or("a Python interop test");
+        let line = format!(
+            "SKIPPED {test}: {reason} — install it: pip install cryptography (.ci/run does)"
+        );
+        // Under CI a missing tool fails; locally the line goes to stderr uncaptured (a
+        // `std::io::Write`, not `eprintln!`, which libtest would hide for a passing test).
+        if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+            panic!("{line}\n(CI=true: a test whose tool is missing fails rather than skip)");
+        }
+        let _ = writeln!(std::io::stderr(), "{line}");
         return None;
     }
     let out = Command::new("python3")
