@@ -173,7 +173,7 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
         return qa_cli::dry_run(&args);
     }
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
-    let baseline = record::baseline(&args.record)?;
+    let baseline = record::baseline(&args.record, config.provider.name())?;
     let reports: Vec<(&str, &std::path::Path)> = [
         ("--junit", config.settings.junit.as_deref()),
         ("--json", config.settings.json.as_deref()),

@@ -6,6 +6,7 @@ mod bounded;
 mod network;
 mod preflight;
 mod qa;
+mod records;
 mod secrets;
 mod seen;
 
