@@ -50,6 +50,7 @@ pub mod provider;
 pub mod providers;
 pub mod record;
 pub mod redact;
+pub mod redacted;
 pub mod report;
 pub mod runner;
 pub mod select;

@@ -1,0 +1,138 @@
+//! Secrets never by halves: a target that echoes our signature as its `request_id` (and in
+//! its `msg`, JSON-escaped) cannot get a 16-character run of any signature it was sent, nor
+//! of the app secret, into any output — console, JSON, JUnit, Cucumber JSON, HTML, rerun
+//! file, behaviour record, `--log-http` — however long the signature (T5's oversized body is
+//! signed too) and wherever a value is cut for display.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use serde_json::json;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use super::{SECRET, run, text};
+
+/// The run of a secret or signature that must never show.
+const RUN: usize = 16;
+
+/// Answers every request as TTPay answers an order that does not exist, with the request's
+/// signature as `request_id` and in `msg`; remembers every `Authorization` value.
+struct EchoAsRequestId(Arc<Mutex<Vec<String>>>);
+
+impl Respond for EchoAsRequestId {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let auth = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let signature = auth
+            .split(',')
+            .find_map(|kv| kv.trim().strip_prefix("signature="))
+            .unwrap_or("")
+            .to_owned();
+        self.0.lock().unwrap().push(auth);
+        ResponseTemplate::new(200).set_body_json(json!({
+            "code": 12002,
+            "msg": format!("data does not exist ({})", signature.replace('/', "\\/")),
+            "request_id": signature,
+        }))
+    }
+}
+
+/// Every run of [`RUN`] characters of `secret`.
+fn runs_of(secret: &str, into: &mut HashSet<Vec<u8>>) {
+    for window in secret.as_bytes().windows(RUN) {
+        into.insert(window.to_vec());
+    }
+}
+
+/// The first run of [`RUN`] characters of `text` that is one of `runs`, with some context.
+fn leak(text: &str, runs: &HashSet<Vec<u8>>) -> Option<String> {
+    let bytes = text.as_bytes();
+    let at = bytes.windows(RUN).position(|w| runs.contains(w))?;
+    let from = at.saturating_sub(80);
+    let to = (at + RUN + 80).min(bytes.len());
+    Some(String::from_utf8_lossy(&bytes[from..to]).into_owned())
+}
+
+#[tokio::test]
+async fn an_echoed_signature_shows_not_even_in_part_in_any_output() {
+    let server = MockServer::start().await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    Mock::given(wiremock::matchers::any())
+        .respond_with(EchoAsRequestId(Arc::clone(&seen)))
+        .mount(&server)
+        .await;
+    let dir = std::env::temp_dir().join(format!("pc-leaks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = [
+        ("--junit", "junit.xml"),
+        ("--json", "report.json"),
+        ("--cucumber-json", "cucumber.json"),
+        ("--html", "report.html"),
+        ("--rerun", "rerun.txt"),
+        ("--record", "record.json"),
+        ("--log-http", "http.ndjson"),
+    ];
+    let mut args: Vec<String> = vec![
+        "--base-url".into(),
+        server.uri(),
+        "--rate-limit".into(),
+        "0".into(),
+        "--tags".into(),
+        "@T5 or @T3 or @Q3 or @X4 or @C1".into(),
+    ];
+    for (flag, name) in files {
+        args.push(flag.into());
+        args.push(dir.join(name).display().to_string());
+    }
+    let out = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args, &[("TTPAY_PAID_OUT_TRADE_NO", "")])
+    })
+    .await
+    .unwrap();
+    let mut outputs = vec![("console".to_owned(), text(&out))];
+    for (flag, name) in files {
+        let written = std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("{flag} {name} written: {e}\n{}", text(&out)));
+        outputs.push((flag.to_owned(), written));
+    }
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
+    let sent = seen.lock().unwrap().clone();
+    let mut runs = HashSet::new();
+    runs_of(SECRET, &mut runs);
+    let mut longest = 0;
+    for auth in &sent {
+        let signature = auth
+            .split(',')
+            .find_map(|kv| kv.trim().strip_prefix("signature="))
+            .unwrap_or("");
+        longest = longest.max(signature.len());
+        runs_of(signature, &mut runs);
+    }
+    assert!(sent.len() > 20, "{} requests", sent.len());
+    assert!(longest > 10_000, "T5's oversized body signed too: {longest}");
+    let echoed = outputs.iter().any(|(_, t)| t.contains("<redacted>"));
+    assert!(echoed, "the echo reached the outputs, masked");
+    for (what, output) in &outputs {
+        for shown in [output.clone(), output.replace("\\/", "/")] {
+            if let Some(context) = leak(&shown, &runs) {
+                panic!("{what} shows a run of a signature or secret: …{context}…");
+            }
+        }
+        for auth in sent.iter().filter(|a| !a.is_empty()) {
+            assert!(!output.contains(auth.as_str()), "{what} shows an Authorization value");
+        }
+    }
+    eprintln!(
+        "{} requests, longest signature {longest} characters, {} runs checked in {} outputs",
+        sent.len(),
+        runs.len(),
+        outputs.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
