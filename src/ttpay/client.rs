@@ -317,7 +317,7 @@ impl TtpayClient {
                 crate::http::MAX_RESPONSE_BYTES / (1024 * 1024)
             ))
         } else {
-            serde_json::from_slice::<Value>(&incoming.body).map_err(|e| e.to_string())
+            crate::checks::json::parse(&incoming.body)
         };
         let request_id = json
             .as_ref()

@@ -277,7 +277,7 @@ impl WxClient {
         let json = if incoming.body.is_empty() {
             Err("an empty body".to_owned())
         } else {
-            serde_json::from_slice::<Value>(&incoming.body).map_err(|e| e.to_string())
+            crate::checks::json::parse(&incoming.body)
         };
         let request_id = incoming
             .header("request-id")

@@ -4,6 +4,7 @@
 
 mod bounded;
 mod leaks;
+mod nesting;
 mod network;
 mod preflight;
 mod qa;
