@@ -146,7 +146,9 @@ impl ExchangeRecord {
                 })
                 .collect(),
             response_body: Redacted::lossy(&exchange.body).cut_bytes(RECORD_BODY_BYTES),
-            request_id: exchange.request_id().map(|id| Redacted::new(&id).into_string()),
+            request_id: exchange
+                .request_id()
+                .map(|id| Redacted::new(&id).into_string()),
             elapsed_ms: exchange.elapsed.as_secs_f64() * 1000.0,
         }
     }
@@ -160,4 +162,3 @@ fn redacted_header(name: &str, value: &str) -> String {
     line.split_once(": ")
         .map_or_else(|| line.to_string(), |(_, v)| v.to_owned())
 }
-

@@ -178,9 +178,7 @@ fn mask_secret(text: &str, secret: &str) -> Option<String> {
         Some((end, _)) => &secret[..end],
         None if secret.chars().count() == HEAD => secret,
         None => {
-            return text
-                .contains(secret)
-                .then(|| text.replace(secret, MASK));
+            return text.contains(secret).then(|| text.replace(secret, MASK));
         }
     };
     if !text.contains(head) {
@@ -288,7 +286,11 @@ mod tests {
         register("cut-secret-0123456789-abcdefghij");
         let out = redact("shown: cut-secret-0123456…");
         assert!(!out.contains("cut-secret-0123"), "{out}");
-        assert_eq!(redact("cut-secret-012"), "cut-secret-012", "too short to tell");
+        assert_eq!(
+            redact("cut-secret-012"),
+            "cut-secret-012",
+            "too short to tell"
+        );
         let signature = "WFlaMTIzNDU2Nzg5/GFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6QUJDREVGR0g=";
         register_signature(signature);
         for shown in [

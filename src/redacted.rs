@@ -46,7 +46,11 @@ impl Redacted {
         while !self.0.is_char_boundary(end) {
             end -= 1;
         }
-        Redacted(format!("{}… ({} bytes in all)", &self.0[..end], self.0.len()))
+        Redacted(format!(
+            "{}… ({} bytes in all)",
+            &self.0[..end],
+            self.0.len()
+        ))
     }
 
     /// The same text with `f` applied to it; `f` must not bring a secret back (it maps
@@ -81,7 +85,8 @@ mod tests {
 
     #[test]
     fn a_long_secret_is_masked_before_it_is_cut() {
-        let signature = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk=";
+        let signature =
+            "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk=";
         crate::redact::register_signature(signature);
         let shown = Redacted::new(&format!("\"{signature}\"")).cut_chars(20, "...");
         assert!(!shown.contains("QUJDREVGR0hJSktM"), "{shown}");

@@ -105,6 +105,8 @@ impl Default for TransportPolicy {
 pub struct Transport {
     client: reqwest::Client,
     policy: TransportPolicy,
+    /// Attempts of this handle that got no answer (a reset, a timeout, no connection).
+    unanswered: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Transport {
@@ -118,7 +120,26 @@ impl Transport {
             .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| TransportError::Build(error_chain(&e)))?;
-        Ok(Self { client, policy })
+        Ok(Self {
+            client,
+            policy,
+            unanswered: Default::default(),
+        })
+    }
+
+    /// The same client and pool, counting its own unanswered attempts ([`Self::unanswered`]):
+    /// a provider's client sends its well-formed requests through one, to tell a flaky target
+    /// from one that drops only what it should refuse.
+    pub fn counting(&self) -> Self {
+        Self {
+            unanswered: Default::default(),
+            ..self.clone()
+        }
+    }
+
+    /// How many attempts through this handle got no answer, so far (shared by its clones).
+    pub fn unanswered(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        std::sync::Arc::clone(&self.unanswered)
     }
 
     pub fn policy(&self) -> TransportPolicy {
@@ -166,6 +187,18 @@ impl Transport {
 
     /// Sends exactly once, no retry.
     pub async fn send_once(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
+        let sent = self.attempt(request).await;
+        if let Err(
+            TransportError::Timeout(_) | TransportError::Connect(_) | TransportError::Other(_),
+        ) = &sent
+        {
+            self.unanswered
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        sent
+    }
+
+    async fn attempt(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
         if interrupted() {
             return Err(TransportError::Interrupted);
         }

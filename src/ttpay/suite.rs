@@ -218,6 +218,7 @@ impl TtpayRun {
         features: Vec<gherkin::Feature>,
         label: String,
     ) -> RunReport {
+        let unanswered = client.well_formed_unanswered();
         let ctx = TtpayContext {
             client,
             schemas: Arc::clone(&self.schemas),
@@ -228,7 +229,7 @@ impl TtpayRun {
             amount_unit: self.ttpay.amount_unit,
             signatures: self.settings.response_signatures,
         };
-        runner::run::<TtpayWorld>(
+        let mut report = runner::run::<TtpayWorld>(
             features,
             Arc::new(ctx),
             RunOptions {
@@ -240,7 +241,10 @@ impl TtpayRun {
                 keep_exchanges: self.settings.keep_exchanges,
             },
         )
-        .await
+        .await;
+        let count = unanswered.load(std::sync::atomic::Ordering::Relaxed);
+        super::steadiness::rejudge(&mut report, count);
+        report
     }
 }
 

@@ -282,7 +282,11 @@ impl WxClient {
         let request_id = incoming
             .header("request-id")
             .filter(|v| !v.trim().is_empty())
-            .map(|v| crate::redacted::Redacted::new(v).cut_chars(128, "").into_string());
+            .map(|v| {
+                crate::redacted::Redacted::new(v)
+                    .cut_chars(128, "")
+                    .into_string()
+            });
         let sent = match serde_json::from_slice::<Value>(&outgoing.body) {
             Ok(value) => value,
             Err(_) if outgoing.body.is_empty() => Value::Null,

@@ -115,7 +115,10 @@ async fn an_echoed_signature_shows_not_even_in_part_in_any_output() {
         runs_of(signature, &mut runs);
     }
     assert!(sent.len() > 20, "{} requests", sent.len());
-    assert!(longest > 10_000, "T5's oversized body signed too: {longest}");
+    assert!(
+        longest > 10_000,
+        "T5's oversized body signed too: {longest}"
+    );
     let echoed = outputs.iter().any(|(_, t)| t.contains("<redacted>"));
     assert!(echoed, "the echo reached the outputs, masked");
     for (what, output) in &outputs {
@@ -125,7 +128,10 @@ async fn an_echoed_signature_shows_not_even_in_part_in_any_output() {
             }
         }
         for auth in sent.iter().filter(|a| !a.is_empty()) {
-            assert!(!output.contains(auth.as_str()), "{what} shows an Authorization value");
+            assert!(
+                !output.contains(auth.as_str()),
+                "{what} shows an Authorization value"
+            );
         }
     }
     eprintln!(

@@ -53,5 +53,8 @@ async fn json_nested_a_million_deep_is_a_t3_deviation_naming_the_bound() {
     assert_eq!(code, Some(1), "{all}");
     assert!(all.contains("nested deeper than 10000 levels"), "{all}");
     assert!(all.contains("T3"), "{all}");
-    assert!(!all.contains("overflow") && !all.contains("internal error"), "{all}");
+    assert!(
+        !all.contains("overflow") && !all.contains("internal error"),
+        "{all}"
+    );
 }

@@ -37,7 +37,14 @@ fn diff_of_records_of_two_providers_or_an_unknown_one_is_exit_2_naming_them() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let wechatpay = dir.join("wechatpay.json");
     let out = Command::new(BIN)
-        .args(["run", "--provider", "wechatpay", "--tags", "@W1", "--record"])
+        .args([
+            "run",
+            "--provider",
+            "wechatpay",
+            "--tags",
+            "@W1",
+            "--record",
+        ])
         .arg(&wechatpay)
         .output()
         .expect("runs");
@@ -54,7 +61,9 @@ fn diff_of_records_of_two_providers_or_an_unknown_one_is_exit_2_naming_them() {
     let (code, said) = diff(&ttpay, &wechatpay);
     assert_eq!(code, Some(2), "{said}");
     assert!(
-        said.contains("different providers") && said.contains("`ttpay`") && said.contains("`wechatpay`"),
+        said.contains("different providers")
+            && said.contains("`ttpay`")
+            && said.contains("`wechatpay`"),
         "{said}"
     );
     assert!(!said.contains("NO BEHAVIOUR CHANGE"), "{said}");

@@ -69,15 +69,20 @@ async fn send_with(
                 return Err(StepFailure::Inconclusive(reason));
             }
             w.findings.inconclusive = None;
-            w.deviate(vec![Deviation::new(
-                "T7",
-                endpoint.path(),
-                "(connection)",
-                format!("an answer to {method} (a refusal), not a dropped connection"),
-                format!(
-                    "no answer to {method}, twice ({reason}), while a well-formed request on a fresh connection was answered"
-                ),
-            )])
+            let drop = format!(
+                "no answer to {method}, twice ({reason}), while a well-formed request on a fresh connection was answered"
+            );
+            crate::ttpay::steadiness::unless_flaky(w, endpoint, &drop)?;
+            w.deviate(vec![
+                Deviation::new(
+                    "T7",
+                    endpoint.path(),
+                    "(connection)",
+                    format!("an answer to {method} (a refusal), not a dropped connection"),
+                    drop,
+                )
+                .if_steady(),
+            ])
         }
         Err(other) => Err(other),
     }
@@ -188,11 +193,16 @@ async fn connection_still_answers(w: &mut TtpayWorld) -> StepResult {
     }
     let endpoint = w.last()?.endpoint.clone();
     w.findings.inconclusive = None;
-    w.deviate(vec![Deviation::new(
-        "T7",
-        endpoint,
-        "(connection)",
-        "the next valid request after a refused method gets its normal answer",
-        "no answer to a valid query right after",
-    )])
+    let drop = "no answer to a valid query right after";
+    crate::ttpay::steadiness::unless_flaky(w, Endpoint::Query, drop)?;
+    w.deviate(vec![
+        Deviation::new(
+            "T7",
+            endpoint,
+            "(connection)",
+            "the next valid request after a refused method gets its normal answer",
+            drop,
+        )
+        .if_steady(),
+    ])
 }
