@@ -38,6 +38,7 @@
 pub mod checks;
 pub mod config;
 pub mod contract;
+pub mod deadline;
 pub mod double;
 pub mod error;
 pub mod exchange;

@@ -4,6 +4,7 @@
 
 mod pacer;
 mod stats;
+mod stop;
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ pub use pacer::{Pacer, Ticket};
 pub use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 pub use stats::{KeySends, SendStats};
+pub use stop::{deadline_passed, interrupt, interrupted, past_deadline, stopped, stopping};
 
 /// A request, fully built (signed) and ready to send.
 #[derive(Debug, Clone)]
@@ -64,19 +66,8 @@ pub enum TransportError {
     Build(String),
     #[error("not sent: the run was interrupted")]
     Interrupted,
-}
-
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Stops sending: from now on every request fails as [`TransportError::Interrupted`] at once,
-/// so that scenarios in flight end quickly and the run reports what finished (Ctrl-C).
-pub fn interrupt() {
-    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
-/// Whether [`interrupt`] was called.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+    #[error("not answered before the run's deadline (--deadline)")]
+    Deadline,
 }
 
 /// Timeouts and retries.
@@ -155,6 +146,7 @@ impl Transport {
                 Ok(incoming) => return Ok(incoming),
                 Err(TransportError::Build(e)) => return Err(TransportError::Build(e)),
                 Err(TransportError::Interrupted) => return Err(TransportError::Interrupted),
+                Err(TransportError::Deadline) => return Err(TransportError::Deadline),
                 Err(e) if attempt >= self.policy.retries => return Err(e),
                 Err(_) => {
                     attempt += 1;
@@ -187,7 +179,14 @@ impl Transport {
 
     /// Sends exactly once, no retry.
     pub async fn send_once(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
-        let sent = self.attempt(request).await;
+        let sent = tokio::select! {
+            sent = self.attempt(request) => sent,
+            () = stopped() => Err(if interrupted() {
+                TransportError::Interrupted
+            } else {
+                TransportError::Deadline
+            }),
+        };
         if let Err(
             TransportError::Timeout(_) | TransportError::Connect(_) | TransportError::Other(_),
         ) = &sent
@@ -201,6 +200,9 @@ impl Transport {
     async fn attempt(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
         if interrupted() {
             return Err(TransportError::Interrupted);
+        }
+        if past_deadline() {
+            return Err(TransportError::Deadline);
         }
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {

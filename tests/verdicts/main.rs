@@ -3,6 +3,7 @@
 //! before anything is sent, the network is inconclusive, and every read is bounded.
 
 mod bounded;
+mod deadline;
 mod flaky;
 mod leaks;
 mod nesting;
