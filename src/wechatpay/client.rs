@@ -237,6 +237,8 @@ impl WxClient {
             timestamp,
             &nonce,
         );
+        // Hidden by value wherever it shows up, even echoed by the target.
+        crate::redact::register_signature(&auth.signature);
         let mut body = call.body.clone();
         if *tamper == Tamper::BodyByteChanged {
             // Replace a digit of the body (the mchid's last one) so it stays JSON.

@@ -3,8 +3,6 @@
 //! or of undocumented methods (T7) say nothing — exit 3. One that drops only the malformed
 //! input, answering every well-formed request, still deviates from T5 (exit 1).
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,75 +12,23 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::{run, serve, text};
 
-/// A proxy in front of `upstream` (`http://host:port`) that serves one request per
-/// connection (`Connection: close`, so that every request has a fresh connection) and closes
-/// every other connection it accepts after reading the request, without an answer.
+/// A proxy in front of `upstream` that serves one request per connection and closes every
+/// other connection it accepts after reading the request, without an answer.
 fn every_other_connection_dropped(upstream: &str) -> (String, Arc<AtomicU64>) {
-    let upstream = upstream.trim_start_matches("http://").to_owned();
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let dropped = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&dropped);
-    std::thread::spawn(move || {
-        for (n, client) in listener.incoming().flatten().enumerate() {
-            let upstream = upstream.clone();
-            let counter = Arc::clone(&counter);
-            std::thread::spawn(move || {
-                let mut client = client;
-                let Some(request) = read_request(&mut client) else {
-                    return;
-                };
-                if n % 2 == 1 {
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    let _ = client.shutdown(Shutdown::Both);
-                    return;
-                }
-                let Ok(mut server) = TcpStream::connect(&upstream) else {
-                    return;
-                };
-                let _ = server.write_all(&request);
-                let mut answer = Vec::new();
-                let _ = server.read_to_end(&mut answer);
-                let _ = client.write_all(&answer);
-                let _ = client.shutdown(Shutdown::Both);
-            });
-        }
-    });
+    let url = super::proxy::start(
+        upstream,
+        move |n| {
+            let drop = n % 2 == 1;
+            if drop {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+            drop
+        },
+        |_, answer| answer,
+    );
     (url, dropped)
-}
-
-/// One HTTP/1.1 request, whole, with `Connection: close` added after its request line.
-fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut data = Vec::new();
-    let mut chunk = [0u8; 65536];
-    let head_end = loop {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&chunk[..n]);
-        if let Some(at) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&data[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while data.len() < head_end + length {
-        let n = stream.read(&mut chunk).ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&chunk[..n]);
-    }
-    let line_end = data.windows(2).position(|w| w == b"\r\n")? + 2;
-    let mut request = data[..line_end].to_vec();
-    request.extend_from_slice(b"Connection: close\r\n");
-    request.extend_from_slice(&data[line_end..]);
-    Some(request)
 }
 
 #[test]

@@ -142,3 +142,148 @@ async fn an_echoed_signature_shows_not_even_in_part_in_any_output() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `serve --provider wechatpay` on a free port: its URL and the `export` lines' variables.
+struct WechatServed {
+    child: std::process::Child,
+    url: String,
+    env: Vec<(String, String)>,
+}
+
+impl Drop for WechatServed {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve_wechatpay() -> WechatServed {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(super::BIN)
+        .args(["serve", "--provider", "wechatpay", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("piped")).lines();
+    let first = lines.next().expect("a first line").expect("readable");
+    let url = first.rsplit(' ').next().expect("the URL").to_owned();
+    let mut env = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("readable");
+        if line.starts_with("# then") {
+            break;
+        }
+        for pair in line
+            .strip_prefix("export ")
+            .unwrap_or("")
+            .split_whitespace()
+        {
+            if let Some((k, v)) = pair.split_once('=') {
+                env.push((k.to_owned(), v.to_owned()));
+            }
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    WechatServed { child, url, env }
+}
+
+/// `signature="…"` of a WeChat Pay `Authorization` header in a raw request.
+fn wechat_signature(request: &[u8]) -> Option<String> {
+    let auth = super::proxy::header(request, "authorization")?;
+    let at = auth.find("signature=\"")? + "signature=\"".len();
+    Some(auth[at..].split('"').next()?.to_owned())
+}
+
+#[test]
+fn a_wechatpay_target_echoing_our_signature_as_request_id_shows_none_of_it() {
+    let served = serve_wechatpay();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let remember = Arc::clone(&seen);
+    // The answer's Request-ID header (not covered by the platform signature) carries the
+    // request's signature: whatever the verdict, no output may show it.
+    let url = super::proxy::start(
+        &served.url,
+        |_| false,
+        move |request, answer| {
+            let Some(signature) = wechat_signature(request) else {
+                return answer;
+            };
+            remember.lock().unwrap().push(signature.clone());
+            let text = String::from_utf8_lossy(&answer).into_owned();
+            let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                return answer;
+            };
+            let mut lines: Vec<String> = head
+                .lines()
+                .filter(|l| !l.to_ascii_lowercase().starts_with("request-id:"))
+                .map(str::to_owned)
+                .collect();
+            lines.push(format!("Request-ID: {signature}"));
+            format!("{}\r\n\r\n{body}", lines.join("\r\n")).into_bytes()
+        },
+    );
+    let dir = std::env::temp_dir().join(format!("pc-leaks-wx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files = [
+        ("--junit", "junit.xml"),
+        ("--json", "report.json"),
+        ("--cucumber-json", "cucumber.json"),
+        ("--html", "report.html"),
+        ("--record", "record.json"),
+        ("--log-http", "http.ndjson"),
+    ];
+    let mut command = std::process::Command::new(super::BIN);
+    command.args([
+        "run",
+        "--provider",
+        "wechatpay",
+        "--base-url",
+        &url,
+        "--rate-limit",
+        "0",
+    ]);
+    for (flag, name) in files {
+        command.arg(flag).arg(dir.join(name));
+    }
+    for (k, v) in &served.env {
+        command.env(k, v);
+    }
+    let out = command.output().expect("runs");
+    let mut outputs = vec![("console".to_owned(), text(&out))];
+    for (flag, name) in files {
+        let written = std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("{flag} {name} written: {e}\n{}", text(&out)));
+        outputs.push((flag.to_owned(), written));
+    }
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let sent = seen.lock().unwrap().clone();
+    assert!(sent.len() > 20, "{} requests: {}", sent.len(), text(&out));
+    let mut runs = HashSet::new();
+    for signature in &sent {
+        assert!(signature.len() > 300, "an RSA-2048 signature: {signature}");
+        runs_of(signature, &mut runs);
+    }
+    for (key, value) in &served.env {
+        if key.ends_with("PRIVATE_KEY_FILE") {
+            let pem = std::fs::read_to_string(value).expect("the key file");
+            pem.lines()
+                .filter(|l| !l.starts_with("-----"))
+                .for_each(|l| runs_of(l, &mut runs));
+        }
+        if key == "WECHATPAY_APIV3_KEY" {
+            runs_of(value, &mut runs);
+        }
+    }
+    let log = &outputs.last().expect("--log-http").1;
+    assert!(
+        log.contains("<redacted>"),
+        "the echo reached --log-http, masked"
+    );
+    for (what, output) in &outputs {
+        if let Some(context) = leak(output, &runs) {
+            panic!("{what} shows a run of a signature or secret: …{context}…");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

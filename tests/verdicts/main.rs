@@ -9,6 +9,7 @@ mod leaks;
 mod nesting;
 mod network;
 mod preflight;
+mod proxy;
 mod qa;
 mod records;
 mod secrets;
