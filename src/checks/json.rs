@@ -99,10 +99,11 @@ impl Slices {
                     }
                 }
                 b']' | b'}' if depth > 0 => {
-                    if depth > 1 && (depth - 1) % STEP == 0 {
-                        if let Some(id) = open.pop() {
-                            out.slices[id].end = at + 1;
-                        }
+                    if depth > 1
+                        && (depth - 1) % STEP == 0
+                        && let Some(id) = open.pop()
+                    {
+                        out.slices[id].end = at + 1;
                     }
                     depth -= 1;
                 }

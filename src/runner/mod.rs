@@ -161,10 +161,10 @@ pub async fn run<W: ProviderWorld>(
     {
         let mut records = lock(&records);
         for (key, mut blank) in blanks {
-            if !records.contains_key(&key) {
+            records.entry(key).or_insert_with(|| {
                 blank.outcome = Outcome::Inconclusive(unfinished());
-                records.insert(key, blank);
-            }
+                blank
+            });
         }
     }
 
