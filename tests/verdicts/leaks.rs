@@ -41,6 +41,32 @@ impl Respond for EchoAsRequestId {
     }
 }
 
+/// Every file output of a run, by flag; `--rerun` last (a WeChat Pay run leaves it out).
+const OUTPUTS: [(&str, &str); 7] = [
+    ("--junit", "junit.xml"),
+    ("--json", "report.json"),
+    ("--cucumber-json", "cucumber.json"),
+    ("--html", "report.html"),
+    ("--record", "record.json"),
+    ("--log-http", "http.ndjson"),
+    ("--rerun", "rerun.txt"),
+];
+
+/// The console and each of `files` written in `dir`, by what wrote it.
+fn outputs(
+    dir: &std::path::Path,
+    files: &[(&str, &str)],
+    out: &std::process::Output,
+) -> Vec<(String, String)> {
+    let mut outputs = vec![("console".to_owned(), text(out))];
+    for (flag, name) in files {
+        let written = std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("{flag} {name} written: {e}\n{}", text(out)));
+        outputs.push(((*flag).to_owned(), written));
+    }
+    outputs
+}
+
 /// Every run of [`RUN`] characters of `secret`.
 fn runs_of(secret: &str, into: &mut HashSet<Vec<u8>>) {
     for window in secret.as_bytes().windows(RUN) {
@@ -67,15 +93,7 @@ async fn an_echoed_signature_shows_not_even_in_part_in_any_output() {
         .await;
     let dir = std::env::temp_dir().join(format!("pc-leaks-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let files = [
-        ("--junit", "junit.xml"),
-        ("--json", "report.json"),
-        ("--cucumber-json", "cucumber.json"),
-        ("--html", "report.html"),
-        ("--rerun", "rerun.txt"),
-        ("--record", "record.json"),
-        ("--log-http", "http.ndjson"),
-    ];
+    let files = &OUTPUTS[..];
     let mut args: Vec<String> = vec![
         "--base-url".into(),
         server.uri(),
@@ -85,7 +103,7 @@ async fn an_echoed_signature_shows_not_even_in_part_in_any_output() {
         "@T5 or @T3 or @Q3 or @X4 or @C1".into(),
     ];
     for (flag, name) in files {
-        args.push(flag.into());
+        args.push((*flag).into());
         args.push(dir.join(name).display().to_string());
     }
     let out = tokio::task::spawn_blocking(move || {
@@ -94,12 +112,7 @@ async fn an_echoed_signature_shows_not_even_in_part_in_any_output() {
     })
     .await
     .unwrap();
-    let mut outputs = vec![("console".to_owned(), text(&out))];
-    for (flag, name) in files {
-        let written = std::fs::read_to_string(dir.join(name))
-            .unwrap_or_else(|e| panic!("{flag} {name} written: {e}\n{}", text(&out)));
-        outputs.push((flag.to_owned(), written));
-    }
+    let outputs = outputs(&dir, files, &out);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 
     let sent = seen.lock().unwrap().clone();
@@ -225,14 +238,7 @@ fn a_wechatpay_target_echoing_our_signature_as_request_id_shows_none_of_it() {
     );
     let dir = std::env::temp_dir().join(format!("pc-leaks-wx-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let files = [
-        ("--junit", "junit.xml"),
-        ("--json", "report.json"),
-        ("--cucumber-json", "cucumber.json"),
-        ("--html", "report.html"),
-        ("--record", "record.json"),
-        ("--log-http", "http.ndjson"),
-    ];
+    let files = &OUTPUTS[..OUTPUTS.len() - 1];
     let mut command = std::process::Command::new(super::BIN);
     command.args([
         "run",
@@ -250,12 +256,7 @@ fn a_wechatpay_target_echoing_our_signature_as_request_id_shows_none_of_it() {
         command.env(k, v);
     }
     let out = command.output().expect("runs");
-    let mut outputs = vec![("console".to_owned(), text(&out))];
-    for (flag, name) in files {
-        let written = std::fs::read_to_string(dir.join(name))
-            .unwrap_or_else(|e| panic!("{flag} {name} written: {e}\n{}", text(&out)));
-        outputs.push((flag.to_owned(), written));
-    }
+    let outputs = outputs(&dir, files, &out);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
     let sent = seen.lock().unwrap().clone();
     assert!(sent.len() > 20, "{} requests: {}", sent.len(), text(&out));
@@ -275,7 +276,11 @@ fn a_wechatpay_target_echoing_our_signature_as_request_id_shows_none_of_it() {
             runs_of(value, &mut runs);
         }
     }
-    let log = &outputs.last().expect("--log-http").1;
+    let log = &outputs
+        .iter()
+        .find(|(f, _)| f == "--log-http")
+        .expect("--log-http")
+        .1;
     assert!(
         log.contains("<redacted>"),
         "the echo reached --log-http, masked"
