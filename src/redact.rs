@@ -31,20 +31,22 @@ pub const MIN_SECRET: usize = 8;
 /// hidden even where the rest was cut off (or something else follows it).
 pub const HEAD: usize = 16;
 
-/// The signatures sent, by their first [`HEAD`] characters (the shorter ones whole).
+/// The signatures sent, by their first [`HEAD`] characters (the shorter ones whole): a run of
+/// Base64 that holds one of those heads shows a signature, whole or cut (and TTPay's
+/// signatures, AES-ECB of messages that start alike, share heads: one entry serves many).
 #[derive(Default)]
 struct Signatures {
-    by_head: std::collections::HashMap<String, Vec<String>>,
+    heads: std::collections::HashSet<String>,
     short: std::collections::HashSet<String>,
 }
 
 impl Signatures {
     fn is_empty(&self) -> bool {
-        self.by_head.is_empty() && self.short.is_empty()
+        self.heads.is_empty() && self.short.is_empty()
     }
 
-    /// Whether `token` (escapes undone) is, holds, or starts a signature we sent — or
-    /// ends with the first [`HEAD`] characters or more of one (the rest cut off).
+    /// Whether `token` (escapes undone) is a short signature we sent, or holds the first
+    /// [`HEAD`] characters of a longer one anywhere (the rest may be cut off).
     fn shows_one(&self, token: &str) -> bool {
         // Base64 has no backslash: whatever escaped it (`\\/`, `\\\\/`) goes.
         let plain = token.replace('\\', "");
@@ -55,13 +57,7 @@ impl Signatures {
         if plain.len() < HEAD || !plain.is_ascii() {
             return false;
         }
-        (0..=plain.len() - HEAD).any(|at| {
-            self.by_head.get(&plain[at..at + HEAD]).is_some_and(|sent| {
-                let rest = &plain[at..];
-                sent.iter()
-                    .any(|s| rest.starts_with(s.as_str()) || s.starts_with(rest))
-            })
-        })
+        (0..=plain.len() - HEAD).any(|at| self.heads.contains(&plain[at..at + HEAD]))
     }
 }
 
@@ -72,10 +68,9 @@ pub fn register_signature(signature: &str) {
     }
     let mut set = SIGNATURES.write().unwrap_or_else(|e| e.into_inner());
     match signature.get(..HEAD) {
-        Some(head) if signature.len() >= HEAD && signature.is_ascii() => {
-            let sent = set.by_head.entry(head.to_owned()).or_default();
-            if !sent.iter().any(|s| s == signature) {
-                sent.push(signature.to_owned());
+        Some(head) if signature.is_ascii() => {
+            if !set.heads.contains(head) {
+                set.heads.insert(head.to_owned());
             }
         }
         _ => {
