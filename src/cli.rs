@@ -173,7 +173,7 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
         return qa_cli::dry_run(&args);
     }
     let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
-    let baseline = record::baseline(&args.record)?;
+    let baseline = record::baseline(&args.record, config.provider.name())?;
     let reports: Vec<(&str, &std::path::Path)> = [
         ("--junit", config.settings.junit.as_deref()),
         ("--json", config.settings.json.as_deref()),
@@ -206,6 +206,20 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
         pay_conformance::runner::lint::check_selection(&features, text, expr)
             .map_err(|what| ConfigError::Invalid { what })?;
     }
+    let deadline = args.deadline.unwrap_or_else(|| {
+        let scenarios = pay_conformance::deadline::scenarios(
+            &features,
+            config.settings.tags.as_ref().map(|(_, expr)| expr),
+        );
+        let one = pay_conformance::deadline::default_for(
+            scenarios,
+            config.settings.concurrency,
+            config.settings.rate_limit,
+            config.settings.timeout,
+        );
+        one.saturating_mul(args.record.repeat.unwrap_or(1))
+    });
+    pay_conformance::deadline::arm(deadline);
     config.configured.preflight().await?;
     let reports = record::run(&config, &features, &args.record).await?;
     let Some(report) = reports.first() else {

@@ -10,6 +10,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::findings::{Deviation, RuleList};
+use crate::redacted::Redacted;
 
 /// The result of checking a response signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -85,19 +86,14 @@ impl Exchange {
             .with_request_id(self.request_id())
     }
 
-    /// The body as text (lossy), redacted before it is cut for reports (a cut secret would
-    /// no longer be recognised).
+    /// The body as text (lossy), redacted whole before it is cut for reports (a cut secret
+    /// would no longer be recognised).
     pub fn body_excerpt(&self) -> String {
-        let head = &self.body[..self.body.len().min(64 * 1024)];
-        let text = String::from_utf8_lossy(head);
-        let text = crate::redact::redact(text.trim()).into_owned();
-        let text = text.as_str();
-        if text.chars().count() > 160 {
-            format!("{}...", text.chars().take(157).collect::<String>())
-        } else if text.is_empty() {
+        let text = Redacted::lossy(&self.body).map(|t| t.trim().to_owned());
+        if text.is_empty() {
             "(empty body)".to_owned()
         } else {
-            text.to_owned()
+            text.cut_chars(157, "...").into_string()
         }
     }
 }
@@ -106,17 +102,18 @@ impl Exchange {
 pub const RECORD_BODY_BYTES: usize = 4096;
 
 /// An exchange as reports show it: what was sent and what came, bodies cut to
-/// [`RECORD_BODY_BYTES`]. Written out only through [`crate::redact()`].
+/// [`RECORD_BODY_BYTES`] after they were redacted whole. Written out only through
+/// [`crate::redact()`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ExchangeRecord {
     pub endpoint: String,
     pub method: String,
     pub url: String,
     pub request_headers: Vec<(String, String)>,
-    pub request_body: String,
+    pub request_body: Redacted,
     pub status: u16,
     pub response_headers: Vec<(String, String)>,
-    pub response_body: String,
+    pub response_body: Redacted,
     pub request_id: Option<String>,
     pub elapsed_ms: f64,
 }
@@ -138,7 +135,7 @@ impl ExchangeRecord {
                 .iter()
                 .map(|(k, v)| (k.clone(), redacted_header(k, v)))
                 .collect(),
-            request_body: cut(&crate::redact::redact(&sent)),
+            request_body: Redacted::new(&sent).cut_bytes(RECORD_BODY_BYTES),
             status: exchange.status,
             response_headers: exchange
                 .headers
@@ -148,10 +145,10 @@ impl ExchangeRecord {
                     (k.as_str().to_owned(), redacted_header(k.as_str(), &value))
                 })
                 .collect(),
-            response_body: cut(&crate::redact::redact(&String::from_utf8_lossy(
-                &exchange.body[..exchange.body.len().min(64 * 1024)],
-            ))),
-            request_id: exchange.request_id(),
+            response_body: Redacted::lossy(&exchange.body).cut_bytes(RECORD_BODY_BYTES),
+            request_id: exchange
+                .request_id()
+                .map(|id| Redacted::new(&id).into_string()),
             elapsed_ms: exchange.elapsed.as_secs_f64() * 1000.0,
         }
     }
@@ -164,16 +161,4 @@ fn redacted_header(name: &str, value: &str) -> String {
     let line = crate::redact::redact(&line);
     line.split_once(": ")
         .map_or_else(|| line.to_string(), |(_, v)| v.to_owned())
-}
-
-/// `text` cut to [`RECORD_BODY_BYTES`] at a character boundary, saying how much was left out.
-fn cut(text: &str) -> String {
-    if text.len() <= RECORD_BODY_BYTES {
-        return text.to_owned();
-    }
-    let mut end = RECORD_BODY_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}… ({} bytes in all)", &text[..end], text.len())
 }

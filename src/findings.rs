@@ -103,6 +103,10 @@ pub struct Deviation {
     pub actual: String,
     /// The provider's `request_id` of the response that shows it, when there was one.
     pub request_id: Option<String>,
+    /// A dropped connection: a deviation only if the target answered every well-formed
+    /// request of the run (else inconclusive, judged when the run ends).
+    #[serde(skip)]
+    pub if_steady: bool,
 }
 
 impl Deviation {
@@ -121,7 +125,14 @@ impl Deviation {
             expected: expected.into(),
             actual: actual.into(),
             request_id: None,
+            if_steady: false,
         }
+    }
+
+    /// The same, holding only if the target turns out steady ([`Deviation::if_steady`]).
+    pub fn if_steady(mut self) -> Self {
+        self.if_steady = true;
+        self
     }
 
     /// The same, with the provider's request id.

@@ -38,6 +38,7 @@
 pub mod checks;
 pub mod config;
 pub mod contract;
+pub mod deadline;
 pub mod double;
 pub mod error;
 pub mod exchange;
@@ -51,6 +52,7 @@ pub mod provider;
 pub mod providers;
 pub mod record;
 pub mod redact;
+pub mod redacted;
 pub mod report;
 pub mod runner;
 pub mod select;

@@ -17,8 +17,7 @@ static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 /// Every signature the suite sent, hidden by value wherever it shows up (a target that echoes
 /// one): looked up per Base64-looking token, so that thousands cost no more than a few.
-static SIGNATURES: LazyLock<RwLock<std::collections::HashSet<String>>> =
-    LazyLock::new(Default::default);
+static SIGNATURES: LazyLock<RwLock<Signatures>> = LazyLock::new(Default::default);
 
 /// A run of Base64 (or JSON-escaped Base64) long enough to be a signature.
 static TOKEN: LazyLock<Regex> =
@@ -28,13 +27,56 @@ static TOKEN: LazyLock<Regex> =
 /// (every `a` of them, for a secret `a`).
 pub const MIN_SECRET: usize = 8;
 
+/// How many characters of a secret or signature identify it: a run this long of one is
+/// hidden even where the rest was cut off (or something else follows it).
+pub const HEAD: usize = 16;
+
+/// The signatures sent, by their first [`HEAD`] characters (the shorter ones whole): a run of
+/// Base64 that holds one of those heads shows a signature, whole or cut (and TTPay's
+/// signatures, AES-ECB of messages that start alike, share heads: one entry serves many).
+#[derive(Default)]
+struct Signatures {
+    heads: std::collections::HashSet<String>,
+    short: std::collections::HashSet<String>,
+}
+
+impl Signatures {
+    fn is_empty(&self) -> bool {
+        self.heads.is_empty() && self.short.is_empty()
+    }
+
+    /// Whether `token` (escapes undone) is a short signature we sent, or holds the first
+    /// [`HEAD`] characters of a longer one anywhere (the rest may be cut off).
+    fn shows_one(&self, token: &str) -> bool {
+        // Base64 has no backslash: whatever escaped it (`\\/`, `\\\\/`) goes.
+        let plain = token.replace('\\', "");
+        let plain = plain.as_str();
+        if self.short.contains(plain) {
+            return true;
+        }
+        if plain.len() < HEAD || !plain.is_ascii() {
+            return false;
+        }
+        (0..=plain.len() - HEAD).any(|at| self.heads.contains(&plain[at..at + HEAD]))
+    }
+}
+
 /// Registers a signature the suite sent, to be hidden by value from now on.
 pub fn register_signature(signature: &str) {
     if signature.len() < MIN_SECRET {
         return;
     }
     let mut set = SIGNATURES.write().unwrap_or_else(|e| e.into_inner());
-    set.insert(signature.to_owned());
+    match signature.get(..HEAD) {
+        Some(head) if signature.is_ascii() => {
+            if !set.heads.contains(head) {
+                set.heads.insert(head.to_owned());
+            }
+        }
+        _ => {
+            set.short.insert(signature.to_owned());
+        }
+    }
 }
 
 /// What every provider's output hides: each pattern's first group is kept, the rest masked.
@@ -91,8 +133,8 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     {
         let secrets = SECRETS.read().unwrap_or_else(|e| e.into_inner());
         for secret in secrets.iter() {
-            if out.contains(secret.as_str()) {
-                out = Cow::Owned(out.replace(secret.as_str(), MASK));
+            if let Some(masked) = mask_secret(&out, secret) {
+                out = Cow::Owned(masked);
             }
         }
     }
@@ -101,8 +143,7 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         if !signatures.is_empty() {
             let masked = TOKEN.replace_all(&out, |c: &regex::Captures<'_>| {
                 let token = &c[0];
-                let plain = token.replace("\\/", "/");
-                if signatures.contains(token) || signatures.contains(&plain) {
+                if signatures.shows_one(token) {
                     MASK.to_owned()
                 } else {
                     token.to_owned()
@@ -123,6 +164,37 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         }
     }
     out
+}
+
+/// `text` with `secret` masked — and, for a secret of [`HEAD`] characters or more, any run of
+/// its first [`HEAD`] characters or more (what a cut left of it); `None` when it shows none.
+fn mask_secret(text: &str, secret: &str) -> Option<String> {
+    let head = match secret.char_indices().nth(HEAD) {
+        Some((end, _)) => &secret[..end],
+        None if secret.chars().count() == HEAD => secret,
+        None => {
+            return text.contains(secret).then(|| text.replace(secret, MASK));
+        }
+    };
+    if !text.contains(head) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(head) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let shown: usize = tail
+            .chars()
+            .zip(secret.chars())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum();
+        out.push_str(MASK);
+        rest = &tail[shown..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// Installs a panic hook that prints panic messages redacted, so that not even a bug leaks a
@@ -202,6 +274,29 @@ mod tests {
         let unregistered =
             "-----BEGIN RSA PRIVATE KEY-----\nAAAABBBBCCCC\n-----END RSA PRIVATE KEY-----";
         assert!(!redact(unregistered).contains("AAAABBBB"));
+    }
+
+    #[test]
+    fn hides_what_a_cut_left_of_a_secret_or_a_signature() {
+        register("cut-secret-0123456789-abcdefghij");
+        let out = redact("shown: cut-secret-0123456…");
+        assert!(!out.contains("cut-secret-0123"), "{out}");
+        assert_eq!(
+            redact("cut-secret-012"),
+            "cut-secret-012",
+            "too short to tell"
+        );
+        let signature = "WFlaMTIzNDU2Nzg5/GFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6QUJDREVGR0g=";
+        register_signature(signature);
+        for shown in [
+            format!("\"{}...", &signature[..20]),
+            format!("x{signature}y"),
+            format!("({})", signature.replace('/', "\\/")),
+        ] {
+            let out = redact(&shown);
+            assert!(!out.contains(&signature[..HEAD]), "{out}");
+        }
+        assert_eq!(redact(&signature[..HEAD - 1]), &signature[..HEAD - 1]);
     }
 
     #[test]

@@ -45,19 +45,14 @@ pub fn mismatches(expected: &Value, actual: Option<&Value>) -> Vec<Mismatch> {
     out
 }
 
-/// A value for the report: compact JSON, cut to 120 characters.
+/// A value for the report: compact JSON, redacted, cut to 120 characters.
 pub fn show(value: Option<&Value>) -> String {
     match value {
         None => "(absent)".to_owned(),
-        Some(v) => {
-            let text = v.to_string();
-            if text.chars().count() > 120 {
-                let cut: String = text.chars().take(117).collect();
-                format!("{cut}...")
-            } else {
-                text
-            }
-        }
+        // Redacted whole first: a signature cut to 117 characters would not be recognised.
+        Some(v) => crate::redacted::Redacted::new(&v.to_string())
+            .cut_chars(117, "...")
+            .into_string(),
     }
 }
 

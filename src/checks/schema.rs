@@ -345,9 +345,9 @@ fn percent_decode(text: &str) -> String {
         .into_owned()
 }
 
+/// The offending value, redacted whole, then cut.
 fn truncate(text: String) -> String {
-    match text.char_indices().nth(ACTUAL_MAX_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
+    crate::redacted::Redacted::new(&text)
+        .cut_chars(ACTUAL_MAX_CHARS, "…")
+        .into_string()
 }

@@ -4,6 +4,7 @@
 
 mod pacer;
 mod stats;
+mod stop;
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ pub use pacer::{Pacer, Ticket};
 pub use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 pub use stats::{KeySends, SendStats};
+pub use stop::{deadline_passed, interrupt, interrupted, past_deadline, stopped, stopping};
 
 /// A request, fully built (signed) and ready to send.
 #[derive(Debug, Clone)]
@@ -64,19 +66,8 @@ pub enum TransportError {
     Build(String),
     #[error("not sent: the run was interrupted")]
     Interrupted,
-}
-
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Stops sending: from now on every request fails as [`TransportError::Interrupted`] at once,
-/// so that scenarios in flight end quickly and the run reports what finished (Ctrl-C).
-pub fn interrupt() {
-    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
-/// Whether [`interrupt`] was called.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+    #[error("not answered before the run's deadline (--deadline)")]
+    Deadline,
 }
 
 /// Timeouts and retries.
@@ -112,6 +103,8 @@ pub struct Transport {
     client: reqwest::Client,
     policy: TransportPolicy,
     user_agent: String,
+    /// Attempts of this handle that got no answer (a reset, a timeout, no connection).
+    unanswered: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Transport {
@@ -143,7 +136,23 @@ impl Transport {
             client,
             policy,
             user_agent: user_agent.to_owned(),
+            unanswered: Default::default(),
         })
+    }
+
+    /// The same client and pool, counting its own unanswered attempts ([`Self::unanswered`]):
+    /// a provider's client sends its well-formed requests through one, to tell a flaky target
+    /// from one that drops only what it should refuse.
+    pub fn counting(&self) -> Self {
+        Self {
+            unanswered: Default::default(),
+            ..self.clone()
+        }
+    }
+
+    /// How many attempts through this handle got no answer, so far (shared by its clones).
+    pub fn unanswered(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        std::sync::Arc::clone(&self.unanswered)
     }
 
     pub fn policy(&self) -> TransportPolicy {
@@ -159,6 +168,7 @@ impl Transport {
                 Ok(incoming) => return Ok(incoming),
                 Err(TransportError::Build(e)) => return Err(TransportError::Build(e)),
                 Err(TransportError::Interrupted) => return Err(TransportError::Interrupted),
+                Err(TransportError::Deadline) => return Err(TransportError::Deadline),
                 Err(e) if attempt >= self.policy.retries => return Err(e),
                 Err(_) => {
                     attempt += 1;
@@ -191,8 +201,30 @@ impl Transport {
 
     /// Sends exactly once, no retry.
     pub async fn send_once(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
+        let sent = tokio::select! {
+            sent = self.attempt(request) => sent,
+            () = stopped() => Err(if interrupted() {
+                TransportError::Interrupted
+            } else {
+                TransportError::Deadline
+            }),
+        };
+        if let Err(
+            TransportError::Timeout(_) | TransportError::Connect(_) | TransportError::Other(_),
+        ) = &sent
+        {
+            self.unanswered
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        sent
+    }
+
+    async fn attempt(&self, request: &Outgoing) -> Result<Incoming, TransportError> {
         if interrupted() {
             return Err(TransportError::Interrupted);
+        }
+        if past_deadline() {
+            return Err(TransportError::Deadline);
         }
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {

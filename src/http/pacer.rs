@@ -133,7 +133,7 @@ impl Pacer {
     /// this one leaves now.
     async fn leave(&self, key: &str) -> Ticket {
         loop {
-            if super::interrupted() {
+            if super::stopping() {
                 // Nothing will be sent: no turn to wait for.
                 return Ticket { key: None, seq: 0 };
             }
@@ -198,7 +198,7 @@ impl Pacer {
 async fn pause_until(slot: Instant) {
     loop {
         let now = Instant::now();
-        if now >= slot || super::interrupted() {
+        if now >= slot || super::stopping() {
             return;
         }
         tokio::time::sleep_until(slot.min(now + Duration::from_millis(100))).await;

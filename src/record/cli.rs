@@ -2,13 +2,14 @@
 //! `diff OLD NEW [--noise BASELINE2] [--show-noise] [--json]`.
 //!
 //! Exit codes of `diff`: 0 nothing changed, or allowed / additive changes only (a note says
-//! so); 1 breaking changes; 2 a record that cannot be read. `run --baseline`: the run's
+//! so); 1 breaking changes; 2 a record that cannot be read, of a provider this build does not
+//! know, or records of two different providers. `run --baseline`: the run's
 //! verdict, or 1 when the run conformed but there are breaking changes.
 
 use std::path::PathBuf;
 
 use super::diff::{self, DiffOptions};
-use super::{Record, load, render, save};
+use super::{Record, comparable, load, render, save};
 use crate::config::RunConfig;
 use crate::error::{ConfigError, exit};
 use crate::runner::RunReport;
@@ -59,9 +60,12 @@ pub struct DiffArgs {
 pub fn diff_command(args: &DiffArgs) -> Result<i32, ConfigError> {
     let old = load(&args.old)?;
     let new = load(&args.new)?;
+    comparable((&args.old, &old), (&args.new, &new))?;
     let mut options = DiffOptions::default();
     if let Some(path) = &args.noise {
-        options.noise = diff::varying(&old, &load(path)?);
+        let noise = load(path)?;
+        comparable((&args.old, &old), (path, &noise))?;
+        options.noise = diff::varying(&old, &noise);
     }
     let changes = diff::diff(&old, &new, &options);
     if args.json {
@@ -93,8 +97,24 @@ pub async fn run(
 }
 
 /// The baseline named by `--baseline`, read before the run (a bad file stops it: exit 2).
-pub fn baseline(args: &RecordArgs) -> Result<Option<Record>, ConfigError> {
-    Ok(args.baseline.as_deref().map(load).transpose()?)
+/// A baseline of another provider than the run's is refused too.
+pub fn baseline(args: &RecordArgs, provider: &str) -> Result<Option<Record>, ConfigError> {
+    let Some(path) = args.baseline.as_deref() else {
+        return Ok(None);
+    };
+    let record = load(path)?;
+    super::io::known_provider(path, &record)?;
+    if record.provider != provider {
+        return Err(ConfigError::Invalid {
+            what: format!(
+                "--baseline {} is a record of provider `{}`; this run checks `{provider}`\n(hint: pass a record of `{provider}`, or run with --provider {})",
+                path.display(),
+                record.provider,
+                record.provider
+            ),
+        });
+    }
+    Ok(Some(record))
 }
 
 /// After the run: writes the record, shows the changes since the baseline; the exit code.

@@ -25,6 +25,23 @@ pub enum RecordError {
         "{path} is a record of format `{found}`; this build reads `{FORMAT}`\n(hint: record it again with this build)"
     )]
     Version { path: PathBuf, found: String },
+    #[error(
+        "{path} is a record of provider `{provider}`, which this build does not know\n(hint: one of {known}; record it again with a build that has it)"
+    )]
+    UnknownProvider {
+        path: PathBuf,
+        provider: String,
+        known: String,
+    },
+    #[error(
+        "the records are of different providers: {old_path} of `{old}`, {new_path} of `{new}`\n(hint: compare two records of the same provider)"
+    )]
+    Providers {
+        old_path: PathBuf,
+        old: String,
+        new_path: PathBuf,
+        new: String,
+    },
     #[error("cannot write record {path}: {source}")]
     Write {
         path: PathBuf,
@@ -50,6 +67,37 @@ pub fn load(path: &Path) -> Result<Record, RecordError> {
             source,
         })?;
     parse(path, &text)
+}
+
+/// The record of `path` is of a provider this build knows.
+pub fn known_provider(path: &Path, record: &Record) -> Result<(), RecordError> {
+    let all = crate::providers::all();
+    if all.iter().any(|p| p.name() == record.provider) {
+        return Ok(());
+    }
+    Err(RecordError::UnknownProvider {
+        path: path.to_owned(),
+        provider: record.provider.clone(),
+        known: all.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "),
+    })
+}
+
+/// Two records (named by their paths) can be compared: both of the same, known provider.
+pub fn comparable(
+    (old_path, old): (&Path, &Record),
+    (new_path, new): (&Path, &Record),
+) -> Result<(), RecordError> {
+    known_provider(old_path, old)?;
+    known_provider(new_path, new)?;
+    if old.provider == new.provider {
+        return Ok(());
+    }
+    Err(RecordError::Providers {
+        old_path: old_path.to_owned(),
+        old: old.provider.clone(),
+        new_path: new_path.to_owned(),
+        new: new.provider.clone(),
+    })
 }
 
 /// Parses a record's text (`path` names it in errors).

@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-pub use io::{MAX_RECORD_BYTES, RecordError, load, parse, save, to_text};
+pub use io::{MAX_RECORD_BYTES, RecordError, comparable, load, parse, save, to_text};
 pub use shape::Shape;
 
 use crate::exchange::ExchangeRecord;

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::redacted::Redacted;
 use crate::runner::{Outcome, ScenarioRecord};
 
 /// How much of a body a console line shows.
@@ -26,19 +27,16 @@ pub fn render(record: &ScenarioRecord) -> String {
     out
 }
 
-fn short(text: &str) -> String {
-    let text = text.trim();
-    if text.is_empty() {
+/// A body on one line, cut to [`SHOWN_BODY`] characters (it was redacted whole already).
+fn short(text: &Redacted) -> String {
+    let one_line = text.map(|t| {
+        t.trim()
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    });
+    if one_line.is_empty() {
         return "(empty)".to_owned();
     }
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if one_line.chars().count() > SHOWN_BODY {
-        let cut: String = one_line.chars().take(SHOWN_BODY).collect();
-        format!("{cut}…")
-    } else {
-        one_line
-    }
+    one_line.cut_chars(SHOWN_BODY, "…").into_string()
 }

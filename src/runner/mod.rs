@@ -42,6 +42,18 @@ pub struct RunOptions {
 
 type Key = (String, usize);
 
+/// How long scenarios get to end once the run is stopped, before they are abandoned.
+const STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// Why a scenario abandoned when the run was stopped is inconclusive.
+fn unfinished() -> String {
+    if crate::http::past_deadline() {
+        "not finished by the run's deadline (--deadline)".to_owned()
+    } else {
+        "not finished when the run was stopped".to_owned()
+    }
+}
+
 /// Runs `features` (already parsed and step-checked) against `ctx`.
 pub async fn run<W: ProviderWorld>(
     features: Vec<gherkin::Feature>,
@@ -129,11 +141,32 @@ pub async fn run<W: ProviderWorld>(
             async {}.boxed_local()
         });
     let _quiet = crate::redact::QuietPanics::new();
-    cucumber
-        .filter_run(features, move |feature, _, scenario| {
-            to_run.contains(&key(feature, scenario))
-        })
-        .await;
+    let pending = to_run.clone();
+    let blanks: HashMap<Key, ScenarioRecord> = features
+        .iter()
+        .flat_map(|f| scenarios(f).map(move |(r, s)| (f, r, s)))
+        .filter(|(f, _, s)| pending.contains(&key(f, s)))
+        .map(|(f, r, s)| (key(f, s), blank_record(f, s, tags_of(f, r, s))))
+        .collect();
+    let running = cucumber.filter_run(features, move |feature, _, scenario| {
+        to_run.contains(&key(feature, scenario))
+    });
+    // Stopped (deadline, Ctrl-C): requests end at once; a step that waits otherwise gets
+    // STOP_GRACE to end before its scenario is abandoned as unfinished.
+    let backstop = async {
+        crate::http::stopped().await;
+        tokio::time::sleep(STOP_GRACE).await;
+    };
+    futures::future::select(Box::pin(running), Box::pin(backstop)).await;
+    {
+        let mut records = lock(&records);
+        for (key, mut blank) in blanks {
+            records.entry(key).or_insert_with(|| {
+                blank.outcome = Outcome::Inconclusive(unfinished());
+                blank
+            });
+        }
+    }
 
     if let Some(log) = &log {
         use std::io::Write as _;

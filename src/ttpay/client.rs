@@ -19,6 +19,9 @@ pub const TOO_FREQUENT: i64 = 11001;
 /// Business codes that mean "slow down and retry" (A7) or "retry later" (T6 11000).
 pub const RETRY_CODES: [i64; 3] = [11001, 20004, 11000];
 
+/// The largest JSON body a well-formed request has (T5's oversized ones are not).
+const WELL_FORMED_BYTES: usize = 8 * 1024;
+
 /// How many times a rate-limited call is retried before it is inconclusive.
 const RATE_LIMIT_RETRIES: u32 = 6;
 
@@ -97,6 +100,10 @@ pub struct ClientSettings {
 #[derive(Debug)]
 pub struct TtpayClient {
     transport: Transport,
+    /// The same pool, for well-formed requests only: its unanswered attempts tell whether the
+    /// target is flaky whatever it is sent (T5, T7: a drop of malformed input is then
+    /// inconclusive).
+    well_formed: Transport,
     pacer: Arc<Pacer>,
     settings: ClientSettings,
     stats: Arc<SendStats>,
@@ -105,6 +112,7 @@ pub struct TtpayClient {
 impl TtpayClient {
     pub fn new(transport: Transport, pacer: Pacer, settings: ClientSettings) -> Self {
         Self {
+            well_formed: transport.counting(),
             transport,
             pacer: Arc::new(pacer),
             settings,
@@ -114,9 +122,13 @@ impl TtpayClient {
 
     /// The same client on a kept-alive connection of its own (T7), paced and counted with
     /// this one.
+    /// Its well-formed requests count apart: a drop after a refused method on that connection
+    /// is the T7 finding, not the target's flakiness.
     pub fn on_own_connection(&self) -> Result<Self, crate::http::TransportError> {
+        let transport = self.transport.own_connection()?;
         Ok(Self {
-            transport: self.transport.own_connection()?,
+            well_formed: transport.counting(),
+            transport,
             pacer: Arc::clone(&self.pacer),
             settings: self.settings.clone(),
             stats: Arc::clone(&self.stats),
@@ -125,6 +137,24 @@ impl TtpayClient {
 
     pub fn settings(&self) -> &ClientSettings {
         &self.settings
+    }
+
+    /// How many attempts of well-formed requests (signed right, a JSON body of at most 8 KiB,
+    /// a documented method) got no answer so far; the handle stays readable.
+    pub fn well_formed_unanswered(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        self.well_formed.unanswered()
+    }
+
+    /// [`call`](Self::call) for input that no client should send (T5): its drops say nothing
+    /// of the target's steadiness.
+    pub async fn call_malformed(
+        &self,
+        endpoint: Endpoint,
+        merchant: &Merchant,
+        payload: &Payload,
+    ) -> Result<Exchange, Inconclusive> {
+        self.send_call(endpoint, None, merchant, payload, Tamper::None, false)
+            .await
     }
 
     /// What this client sent per `app_id` (retries included) and how many answers were 11001;
@@ -157,6 +187,27 @@ impl TtpayClient {
         payload: &Payload,
         tamper: Tamper,
     ) -> Result<Exchange, Inconclusive> {
+        let well_formed = method.is_none()
+            && tamper == Tamper::None
+            && matches!(payload, Payload::Json(v) if v.to_string().len() <= WELL_FORMED_BYTES);
+        self.send_call(endpoint, method, merchant, payload, tamper, well_formed)
+            .await
+    }
+
+    async fn send_call(
+        &self,
+        endpoint: Endpoint,
+        method: Option<Method>,
+        merchant: &Merchant,
+        payload: &Payload,
+        tamper: Tamper,
+        well_formed: bool,
+    ) -> Result<Exchange, Inconclusive> {
+        let transport = if well_formed {
+            &self.well_formed
+        } else {
+            &self.transport
+        };
         let inconclusive = |reason: String| Inconclusive {
             endpoint: endpoint.path().to_owned(),
             reason,
@@ -175,11 +226,11 @@ impl TtpayClient {
             self.stats.record_send(&merchant.app_id);
             // Query is safe to repeat; create and close only when the request never left.
             let incoming = if method.is_some() {
-                self.transport.send_once(&outgoing).await
+                transport.send_once(&outgoing).await
             } else if endpoint == Endpoint::Query {
-                self.transport.send(&outgoing).await
+                transport.send(&outgoing).await
             } else {
-                self.transport.send_unless_delivered(&outgoing).await
+                transport.send_unless_delivered(&outgoing).await
             };
             self.pacer.answered(ticket);
             let incoming = incoming.map_err(|e| inconclusive(e.to_string()))?;
@@ -328,7 +379,7 @@ impl TtpayClient {
                 crate::http::MAX_RESPONSE_BYTES / (1024 * 1024)
             ))
         } else {
-            serde_json::from_slice::<Value>(&incoming.body).map_err(|e| e.to_string())
+            crate::checks::json::parse(&incoming.body)
         };
         let request_id = json
             .as_ref()

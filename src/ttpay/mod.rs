@@ -13,6 +13,7 @@ pub mod rules;
 mod serve;
 pub mod settings;
 pub mod signing;
+pub mod steadiness;
 mod steps;
 pub mod suite;
 pub mod world;

@@ -219,6 +219,7 @@ impl TtpayRun {
         features: Vec<gherkin::Feature>,
         label: String,
     ) -> RunReport {
+        let unanswered = client.well_formed_unanswered();
         let ctx = TtpayContext {
             client,
             schemas: Arc::clone(&self.schemas),
@@ -252,6 +253,8 @@ impl TtpayRun {
                 request_id: None,
             });
         }
+        let count = unanswered.load(std::sync::atomic::Ordering::Relaxed);
+        super::steadiness::rejudge(&mut report, count);
         report
     }
 }

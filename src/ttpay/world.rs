@@ -184,7 +184,14 @@ impl TtpayWorld {
         let ctx = self.ctx();
         let merchant = self.merchant(who)?;
         self.state.findings.requests += 1;
-        let exchange = match ctx.client.call(endpoint, &merchant, &payload, tamper).await {
+        let call = if every_exchange_checks || tamper != Tamper::None {
+            ctx.client.call(endpoint, &merchant, &payload, tamper).await
+        } else {
+            ctx.client
+                .call_malformed(endpoint, &merchant, &payload)
+                .await
+        };
+        let exchange = match call {
             Ok(exchange) => exchange,
             Err(inconclusive) => {
                 let text = inconclusive.to_string();

@@ -237,6 +237,8 @@ impl WxClient {
             timestamp,
             &nonce,
         );
+        // Hidden by value wherever it shows up, even echoed by the target.
+        crate::redact::register_signature(&auth.signature);
         let mut body = call.body.clone();
         if *tamper == Tamper::BodyByteChanged {
             // Replace a digit of the body (the mchid's last one) so it stays JSON.
@@ -283,12 +285,16 @@ impl WxClient {
         let json = if incoming.body.is_empty() {
             Err("an empty body".to_owned())
         } else {
-            serde_json::from_slice::<Value>(&incoming.body).map_err(|e| e.to_string())
+            crate::checks::json::parse(&incoming.body)
         };
         let request_id = incoming
             .header("request-id")
             .filter(|v| !v.trim().is_empty())
-            .map(|v| v.chars().take(128).collect());
+            .map(|v| {
+                crate::redacted::Redacted::new(v)
+                    .cut_chars(128, "")
+                    .into_string()
+            });
         let sent = match serde_json::from_slice::<Value>(&outgoing.body) {
             Ok(value) => value,
             Err(_) if outgoing.body.is_empty() => Value::Null,

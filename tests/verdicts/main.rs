@@ -3,9 +3,15 @@
 //! before anything is sent, the network is inconclusive, and every read is bounded.
 
 mod bounded;
+mod deadline;
+mod flaky;
+mod leaks;
+mod nesting;
 mod network;
 mod preflight;
+mod proxy;
 mod qa;
+mod records;
 mod secrets;
 mod seen;
 mod wx_preflight;

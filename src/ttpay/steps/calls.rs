@@ -186,15 +186,20 @@ async fn malformed(w: &mut TtpayWorld, endpoint: Endpoint, body: Vec<u8>) -> Ste
                 return Err(StepFailure::Inconclusive(again));
             }
             w.findings.inconclusive = None;
-            w.deviate(vec![Deviation::new(
-                "T5",
-                endpoint.path(),
-                "(connection)",
-                "a JSON refusal to malformed input",
-                format!(
-                    "no answer, twice ({reason}), while well-formed requests on fresh connections were answered"
-                ),
-            )])
+            let drop = format!(
+                "no answer, twice ({reason}), while well-formed requests on fresh connections were answered"
+            );
+            crate::ttpay::steadiness::unless_flaky(w, endpoint, &drop)?;
+            w.deviate(vec![
+                Deviation::new(
+                    "T5",
+                    endpoint.path(),
+                    "(connection)",
+                    "a JSON refusal to malformed input",
+                    drop,
+                )
+                .if_steady(),
+            ])
         }
         Err(other) => Err(other),
     }

@@ -76,15 +76,20 @@ async fn send_with(
                 return Err(StepFailure::Inconclusive(reason));
             }
             w.findings.inconclusive = None;
-            w.deviate(vec![Deviation::new(
-                "T7",
-                endpoint.path(),
-                "(connection)",
-                format!("an answer to {method} (a refusal), not a dropped connection"),
-                format!(
-                    "no answer to {method}, twice ({reason}), while a well-formed request on a fresh connection was answered"
-                ),
-            )])
+            let drop = format!(
+                "no answer to {method}, twice ({reason}), while a well-formed request on a fresh connection was answered"
+            );
+            crate::ttpay::steadiness::unless_flaky(w, endpoint, &drop)?;
+            w.deviate(vec![
+                Deviation::new(
+                    "T7",
+                    endpoint.path(),
+                    "(connection)",
+                    format!("an answer to {method} (a refusal), not a dropped connection"),
+                    drop,
+                )
+                .if_steady(),
+            ])
         }
         Err(other) => Err(other),
     }
@@ -222,7 +227,9 @@ async fn connection_still_answers(w: &mut TtpayWorld) -> StepResult {
     let expected = format!(
         "the next valid request after a refused {method}, on the same connection, gets its normal answer (HTTP 200, a JSON envelope with a code)"
     );
-    let actual = match probe(w, &client).await? {
+    let answer = probe(w, &client).await?;
+    let dropped = answer.is_none();
+    let actual = match answer {
         None => "no answer to a valid query right after".to_owned(),
         Some(answer) if answer.status == 200 && answer.code().is_some() => return Ok(()),
         Some(answer) => format!(
@@ -233,11 +240,11 @@ async fn connection_still_answers(w: &mut TtpayWorld) -> StepResult {
     };
     let endpoint = w.last()?.endpoint.clone();
     w.findings.inconclusive = None;
-    w.deviate(vec![Deviation::new(
-        "T7",
-        endpoint,
-        "(connection)",
-        expected,
-        actual,
-    )])
+    let deviation = Deviation::new("T7", endpoint, "(connection)", expected, actual.clone());
+    if dropped {
+        // No answer at all: the target's flakiness unless it answers well-formed requests.
+        crate::ttpay::steadiness::unless_flaky(w, Endpoint::Query, &actual)?;
+        return w.deviate(vec![deviation.if_steady()]);
+    }
+    w.deviate(vec![deviation])
 }
