@@ -32,6 +32,11 @@ pub fn encode_id(id: &str) -> String {
     percent_encoding::utf8_percent_encode(id, SET).to_string()
 }
 
+/// Seconds added to a timestamp sent ahead of the clock, for the time a request spends between
+/// signing and the provider reading it: without it, a request that took a second to arrive is
+/// within a 300-second window on arrival and a conforming provider would be flagged (W6).
+pub const AHEAD_IN_TRANSIT_S: i64 = 5;
+
 /// How a request's signature is spoiled on purpose (W6), or written in another SDK's way.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Tamper {
@@ -186,8 +191,14 @@ impl WxClient {
         signer: &Merchant,
         tamper: &Tamper,
     ) -> Result<Outgoing, TransportError> {
-        let now = crate::world::now_ms() / 1000;
+        let now_ms = crate::world::now_ms();
+        let now = now_ms / 1000;
         let timestamp = match tamper {
+            // Ahead of the provider's clock when it reads the request: from the next whole
+            // second, plus the time the request may spend on its way (W6's decision).
+            Tamper::TimestampOffset(offset) if *offset > 0 => ((now_ms + 999) / 1000)
+                .saturating_add(*offset)
+                .saturating_add(AHEAD_IN_TRANSIT_S),
             Tamper::TimestampOffset(offset) => now.saturating_add(*offset),
             Tamper::TimestampMillis => crate::world::now_ms(),
             _ => now,
