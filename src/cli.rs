@@ -185,7 +185,7 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
     .into_iter()
     .filter_map(|(flag, path)| path.map(|p| (flag, p)))
     .collect();
-    pay_conformance::config::checks::report_paths(&reports)?;
+    pay_conformance::settings::checks::report_paths(&reports)?;
     tokio::spawn(async {
         stop_signal().await;
         eprintln!(

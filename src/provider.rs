@@ -13,10 +13,10 @@ use cucumber::gherkin;
 use futures::future::LocalBoxFuture;
 use serde::Serialize;
 
-use crate::config::{FileSection, RunSettings};
 use crate::error::ConfigError;
 use crate::providers::{ProviderArgs, ProviderServeArgs};
 use crate::runner::RunReport;
+use crate::settings::{FileSection, RunSettings};
 
 /// Looks an environment variable up (tests pass a closure over a fixed map).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -143,7 +143,7 @@ pub trait Provider: Send + Sync + 'static {
     /// code.
     fn serve<'a>(
         &'a self,
-        common: &'a crate::config::ServeSettings,
+        common: &'a crate::settings::ServeSettings,
         args: &'a ProviderServeArgs,
     ) -> LocalBoxFuture<'a, Result<i32, ConfigError>>;
 

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use cucumber::{World, gherkin, given, then};
 use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
-use pay_conformance::config::{FileSection, RunSettings, ServeSettings};
 use pay_conformance::double::server::{DoubleReply, DoubleRequest, Handler, Limits, Server};
 use pay_conformance::exchange::{Exchange, SignatureCheck};
 use pay_conformance::http::{Method, Outgoing, Pacer, Transport, TransportPolicy};
@@ -17,6 +16,7 @@ use pay_conformance::provider::Env;
 use pay_conformance::providers::{ProviderArgs, ProviderServeArgs};
 use pay_conformance::runner::features::{self, FeatureSource};
 use pay_conformance::runner::{self, RunOptions};
+use pay_conformance::settings::{FileSection, RunSettings, ServeSettings};
 use pay_conformance::{
     ConfigError, Configured, FaultInfo, Provider, ProviderWorld, Rule, RunReport, ScenarioState,
     StepFailure, StepInfo, StepResult, proof,

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use super::diff::{self, DiffOptions};
 use super::{Record, load, render, save};
-use crate::config::RunConfig;
+use crate::app::RunConfig;
 use crate::error::{ConfigError, exit};
 use crate::runner::RunReport;
 

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::config::{RunConfig, Target};
+use crate::app::RunConfig;
+use crate::settings::Target;
 
 /// `{"provider", "target", "response_signatures", "rate_limit_per_second", "tags",
 /// "features", "concurrency", "timeout_seconds", "fault", "provider_settings"}`.

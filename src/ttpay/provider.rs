@@ -11,10 +11,10 @@ use super::config::TtpaySettings;
 use super::double::Fault;
 use super::suite::{self, TtpayRun};
 use super::world::TtpayWorld;
-use crate::config::{FileSection, RunSettings, ServeSettings};
 use crate::error::ConfigError;
 use crate::provider::{Configured, Env, FaultInfo, Provider, Rule, StepInfo};
 use crate::providers::{ProviderArgs, ProviderServeArgs};
+use crate::settings::{FileSection, RunSettings, ServeSettings};
 
 /// The TTPay / TokenPay provider.
 #[derive(Debug, Clone, Copy)]

@@ -3,9 +3,9 @@
 
 use super::config::{TtpayServeArgs, TtpaySettings};
 use super::double::{Double, DoubleConfig, Fault};
-use crate::config::serve::bind;
-use crate::config::{FileSection, ServeSettings};
 use crate::error::{ConfigError, exit};
+use crate::settings::serve::bind;
+use crate::settings::{FileSection, ServeSettings};
 
 /// Starts the double as the flags and the `TTPAY_*` environment say, prints how to use it, and
 /// serves until Ctrl-C.

@@ -11,10 +11,10 @@ use super::config::WechatpaySettings;
 use super::double::Fault;
 use super::suite::{self, WechatpayRun};
 use super::world::WechatpayWorld;
-use crate::config::{FileSection, RunSettings, ServeSettings};
 use crate::error::ConfigError;
 use crate::provider::{Configured, Env, FaultInfo, Provider, Rule, StepInfo};
 use crate::providers::{ProviderArgs, ProviderServeArgs};
+use crate::settings::{FileSection, RunSettings, ServeSettings};
 
 /// The WeChat Pay Global provider.
 #[derive(Debug, Clone, Copy)]

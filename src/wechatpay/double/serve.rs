@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{Double, DoubleConfig, Fault, PlatformMode};
-use crate::config::ServeSettings;
-use crate::config::serve::bind;
 use crate::error::{ConfigError, exit};
+use crate::settings::ServeSettings;
+use crate::settings::serve::bind;
 use crate::wechatpay::crypto::{Certificate, PrivateKey};
 
 /// The PEM files of a keys directory: `(file, what)`; merchants in `DoubleConfig::builtin`
