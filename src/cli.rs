@@ -207,12 +207,16 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
             .map_err(|what| ConfigError::Invalid { what })?;
     }
     config.configured.preflight().await?;
-    let reports = record::run(&config, &features, &args.record).await?;
+    let reports = record::run(config.configured.as_ref(), &features, &args.record).await?;
     let Some(report) = reports.first() else {
         return Ok(exit::USAGE);
     };
     print!("{}", pay_conformance::report::console::render(report));
-    let settings = pay_conformance::report::settings::of(&config);
+    let settings = pay_conformance::report::settings::of(
+        config.provider.name(),
+        &config.settings,
+        config.configured.settings(),
+    );
     pay_conformance::report::write_files(report, config.settings.junit.as_deref(), None)?;
     if let Some(path) = &config.settings.json {
         let text = pay_conformance::report::json::render_with_settings(report, Some(&settings));
@@ -227,7 +231,13 @@ async fn run(args: RunArgs) -> Result<i32, ConfigError> {
         settings: &settings,
     };
     pay_conformance::report::write_extra(report, &extra)?;
-    record::finish(&config, &args.record, &reports, baseline)
+    record::finish(
+        config.provider.name(),
+        config.configured.as_ref(),
+        &args.record,
+        &reports,
+        baseline,
+    )
 }
 
 /// Ctrl-C, or SIGTERM where there is one.
@@ -264,7 +274,7 @@ async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
     {
         return Err(pay_conformance::provider::unknown_variant(provider, name));
     }
-    provider.serve(&settings, &args.providers).await
+    provider.serve(&settings, &args.providers.flags()).await
 }
 
 fn list_providers() -> i32 {

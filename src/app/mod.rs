@@ -138,7 +138,7 @@ impl RunConfig {
         {
             return Err(crate::provider::unknown_variant(provider, name));
         }
-        let configured = provider.configure(&settings, &args.providers, &mut file, env)?;
+        let configured = provider.configure(&settings, &args.providers.flags(), &mut file, env)?;
         for other in providers::all() {
             if other.name() != provider.name() {
                 file.skip(other.name());

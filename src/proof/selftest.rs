@@ -13,7 +13,6 @@ use serde::Serialize;
 
 use crate::error::ConfigError;
 use crate::provider::{FaultInfo, Provider};
-use crate::providers::ProviderArgs;
 use crate::runner::{Outcome, RunReport};
 use crate::settings::{FileSection, RunSettings};
 
@@ -72,7 +71,7 @@ pub async fn run(
     let settings = RunSettings::embedded();
     let configured = provider.configure(
         &settings,
-        &ProviderArgs::default(),
+        &crate::settings::ProviderFlags::none(),
         &mut FileSection::empty(),
         &|_| None,
     )?;

@@ -4,6 +4,7 @@
 
 pub mod checks;
 mod file;
+mod flags;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use cucumber::gherkin::tagexpr::TagOperation;
 use serde::Deserialize;
 
 pub use file::FileSection;
+pub use flags::ProviderFlags;
 pub use serve::ServeSettings;
 
 use crate::error::ConfigError;
