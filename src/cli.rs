@@ -1,7 +1,7 @@
 //! The command line: each subcommand parses its own flags, dispatches to the provider it
 //! names (`--provider`, TTPay by default) and returns an exit code.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use pay_conformance::error::{ConfigError, exit, report};
 use pay_conformance::providers::{self, bench};
 use pay_conformance::{Provider, RunArgs, RunConfig, ServeArgs, proof};
@@ -25,7 +25,7 @@ enum Command {
     /// Run the conformance suite against a base URL, or the embedded double.
     Run(Box<RunArgs>),
     /// Serve the stateful double over HTTP, for `run --base-url` or your own integration tests.
-    #[command(after_long_help = SERVE_ROUTES, after_help = SERVE_ROUTES)]
+    // After its flags, `--help` shows the routes of the provider it names (`parse`).
     Serve(ServeArgs),
     /// List the providers this build knows.
     Providers,
@@ -104,28 +104,42 @@ struct RulesArgs {
     rule: Option<String>,
 }
 
-/// The control routes, shown after `serve --help`.
-const SERVE_ROUTES: &str = "\
-TTPay provider routes: POST /v1/transaction/prepayment, POST|GET /v1/transaction/query,
-POST /v1/transaction/close (signed, as the provider's).
+/// What `serve --help` shows after the flags: the routes of the provider the command line
+/// names (`--provider NAME` or `--provider=NAME`), of the default one when it names none, of
+/// every provider when it names an unknown one.
+fn serve_help(args: &[std::ffi::OsString]) -> String {
+    let args: Vec<_> = args.iter().map(|a| a.to_string_lossy()).collect();
+    let named = args
+        .iter()
+        .enumerate()
+        .find_map(|(i, arg)| match arg.as_ref() {
+            "--provider" => args.get(i + 1).map(|v| v.to_string()),
+            other => other.strip_prefix("--provider=").map(str::to_owned),
+        });
+    match providers::find(named.as_deref()) {
+        Ok(provider) => provider.serve_help().to_owned(),
+        Err(_) => providers::all()
+            .iter()
+            .map(|p| p.serve_help())
+            .filter(|help| !help.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+    }
+}
 
-Control routes (plain JSON, unsigned; {id} = transaction_id, prepay_id or out_trade_no):
-  POST /_control/orders/{id}/pay     NOTPAY -> SUCCESS; optional body
-                                     {\"tx_id\", \"from_address\", \"block_no\"}; answers the detail;
-                                     a notification goes to the order's notify_url
-  POST /_control/orders/{id}/expire  NOTPAY -> CLOSED (close_time now); answers the detail
-  GET  /_control/orders/{id}         {\"detail\", \"notifications\": [attempts]}
-  POST /_control/reset               drop every order but the paid fixture
-  GET  /_control/health              {\"status\": \"ok\", \"orders\", \"max_orders\"}
-Errors: 400 bad body, 404 unknown order or route, 405 wrong method, 409 order not NOTPAY,
-each {\"error\", \"message\"}.
-
-Notifications: notify_status 0 none, 1 pending, 2 acknowledged, 3 gave up; notify_num counts
-attempts. The receiver acknowledges with HTTP 200 and `success` / `SUCCESS` / {\"code\":\"SUCCESS\"}.
-The first stdout line ends with the base URL.";
+/// The command line parsed, `serve --help` showing the routes of the provider it names.
+fn parse() -> Result<Cli, clap::Error> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let help = serve_help(&args);
+    let mut command = Cli::command().mut_subcommand("serve", |serve| {
+        serve.after_help(help.clone()).after_long_help(help)
+    });
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
 
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -330,7 +344,8 @@ async fn rules(args: RulesArgs) -> Result<i32, ConfigError> {
     if let Some(id) = &args.rule {
         coverage.retain(|c| c.id == id);
         if let Some(rule) = provider.rule(id) {
-            match pay_conformance::contract::document(provider.name())
+            match provider
+                .contract()
                 .and_then(|doc| pay_conformance::contract::section(doc, id))
             {
                 Some(text) => println!("{text}\n"),

@@ -155,6 +155,23 @@ pub trait Provider: Send + Sync + 'static {
         })
     }
 
+    /// What `serve --provider NAME --help` shows after the flags: its double's routes, its
+    /// control routes. Nothing by default.
+    fn serve_help(&self) -> &'static str {
+        ""
+    }
+
+    /// Its contract in its own words (`docs/contract-<name>.md`, each rule a `### ID — title`
+    /// section), built in: `pay-conformance rules ID` prints a rule's section. None by default.
+    fn contract(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The file under `docs/` of its step catalogue (`steps --markdown --provider NAME`).
+    fn steps_doc_file(&self) -> String {
+        format!("steps-{}.md", self.name())
+    }
+
     /// Regular expressions of what its output must never show beyond the engine's own
     /// (`Authorization` values, `signature=…`, PEM keys, registered secrets): its signature
     /// headers. Each pattern's first group is kept, the rest of the match masked.

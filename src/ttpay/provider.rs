@@ -87,6 +87,19 @@ impl Provider for Ttpay {
             .boxed_local()
     }
 
+    fn serve_help(&self) -> &'static str {
+        super::serve::HELP
+    }
+
+    fn contract(&self) -> Option<&'static str> {
+        Some(include_str!("../../docs/contract-ttpay.md"))
+    }
+
+    fn steps_doc_file(&self) -> String {
+        // The first provider's catalogue kept the name it had before there were others.
+        "steps.md".to_owned()
+    }
+
     fn redaction_patterns(&self) -> &'static [&'static str] {
         // `TTPay-Signature: …` / `"ttpay-signature": "…"`.
         &[r#"(?i)(ttpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#]

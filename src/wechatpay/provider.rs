@@ -84,6 +84,14 @@ impl Provider for Wechatpay {
             .boxed_local()
     }
 
+    fn serve_help(&self) -> &'static str {
+        super::double::serve::HELP
+    }
+
+    fn contract(&self) -> Option<&'static str> {
+        Some(include_str!("../../docs/contract-wechatpay.md"))
+    }
+
     fn redaction_patterns(&self) -> &'static [&'static str] {
         // `Wechatpay-Signature: …` / `"wechatpay-signature": "…"`.
         &[r#"(?i)(wechatpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#]
