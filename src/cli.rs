@@ -4,9 +4,10 @@
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use pay_conformance::error::{ConfigError, exit, report};
 use pay_conformance::providers::{self, bench};
-use pay_conformance::{Provider, RunArgs, RunConfig, ServeArgs, proof};
+use pay_conformance::{Provider, RunArgs, ServeArgs, proof};
 
 use crate::qa_cli::{self, FeaturesArgs, LintArgs, StepsArgs};
+use crate::run_cli;
 
 /// Contract and conformance tests for payment-provider APIs .
 ///
@@ -161,7 +162,7 @@ pub fn main() -> i32 {
         }
     };
     let outcome = match cli.command {
-        Command::Run(args) => runtime.block_on(run(*args)),
+        Command::Run(args) => runtime.block_on(run_cli::run(*args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
@@ -179,100 +180,6 @@ pub fn main() -> i32 {
         eprintln!("pay-conformance: {}", report(&e));
         e.exit_code()
     })
-}
-
-async fn run(args: RunArgs) -> Result<i32, ConfigError> {
-    use pay_conformance::record::cli as record;
-    if args.dry_run {
-        return qa_cli::dry_run(&args);
-    }
-    let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
-    let baseline = record::baseline(&args.record)?;
-    let reports: Vec<(&str, &std::path::Path)> = [
-        ("--junit", config.settings.junit.as_deref()),
-        ("--json", config.settings.json.as_deref()),
-        ("--log-http", config.settings.log_http.as_deref()),
-        ("--cucumber-json", args.cucumber_json.as_deref()),
-        ("--html", args.html.as_deref()),
-        ("--rerun", args.rerun.as_deref()),
-    ]
-    .into_iter()
-    .filter_map(|(flag, path)| path.map(|p| (flag, p)))
-    .collect();
-    pay_conformance::settings::checks::report_paths(&reports)?;
-    tokio::spawn(async {
-        stop_signal().await;
-        eprintln!(
-            "pay-conformance: interrupted: no more requests are sent; reporting what finished"
-        );
-        pay_conformance::http::interrupt();
-    });
-    let builtin: Vec<_> = pay_conformance::runner::features::embedded(config.provider.name())
-        .into_iter()
-        .map(|s| s.path)
-        .collect();
-    let selection =
-        pay_conformance::select::Selection::parse(args.name.as_deref(), &args.targets, &builtin)?;
-    let mut extra = config.settings.features.clone();
-    extra.extend(selection.extra.iter().cloned());
-    let features = selection.apply(config.provider.load_features(&extra)?);
-    if let Some((text, expr)) = &config.settings.tags {
-        pay_conformance::runner::lint::check_selection(&features, text, expr)
-            .map_err(|what| ConfigError::Invalid { what })?;
-    }
-    config.configured.preflight().await?;
-    let reports = record::run(config.configured.as_ref(), &features, &args.record).await?;
-    let Some(report) = reports.first() else {
-        return Ok(exit::USAGE);
-    };
-    print!("{}", pay_conformance::report::console::render(report));
-    let settings = pay_conformance::report::settings::of(
-        config.provider.name(),
-        &config.settings,
-        config.configured.settings(),
-    );
-    pay_conformance::report::write_files(report, config.settings.junit.as_deref(), None)?;
-    if let Some(path) = &config.settings.json {
-        let text = pay_conformance::report::json::render_with_settings(report, Some(&settings));
-        pay_conformance::report::write_file(path, &text)?;
-    }
-    let extra = pay_conformance::report::Extra {
-        cucumber_json: args.cucumber_json.as_deref(),
-        html: args.html.as_deref(),
-        rerun: args.rerun.as_deref(),
-        features: &features,
-        provider: config.provider,
-        settings: &settings,
-    };
-    pay_conformance::report::write_extra(report, &extra)?;
-    record::finish(
-        config.provider.name(),
-        config.configured.as_ref(),
-        &args.record,
-        &reports,
-        baseline,
-    )
-}
-
-/// Ctrl-C, or SIGTERM where there is one.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
