@@ -185,16 +185,11 @@ pub fn main() -> i32 {
 async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
     let provider = providers::find(args.provider.as_deref())?;
     let settings = args.settings();
-    if let Some(name) = &settings.fault
-        && provider.fault(name).is_none()
-    {
-        return Err(pay_conformance::provider::unknown_fault(provider, name));
-    }
-    if let Some(name) = &settings.variant
-        && provider.variant(name).is_none()
-    {
-        return Err(pay_conformance::provider::unknown_variant(provider, name));
-    }
+    pay_conformance::provider::check_names(
+        provider,
+        settings.fault.as_deref(),
+        settings.variant.as_deref(),
+    )?;
     provider.serve(&settings, &args.providers.flags()).await
 }
 

@@ -245,6 +245,26 @@ pub fn unknown_fault(provider: &dyn Provider, name: &str) -> ConfigError {
     }
 }
 
+/// The engine's check that the fault and the variant a command names (if any) are the
+/// provider's.
+pub fn check_names(
+    provider: &dyn Provider,
+    fault: Option<&str>,
+    variant: Option<&str>,
+) -> Result<(), ConfigError> {
+    if let Some(name) = fault
+        && provider.fault(name).is_none()
+    {
+        return Err(unknown_fault(provider, name));
+    }
+    if let Some(name) = variant
+        && provider.variant(name).is_none()
+    {
+        return Err(unknown_variant(provider, name));
+    }
+    Ok(())
+}
+
 /// The engine's check that a variant name exists.
 pub fn unknown_variant(provider: &dyn Provider, name: &str) -> ConfigError {
     ConfigError::Invalid {

@@ -128,16 +128,11 @@ impl RunConfig {
         };
         let provider = providers::find(provider_name.as_deref())?;
         let settings = resolve_settings(args, &mut file)?;
-        if let Some(name) = &settings.fault
-            && provider.fault(name).is_none()
-        {
-            return Err(crate::provider::unknown_fault(provider, name));
-        }
-        if let Some(name) = &settings.variant
-            && provider.variant(name).is_none()
-        {
-            return Err(crate::provider::unknown_variant(provider, name));
-        }
+        crate::provider::check_names(
+            provider,
+            settings.fault.as_deref(),
+            settings.variant.as_deref(),
+        )?;
         let configured = provider.configure(&settings, &args.providers.flags(), &mut file, env)?;
         for other in providers::all() {
             if other.name() != provider.name() {
