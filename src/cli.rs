@@ -1,12 +1,13 @@
 //! The command line: each subcommand parses its own flags, dispatches to the provider it
 //! names (`--provider`, TTPay by default) and returns an exit code.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use pay_conformance::error::{ConfigError, exit, report};
 use pay_conformance::providers::{self, bench};
-use pay_conformance::{Provider, RunArgs, RunConfig, ServeArgs, proof};
+use pay_conformance::{Provider, RunArgs, ServeArgs, proof};
 
 use crate::qa_cli::{self, FeaturesArgs, LintArgs, StepsArgs};
+use crate::run_cli;
 
 /// Contract and conformance tests for payment-provider APIs .
 ///
@@ -25,7 +26,7 @@ enum Command {
     /// Run the conformance suite against a base URL, or the embedded double.
     Run(Box<RunArgs>),
     /// Serve the stateful double over HTTP, for `run --base-url` or your own integration tests.
-    #[command(after_long_help = SERVE_ROUTES, after_help = SERVE_ROUTES)]
+    // After its flags, `--help` shows the routes of the provider it names (`parse`).
     Serve(ServeArgs),
     /// List the providers this build knows.
     Providers,
@@ -104,28 +105,42 @@ struct RulesArgs {
     rule: Option<String>,
 }
 
-/// The control routes, shown after `serve --help`.
-const SERVE_ROUTES: &str = "\
-TTPay provider routes: POST /v1/transaction/prepayment, POST|GET /v1/transaction/query,
-POST /v1/transaction/close (signed, as the provider's).
+/// What `serve --help` shows after the flags: the routes of the provider the command line
+/// names (`--provider NAME` or `--provider=NAME`), of the default one when it names none, of
+/// every provider when it names an unknown one.
+fn serve_help(args: &[std::ffi::OsString]) -> String {
+    let args: Vec<_> = args.iter().map(|a| a.to_string_lossy()).collect();
+    let named = args
+        .iter()
+        .enumerate()
+        .find_map(|(i, arg)| match arg.as_ref() {
+            "--provider" => args.get(i + 1).map(|v| v.to_string()),
+            other => other.strip_prefix("--provider=").map(str::to_owned),
+        });
+    match providers::find(named.as_deref()) {
+        Ok(provider) => provider.serve_help().to_owned(),
+        Err(_) => providers::all()
+            .iter()
+            .map(|p| p.serve_help())
+            .filter(|help| !help.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+    }
+}
 
-Control routes (plain JSON, unsigned; {id} = transaction_id, prepay_id or out_trade_no):
-  POST /_control/orders/{id}/pay     NOTPAY -> SUCCESS; optional body
-                                     {\"tx_id\", \"from_address\", \"block_no\"}; answers the detail;
-                                     a notification goes to the order's notify_url
-  POST /_control/orders/{id}/expire  NOTPAY -> CLOSED (close_time now); answers the detail
-  GET  /_control/orders/{id}         {\"detail\", \"notifications\": [attempts]}
-  POST /_control/reset               drop every order but the paid fixture
-  GET  /_control/health              {\"status\": \"ok\", \"orders\", \"max_orders\"}
-Errors: 400 bad body, 404 unknown order or route, 405 wrong method, 409 order not NOTPAY,
-each {\"error\", \"message\"}.
-
-Notifications: notify_status 0 none, 1 pending, 2 acknowledged, 3 gave up; notify_num counts
-attempts. The receiver acknowledges with HTTP 200 and `success` / `SUCCESS` / {\"code\":\"SUCCESS\"}.
-The first stdout line ends with the base URL.";
+/// The command line parsed, `serve --help` showing the routes of the provider it names.
+fn parse() -> Result<Cli, clap::Error> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let help = serve_help(&args);
+    let mut command = Cli::command().mut_subcommand("serve", |serve| {
+        serve.after_help(help.clone()).after_long_help(help)
+    });
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
 
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -147,7 +162,7 @@ pub fn main() -> i32 {
         }
     };
     let outcome = match cli.command {
-        Command::Run(args) => runtime.block_on(run(*args)),
+        Command::Run(args) => runtime.block_on(run_cli::run(*args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
@@ -167,118 +182,15 @@ pub fn main() -> i32 {
     })
 }
 
-async fn run(args: RunArgs) -> Result<i32, ConfigError> {
-    use pay_conformance::record::cli as record;
-    if args.dry_run {
-        return qa_cli::dry_run(&args);
-    }
-    let config = RunConfig::resolve(&args, &|name| std::env::var(name).ok())?;
-    let baseline = record::baseline(&args.record, config.provider.name())?;
-    let reports: Vec<(&str, &std::path::Path)> = [
-        ("--junit", config.settings.junit.as_deref()),
-        ("--json", config.settings.json.as_deref()),
-        ("--log-http", config.settings.log_http.as_deref()),
-        ("--cucumber-json", args.cucumber_json.as_deref()),
-        ("--html", args.html.as_deref()),
-        ("--rerun", args.rerun.as_deref()),
-    ]
-    .into_iter()
-    .filter_map(|(flag, path)| path.map(|p| (flag, p)))
-    .collect();
-    pay_conformance::config::checks::report_paths(&reports)?;
-    tokio::spawn(async {
-        stop_signal().await;
-        eprintln!(
-            "pay-conformance: interrupted: no more requests are sent; reporting what finished"
-        );
-        pay_conformance::http::interrupt();
-    });
-    let builtin: Vec<_> = pay_conformance::runner::features::embedded(config.provider.name())
-        .into_iter()
-        .map(|s| s.path)
-        .collect();
-    let selection =
-        pay_conformance::select::Selection::parse(args.name.as_deref(), &args.targets, &builtin)?;
-    let mut extra = config.settings.features.clone();
-    extra.extend(selection.extra.iter().cloned());
-    let features = selection.apply(config.provider.load_features(&extra)?);
-    if let Some((text, expr)) = &config.settings.tags {
-        pay_conformance::runner::lint::check_selection(&features, text, expr)
-            .map_err(|what| ConfigError::Invalid { what })?;
-    }
-    let deadline = args.deadline.unwrap_or_else(|| {
-        let scenarios = pay_conformance::deadline::scenarios(
-            &features,
-            config.settings.tags.as_ref().map(|(_, expr)| expr),
-        );
-        let one = pay_conformance::deadline::default_for(
-            scenarios,
-            config.settings.concurrency,
-            config.settings.rate_limit,
-            config.settings.timeout,
-        );
-        one.saturating_mul(args.record.repeat.unwrap_or(1))
-    });
-    pay_conformance::deadline::arm(deadline);
-    config.configured.preflight().await?;
-    let reports = record::run(&config, &features, &args.record).await?;
-    let Some(report) = reports.first() else {
-        return Ok(exit::USAGE);
-    };
-    print!("{}", pay_conformance::report::console::render(report));
-    let settings = pay_conformance::report::settings::of(&config);
-    pay_conformance::report::write_files(report, config.settings.junit.as_deref(), None)?;
-    if let Some(path) = &config.settings.json {
-        let text = pay_conformance::report::json::render_with_settings(report, Some(&settings));
-        pay_conformance::report::write_file(path, &text)?;
-    }
-    let extra = pay_conformance::report::Extra {
-        cucumber_json: args.cucumber_json.as_deref(),
-        html: args.html.as_deref(),
-        rerun: args.rerun.as_deref(),
-        features: &features,
-        provider: config.provider,
-        settings: &settings,
-    };
-    pay_conformance::report::write_extra(report, &extra)?;
-    record::finish(&config, &args.record, &reports, baseline)
-}
-
-/// Ctrl-C, or SIGTERM where there is one.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
     let provider = providers::find(args.provider.as_deref())?;
     let settings = args.settings();
-    if let Some(name) = &settings.fault
-        && provider.fault(name).is_none()
-    {
-        return Err(pay_conformance::provider::unknown_fault(provider, name));
-    }
-    if let Some(name) = &settings.variant
-        && provider.variant(name).is_none()
-    {
-        return Err(pay_conformance::provider::unknown_variant(provider, name));
-    }
-    provider.serve(&settings, &args.providers).await
+    pay_conformance::provider::check_names(
+        provider,
+        settings.fault.as_deref(),
+        settings.variant.as_deref(),
+    )?;
+    provider.serve(&settings, &args.providers.flags()).await
 }
 
 fn list_providers() -> i32 {
@@ -334,7 +246,8 @@ async fn rules(args: RulesArgs) -> Result<i32, ConfigError> {
     if let Some(id) = &args.rule {
         coverage.retain(|c| c.id == id);
         if let Some(rule) = provider.rule(id) {
-            match pay_conformance::contract::document(provider.name())
+            match provider
+                .contract()
                 .and_then(|doc| pay_conformance::contract::section(doc, id))
             {
                 Some(text) => println!("{text}\n"),

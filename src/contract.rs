@@ -1,23 +1,10 @@
-//! The contract's text, built into the binary: `docs/contract-<provider>.md`, each rule a
-//! `### ID — title` section. `pay-conformance rules ID` prints a rule's section; a test keeps
-//! the ids of the docs, of the features' tags and of the engine ([`Provider::rules`]) in
-//! agreement for every provider.
+//! The contract's text, as each provider builds it in ([`Provider::contract`]:
+//! `docs/contract-<provider>.md`, each rule a `### ID — title` section). `pay-conformance rules
+//! ID` prints a rule's section; a test keeps the ids of the docs, of the features' tags and of
+//! the engine ([`Provider::rules`]) in agreement for every provider.
 //!
+//! [`Provider::contract`]: crate::Provider::contract
 //! [`Provider::rules`]: crate::Provider::rules
-
-/// Every contract document, by provider name.
-static CONTRACTS: &[(&str, &str)] = &[
-    ("ttpay", include_str!("../docs/contract-ttpay.md")),
-    ("wechatpay", include_str!("../docs/contract-wechatpay.md")),
-];
-
-/// `docs/contract-<provider>.md`, if there is one.
-pub fn document(provider: &str) -> Option<&'static str> {
-    CONTRACTS
-        .iter()
-        .find(|(name, _)| *name == provider)
-        .map(|(_, text)| *text)
-}
 
 /// The id of a `### ID — title` heading.
 fn heading_id(line: &str) -> Option<&str> {
@@ -66,7 +53,7 @@ mod tests {
 
     #[test]
     fn a_section_is_its_heading_and_text() {
-        let doc = document("ttpay").unwrap();
+        let doc = crate::Provider::contract(&crate::ttpay::TTPAY).unwrap();
         let c6 = section(doc, "C6").unwrap();
         assert!(
             c6.starts_with("### C6 — out_trade_no is unique per merchant"),
@@ -81,7 +68,9 @@ mod tests {
     fn docs_features_and_engine_agree_on_rule_ids() {
         for provider in crate::providers::all() {
             let name = provider.name();
-            let doc = document(name).unwrap_or_else(|| panic!("no docs/contract-{name}.md"));
+            let doc = provider
+                .contract()
+                .unwrap_or_else(|| panic!("no docs/contract-{name}.md"));
             let documented: BTreeSet<&str> = rule_ids(doc).into_iter().collect();
             let engine: BTreeSet<&str> = provider.rules().iter().map(|r| r.id).collect();
             let pending: BTreeSet<&str> = NOT_YET_IN_THE_ENGINE

@@ -35,8 +35,8 @@
 //! # }
 //! ```
 
+pub mod app;
 pub mod checks;
-pub mod config;
 pub mod contract;
 pub mod deadline;
 pub mod double;
@@ -56,6 +56,7 @@ pub mod redacted;
 pub mod report;
 pub mod runner;
 pub mod select;
+pub mod settings;
 pub mod signer;
 pub mod steps;
 pub mod world;
@@ -66,11 +67,12 @@ pub mod wechatpay;
 #[doc(hidden)]
 pub use cucumber as cucumber_reexport;
 
-pub use config::{ResponseSignatures, RunArgs, RunConfig, RunSettings, ServeArgs, Target};
+pub use app::{RunArgs, RunConfig, ServeArgs};
 pub use error::{ConfigError, exit};
 pub use exchange::{Exchange, SignatureCheck};
 pub use findings::{Deviation, Findings, Inconclusive, Observation, RuleList, StepFailure};
 pub use provider::{Configured, FaultInfo, Provider, Rule, RuleKind, StepInfo};
 pub use redact::redact;
 pub use runner::{Outcome, RunReport, ScenarioRecord, Verdict};
+pub use settings::{ResponseSignatures, RunSettings, Target};
 pub use world::{ProviderWorld, ScenarioState, StepResult};

@@ -4,6 +4,7 @@
 
 mod cli;
 mod qa_cli;
+mod run_cli;
 
 fn main() {
     pay_conformance::redact::install_panic_hook();

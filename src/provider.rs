@@ -13,10 +13,9 @@ use cucumber::gherkin;
 use futures::future::LocalBoxFuture;
 use serde::Serialize;
 
-use crate::config::{FileSection, RunSettings};
 use crate::error::ConfigError;
-use crate::providers::{ProviderArgs, ProviderServeArgs};
 use crate::runner::RunReport;
+use crate::settings::{FileSection, ProviderFlags, RunSettings, ServeSettings};
 
 /// Looks an environment variable up (tests pass a closure over a fixed map).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -129,23 +128,49 @@ pub trait Provider: Send + Sync + 'static {
     /// checked against its steps (an unknown step is a usage error naming file and line).
     fn load_features(&self, extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError>;
 
-    /// Binds the provider to a run: its flags (`args`), its part of the TOML file (`file`:
-    /// what it does not take is an unknown key) and its environment variables.
+    /// Binds the provider to a run: its flags (`flags`: it takes its own `clap::Args` type out
+    /// of them, the defaults when there were none), its part of the TOML file (`file`: what it
+    /// does not take is an unknown key) and its environment variables.
     fn configure(
         &self,
         run: &RunSettings,
-        args: &ProviderArgs,
+        flags: &ProviderFlags,
         file: &mut FileSection,
         env: Env<'_>,
     ) -> Result<Box<dyn Configured>, ConfigError>;
 
-    /// `pay-conformance serve --provider NAME`: its double on its own until Ctrl-C; the exit
-    /// code.
+    /// `pay-conformance serve --provider NAME`: its double on its own until Ctrl-C (its own
+    /// `serve` flags taken out of `flags`); the exit code. A provider without a double to serve
+    /// on its own says so (exit 2).
     fn serve<'a>(
         &'a self,
-        common: &'a crate::config::ServeSettings,
-        args: &'a ProviderServeArgs,
-    ) -> LocalBoxFuture<'a, Result<i32, ConfigError>>;
+        _common: &'a ServeSettings,
+        _flags: &'a ProviderFlags,
+    ) -> LocalBoxFuture<'a, Result<i32, ConfigError>> {
+        let name = self.name();
+        Box::pin(async move {
+            Err(ConfigError::Start(format!(
+                "provider {name} has no double to serve on its own"
+            )))
+        })
+    }
+
+    /// What `serve --provider NAME --help` shows after the flags: its double's routes, its
+    /// control routes. Nothing by default.
+    fn serve_help(&self) -> &'static str {
+        ""
+    }
+
+    /// Its contract in its own words (`docs/contract-<name>.md`, each rule a `### ID — title`
+    /// section), built in: `pay-conformance rules ID` prints a rule's section. None by default.
+    fn contract(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The file under `docs/` of its step catalogue (`steps --markdown --provider NAME`).
+    fn steps_doc_file(&self) -> String {
+        format!("steps-{}.md", self.name())
+    }
 
     /// Regular expressions of what its output must never show beyond the engine's own
     /// (`Authorization` values, `signature=…`, PEM keys, registered secrets): its signature
@@ -218,6 +243,26 @@ pub fn unknown_fault(provider: &dyn Provider, name: &str) -> ConfigError {
             provider.name()
         ),
     }
+}
+
+/// The engine's check that the fault and the variant a command names (if any) are the
+/// provider's.
+pub fn check_names(
+    provider: &dyn Provider,
+    fault: Option<&str>,
+    variant: Option<&str>,
+) -> Result<(), ConfigError> {
+    if let Some(name) = fault
+        && provider.fault(name).is_none()
+    {
+        return Err(unknown_fault(provider, name));
+    }
+    if let Some(name) = variant
+        && provider.variant(name).is_none()
+    {
+        return Err(unknown_variant(provider, name));
+    }
+    Ok(())
 }
 
 /// The engine's check that a variant name exists.

@@ -4,6 +4,7 @@
 
 use crate::error::ConfigError;
 use crate::provider::Provider;
+use crate::settings::ProviderFlags;
 
 /// The provider of a run that names none.
 pub const DEFAULT: &str = "ttpay";
@@ -26,6 +27,15 @@ pub struct ProviderArgs {
     pub wechatpay: crate::wechatpay::WechatpayArgs,
 }
 
+impl ProviderArgs {
+    /// The flags as the seam hands them on: each provider takes its own.
+    pub fn flags(&self) -> ProviderFlags {
+        ProviderFlags::none()
+            .with(self.ttpay.clone())
+            .with(self.wechatpay.clone())
+    }
+}
+
 /// Each provider's own flags of `serve`, flattened into it.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ProviderServeArgs {
@@ -36,6 +46,15 @@ pub struct ProviderServeArgs {
         next_help_heading = "WeChat Pay Global (--provider wechatpay)"
     )]
     pub wechatpay: crate::wechatpay::WxServeArgs,
+}
+
+impl ProviderServeArgs {
+    /// The flags as the seam hands them on: each provider takes its own.
+    pub fn flags(&self) -> ProviderFlags {
+        ProviderFlags::none()
+            .with(self.ttpay.clone())
+            .with(self.wechatpay.clone())
+    }
 }
 
 /// The provider called `name` (the default one for `None`), or a usage error listing them.

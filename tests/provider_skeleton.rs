@@ -9,14 +9,13 @@ use std::sync::Arc;
 use cucumber::{World, gherkin, given, then};
 use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
-use pay_conformance::config::{FileSection, RunSettings, ServeSettings};
 use pay_conformance::double::server::{DoubleReply, DoubleRequest, Handler, Limits, Server};
 use pay_conformance::exchange::{Exchange, SignatureCheck};
 use pay_conformance::http::{Method, Outgoing, Pacer, Transport, TransportPolicy};
 use pay_conformance::provider::Env;
-use pay_conformance::providers::{ProviderArgs, ProviderServeArgs};
 use pay_conformance::runner::features::{self, FeatureSource};
 use pay_conformance::runner::{self, RunOptions};
+use pay_conformance::settings::{FileSection, ProviderFlags, RunSettings};
 use pay_conformance::{
     ConfigError, Configured, FaultInfo, Provider, ProviderWorld, Rule, RunReport, ScenarioState,
     StepFailure, StepInfo, StepResult, proof,
@@ -255,19 +254,11 @@ impl Provider for Echo {
     fn configure(
         &self,
         run: &RunSettings,
-        _: &ProviderArgs,
+        _: &ProviderFlags,
         _: &mut FileSection,
         _: Env<'_>,
     ) -> Result<Box<dyn Configured>, ConfigError> {
         Ok(Box::new(EchoRun(run.clone())))
-    }
-
-    fn serve<'a>(
-        &'a self,
-        _: &'a ServeSettings,
-        _: &'a ProviderServeArgs,
-    ) -> LocalBoxFuture<'a, Result<i32, ConfigError>> {
-        async { Err(ConfigError::Start("echo has no serve".into())) }.boxed_local()
     }
 }
 

@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 use serde::Serialize;
 
-use crate::config::{FileSection, RunSettings};
 use crate::error::ConfigError;
 use crate::provider::{FaultInfo, Provider};
-use crate::providers::ProviderArgs;
 use crate::runner::{Outcome, RunReport};
+use crate::settings::{FileSection, RunSettings};
 
 /// How one fault fared.
 #[derive(Debug, Clone, Serialize)]
@@ -72,7 +71,7 @@ pub async fn run(
     let settings = RunSettings::embedded();
     let configured = provider.configure(
         &settings,
-        &ProviderArgs::default(),
+        &crate::settings::ProviderFlags::none(),
         &mut FileSection::empty(),
         &|_| None,
     )?;

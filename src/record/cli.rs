@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use super::diff::{self, DiffOptions};
 use super::{Record, comparable, load, render, save};
-use crate::config::RunConfig;
 use crate::error::{ConfigError, exit};
+use crate::provider::Configured;
 use crate::runner::RunReport;
 
 /// The record flags of `run`.
@@ -84,14 +84,14 @@ pub fn diff_command(args: &DiffArgs) -> Result<i32, ConfigError> {
 
 /// Runs `features` once, or `--repeat N` times; the first report is the run's.
 pub async fn run(
-    config: &RunConfig,
+    configured: &dyn Configured,
     features: &[cucumber::gherkin::Feature],
     args: &RecordArgs,
 ) -> Result<Vec<RunReport>, ConfigError> {
     let times = args.repeat.unwrap_or(1).max(1);
     let mut reports = Vec::new();
     for _ in 0..times {
-        reports.push(config.configured.run(features.to_vec()).await?);
+        reports.push(configured.run(features.to_vec()).await?);
     }
     Ok(reports)
 }
@@ -117,9 +117,11 @@ pub fn baseline(args: &RecordArgs, provider: &str) -> Result<Option<Record>, Con
     Ok(Some(record))
 }
 
-/// After the run: writes the record, shows the changes since the baseline; the exit code.
+/// After the run of `provider` (its name): writes the record, shows the changes since the
+/// baseline; the exit code.
 pub fn finish(
-    config: &RunConfig,
+    provider: &str,
+    configured: &dyn Configured,
     args: &RecordArgs,
     reports: &[RunReport],
     baseline: Option<Record>,
@@ -131,9 +133,9 @@ pub fn finish(
     if !args.wanted() {
         return Ok(verdict);
     }
-    let record = Record::learned(reports, config.provider.name())
-        .unwrap_or_else(|| Record::of(first, config.provider.name()))
-        .with_settings(config.configured.settings());
+    let record = Record::learned(reports, provider)
+        .unwrap_or_else(|| Record::of(first, provider))
+        .with_settings(configured.settings());
     if let Some(path) = &args.record {
         save(&record, path)?;
         println!(

@@ -3,14 +3,14 @@
 
 use serde_json::{Value, json};
 
-use crate::config::{RunConfig, Target};
+use crate::settings::{RunSettings, Target};
 
 /// `{"provider", "target", "response_signatures", "rate_limit_per_second", "tags",
 /// "features", "concurrency", "timeout_seconds", "fault", "provider_settings"}`.
-pub fn of(config: &RunConfig) -> Value {
-    let s = &config.settings;
+/// `provider` is its name, `provider_settings` what [`crate::Configured::settings`] says.
+pub fn of(provider: &str, s: &RunSettings, provider_settings: Value) -> Value {
     json!({
-        "provider": config.provider.name(),
+        "provider": provider,
         "target": match &s.target {
             Target::Embedded => "embedded double".to_owned(),
             Target::Remote(url) => url.clone(),
@@ -23,6 +23,6 @@ pub fn of(config: &RunConfig) -> Value {
         "concurrency": s.concurrency,
         "timeout_seconds": s.timeout.as_secs(),
         "fault": s.fault,
-        "provider_settings": config.configured.settings(),
+        "provider_settings": provider_settings,
     })
 }

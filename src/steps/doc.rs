@@ -226,10 +226,7 @@ mod tests {
     #[test]
     fn docs_steps_md_is_current() {
         for provider in crate::providers::all() {
-            let file = match provider.name() {
-                "ttpay" => "steps.md".to_owned(),
-                other => format!("steps-{other}.md"),
-            };
+            let file = provider.steps_doc_file();
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("docs")
                 .join(&file);

@@ -12,7 +12,7 @@ pub static DOCS: &[StepDoc] = &[
         params: &[
             (
                 "endpoint",
-                "the endpoint's short name (ttpay: create, query, close)",
+                "the endpoint's short name, as the provider's own steps call it (e.g. create, query, close)",
             ),
             (
                 "as the other merchant",

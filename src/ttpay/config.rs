@@ -3,9 +3,9 @@
 //! tables), and its environment variables — the merchant under test, a second merchant for
 //! the privacy rules, and a paid order.
 
-use crate::config::FileSection;
 use crate::error::ConfigError;
 use crate::provider::Env;
+use crate::settings::FileSection;
 
 use super::{AmountUnit, AppSecret, Merchant, Profile, QueryMethod, TimestampUnit};
 
@@ -85,11 +85,11 @@ impl TtpaySettings {
     ) -> Result<Self, ConfigError> {
         let mut own = file.take_section("ttpay")?;
         own.adopt(file, &TOP_LEVEL_KEYS);
-        let profile = crate::config::or_file(args.profile, &mut own, "profile")?;
-        let query_method = crate::config::or_file(args.query_method, &mut own, "query_method")?;
+        let profile = crate::settings::or_file(args.profile, &mut own, "profile")?;
+        let query_method = crate::settings::or_file(args.query_method, &mut own, "query_method")?;
         let timestamp_unit =
-            crate::config::or_file(args.timestamp_unit, &mut own, "timestamp_unit")?;
-        let amount_unit = crate::config::or_file(args.amount_unit, &mut own, "amount_unit")?;
+            crate::settings::or_file(args.timestamp_unit, &mut own, "timestamp_unit")?;
+        let amount_unit = crate::settings::or_file(args.amount_unit, &mut own, "amount_unit")?;
         let mut names = own.take_section("credentials")?;
         let credentials = credentials(&mut names, env, remote)?;
         names.finish()?;
@@ -165,7 +165,7 @@ fn credentials(
         env,
     )?;
     if let Some(paid) = &paid_out_trade_no {
-        crate::config::checks::identifier("TTPAY_PAID_OUT_TRADE_NO", paid)?;
+        crate::settings::checks::identifier("TTPAY_PAID_OUT_TRADE_NO", paid)?;
     }
     if !remote && app_id.0.is_none() && mch_id.0.is_none() && secret.0.is_none() {
         return Ok(None);
@@ -200,8 +200,8 @@ fn merchant(
     };
     let app_id_value = app_id.0.ok_or_else(|| missing(&app_id.1))?;
     let mch_id_value = mch_id.0.ok_or_else(|| missing(&mch_id.1))?;
-    crate::config::checks::identifier(&app_id.1, &app_id_value)?;
-    crate::config::checks::identifier(&mch_id.1, &mch_id_value)?;
+    crate::settings::checks::identifier(&app_id.1, &app_id_value)?;
+    crate::settings::checks::identifier(&mch_id.1, &mch_id_value)?;
     let secret_value = secret.0.ok_or_else(|| missing(&secret.1))?;
     let name = secret.1.clone();
     let secret = AppSecret::new(secret_value.clone()).map_err(|e| ConfigError::BadSecret {

@@ -3,8 +3,9 @@ use std::collections::HashMap;
 use rstest::rstest;
 
 use super::*;
-use crate::config::{ResponseSignatures, RunArgs, RunConfig, Target};
+use crate::app::{RunArgs, RunConfig};
 use crate::providers::ProviderArgs;
+use crate::settings::{ResponseSignatures, Target};
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
 

@@ -11,10 +11,9 @@ use super::config::TtpaySettings;
 use super::double::Fault;
 use super::suite::{self, TtpayRun};
 use super::world::TtpayWorld;
-use crate::config::{FileSection, RunSettings, ServeSettings};
 use crate::error::ConfigError;
 use crate::provider::{Configured, Env, FaultInfo, Provider, Rule, StepInfo};
-use crate::providers::{ProviderArgs, ProviderServeArgs};
+use crate::settings::{FileSection, ProviderFlags, RunSettings, ServeSettings};
 
 /// The TTPay / TokenPay provider.
 #[derive(Debug, Clone, Copy)]
@@ -70,20 +69,35 @@ impl Provider for Ttpay {
     fn configure(
         &self,
         run: &RunSettings,
-        args: &ProviderArgs,
+        flags: &ProviderFlags,
         file: &mut FileSection,
         env: Env<'_>,
     ) -> Result<Box<dyn Configured>, ConfigError> {
-        let ttpay = TtpaySettings::resolve(&args.ttpay, file, env, run.is_remote())?;
+        let ttpay =
+            TtpaySettings::resolve(&flags.get::<super::TtpayArgs>(), file, env, run.is_remote())?;
         Ok(Box::new(TtpayRun::new(run.clone(), ttpay)?))
     }
 
     fn serve<'a>(
         &'a self,
         common: &'a ServeSettings,
-        args: &'a ProviderServeArgs,
+        flags: &'a ProviderFlags,
     ) -> LocalBoxFuture<'a, Result<i32, ConfigError>> {
-        super::serve::serve(common, &args.ttpay).boxed_local()
+        async move { super::serve::serve(common, &flags.get::<super::TtpayServeArgs>()).await }
+            .boxed_local()
+    }
+
+    fn serve_help(&self) -> &'static str {
+        super::serve::HELP
+    }
+
+    fn contract(&self) -> Option<&'static str> {
+        Some(include_str!("../../docs/contract-ttpay.md"))
+    }
+
+    fn steps_doc_file(&self) -> String {
+        // The first provider's catalogue kept the name it had before there were others.
+        "steps.md".to_owned()
     }
 
     fn redaction_patterns(&self) -> &'static [&'static str] {

@@ -3,9 +3,29 @@
 
 use super::config::{TtpayServeArgs, TtpaySettings};
 use super::double::{Double, DoubleConfig, Fault};
-use crate::config::serve::bind;
-use crate::config::{FileSection, ServeSettings};
 use crate::error::{ConfigError, exit};
+use crate::settings::serve::bind;
+use crate::settings::{FileSection, ServeSettings};
+
+/// Its double's routes, shown after `serve --help` ([`crate::Provider::serve_help`]).
+pub const HELP: &str = "\
+TTPay provider routes: POST /v1/transaction/prepayment, POST|GET /v1/transaction/query,
+POST /v1/transaction/close (signed, as the provider's).
+
+Control routes (plain JSON, unsigned; {id} = transaction_id, prepay_id or out_trade_no):
+  POST /_control/orders/{id}/pay     NOTPAY -> SUCCESS; optional body
+                                     {\"tx_id\", \"from_address\", \"block_no\"}; answers the detail;
+                                     a notification goes to the order's notify_url
+  POST /_control/orders/{id}/expire  NOTPAY -> CLOSED (close_time now); answers the detail
+  GET  /_control/orders/{id}         {\"detail\", \"notifications\": [attempts]}
+  POST /_control/reset               drop every order but the paid fixture
+  GET  /_control/health              {\"status\": \"ok\", \"orders\", \"max_orders\"}
+Errors: 400 bad body, 404 unknown order or route, 405 wrong method, 409 order not NOTPAY,
+each {\"error\", \"message\"}.
+
+Notifications: notify_status 0 none, 1 pending, 2 acknowledged, 3 gave up; notify_num counts
+attempts. The receiver acknowledges with HTTP 200 and `success` / `SUCCESS` / {\"code\":\"SUCCESS\"}.
+The first stdout line ends with the base URL.";
 
 /// Starts the double as the flags and the `TTPAY_*` environment say, prints how to use it, and
 /// serves until Ctrl-C.

@@ -16,11 +16,11 @@ use super::double::{Double, DoubleConfig, Fault, Variant};
 use super::preflight::{self, Preflight};
 use super::world::{TtpayContext, TtpayWorld};
 use crate::checks::schema::SchemaSet;
-use crate::config::{RunSettings, Target};
 use crate::error::ConfigError;
 use crate::http::{Pacer, Transport, TransportPolicy};
 use crate::provider::Configured;
 use crate::runner::{self, RunOptions, RunReport, features};
+use crate::settings::{RunSettings, Target};
 
 /// The built-in TTPay features plus the ones under `extra`, parsed, expanded and step-checked.
 pub fn load_features(extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {

@@ -13,9 +13,9 @@ use super::checks;
 use super::client::{Payload, Tamper, TtpayClient};
 use super::{AmountUnit, Endpoint, Merchant};
 use crate::checks::schema::SchemaSet;
-use crate::config::ResponseSignatures;
 use crate::exchange::Exchange;
 use crate::findings::StepFailure;
+use crate::settings::ResponseSignatures;
 use crate::world::{ProviderWorld, ScenarioState, fresh_id};
 
 pub use crate::world::StepResult;

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::FileSection;
 use crate::error::ConfigError;
 use crate::provider::Env;
+use crate::settings::FileSection;
 
 use super::crypto::{ApiV3Key, Certificate, PrivateKey, PublicKey};
 use super::forms;
@@ -144,8 +144,8 @@ impl WechatpaySettings {
         remote: bool,
     ) -> Result<Self, ConfigError> {
         let mut own = file.take_section("wechatpay")?;
-        let age = crate::config::or_file(args.close_min_age, &mut own, "close_min_age_seconds")?;
-        let flavour = crate::config::or_file(args.path_flavour, &mut own, "path_flavour")?;
+        let age = crate::settings::or_file(args.close_min_age, &mut own, "close_min_age_seconds")?;
+        let flavour = crate::settings::or_file(args.path_flavour, &mut own, "path_flavour")?;
         let notify_url = own
             .take::<String>("notify_url")?
             .unwrap_or_else(|| "https://example.com/pay-conformance/notify".to_owned());

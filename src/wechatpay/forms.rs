@@ -7,8 +7,8 @@
 //! public key id `PUB_KEY_ID_` and digits (`PUB_KEY_ID_0000000000000024101100397200000006`,
 //! W6.8); an `out_trade_no` letters, digits and `_-*|` (`string(32)`, W1.3).
 
-use crate::config::checks::of_form;
 use crate::error::ConfigError;
+use crate::settings::checks::of_form;
 
 /// `WECHATPAY_*MCHID`: 1 to 32 digits.
 pub fn mchid(name: &str, value: &str) -> Result<(), ConfigError> {

@@ -27,10 +27,10 @@ use super::config::{Merchant, Platform};
 use super::crypto::{PublicKey, verify_response};
 use super::steps::{create_order, fresh_out_trade_no, query_call_of};
 use super::world::{Who, WxContext};
-use crate::config::ResponseSignatures;
 use crate::error::ConfigError;
 use crate::exchange::{Exchange, SignatureCheck};
 use crate::preflight::{content_kind, diagnosis, message, not_the_api};
+use crate::settings::ResponseSignatures;
 
 /// Codes that refuse the merchant rather than the order.
 const MERCHANT: [&str; 3] = ["MCH_NOT_EXISTS", "NO_AUTH", "ACCOUNT_ERROR"];

@@ -11,10 +11,9 @@ use super::config::WechatpaySettings;
 use super::double::Fault;
 use super::suite::{self, WechatpayRun};
 use super::world::WechatpayWorld;
-use crate::config::{FileSection, RunSettings, ServeSettings};
 use crate::error::ConfigError;
 use crate::provider::{Configured, Env, FaultInfo, Provider, Rule, StepInfo};
-use crate::providers::{ProviderArgs, ProviderServeArgs};
+use crate::settings::{FileSection, ProviderFlags, RunSettings, ServeSettings};
 
 /// The WeChat Pay Global provider.
 #[derive(Debug, Clone, Copy)]
@@ -63,20 +62,34 @@ impl Provider for Wechatpay {
     fn configure(
         &self,
         run: &RunSettings,
-        args: &ProviderArgs,
+        flags: &ProviderFlags,
         file: &mut FileSection,
         env: Env<'_>,
     ) -> Result<Box<dyn Configured>, ConfigError> {
-        let wechatpay = WechatpaySettings::resolve(&args.wechatpay, file, env, run.is_remote())?;
+        let wechatpay = WechatpaySettings::resolve(
+            &flags.get::<super::WechatpayArgs>(),
+            file,
+            env,
+            run.is_remote(),
+        )?;
         Ok(Box::new(WechatpayRun::new(run.clone(), wechatpay)?))
     }
 
     fn serve<'a>(
         &'a self,
         common: &'a ServeSettings,
-        args: &'a ProviderServeArgs,
+        flags: &'a ProviderFlags,
     ) -> LocalBoxFuture<'a, Result<i32, ConfigError>> {
-        super::double::serve(common, &args.wechatpay).boxed_local()
+        async move { super::double::serve(common, &flags.get::<super::WxServeArgs>()).await }
+            .boxed_local()
+    }
+
+    fn serve_help(&self) -> &'static str {
+        super::double::serve::HELP
+    }
+
+    fn contract(&self) -> Option<&'static str> {
+        Some(include_str!("../../docs/contract-wechatpay.md"))
     }
 
     fn redaction_patterns(&self) -> &'static [&'static str] {

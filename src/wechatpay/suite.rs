@@ -25,11 +25,11 @@ use super::double::{Double, DoubleConfig, Fault};
 use super::preflight;
 use super::world::{WechatpayWorld, Who, WxContext};
 use crate::checks::schema::SchemaSet;
-use crate::config::{RunSettings, Target};
 use crate::error::ConfigError;
 use crate::http::{Pacer, Transport, TransportPolicy};
 use crate::provider::Configured;
 use crate::runner::{self, RunOptions, RunReport, features};
+use crate::settings::{RunSettings, Target};
 
 /// The production host of WeChat Pay Global (`--base-url production`).
 pub const PRODUCTION: &str = "https://apihk.mch.weixin.qq.com";

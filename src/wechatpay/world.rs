@@ -14,9 +14,9 @@ use super::client::{Call, Tamper, WxClient};
 use super::config::{Institution, Merchant};
 use super::crypto::ApiV3Key;
 use crate::checks::schema::SchemaSet;
-use crate::config::ResponseSignatures;
 use crate::exchange::Exchange;
 use crate::findings::{Observation, StepFailure};
+use crate::settings::ResponseSignatures;
 use crate::world::{ProviderWorld, ScenarioState};
 
 pub use crate::world::StepResult;

@@ -235,3 +235,42 @@ fn bad_serve_flags_exit_2_naming_the_flag() {
         assert!(help.contains(needle), "help lacks {needle}: {help}");
     }
 }
+
+#[test]
+fn serve_help_shows_the_routes_of_the_provider_it_names() {
+    let help = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let ttpay = "POST /v1/transaction/prepayment";
+    let wechatpay = "POST /v3/global/transactions/native";
+    for args in [
+        &["serve", "--help"][..],
+        &["serve", "-h"],
+        &["serve", "--provider", "ttpay", "--help"],
+        &["serve", "--provider=ttpay", "-h"],
+    ] {
+        let text = help(args);
+        assert!(
+            text.contains(ttpay) && !text.contains(wechatpay),
+            "{args:?}: {text}"
+        );
+    }
+    for args in [
+        &["serve", "--provider", "wechatpay", "--help"][..],
+        &["serve", "--provider=wechatpay", "-h"],
+    ] {
+        let text = help(args);
+        assert!(
+            text.contains(wechatpay) && !text.contains(ttpay),
+            "{args:?}: {text}"
+        );
+        assert!(text.contains("/_control/orders/{id}/age"), "{text}");
+    }
+    let unknown = help(&["serve", "--provider", "nopay", "--help"]);
+    assert!(
+        unknown.contains(ttpay) && unknown.contains(wechatpay),
+        "{unknown}"
+    );
+}

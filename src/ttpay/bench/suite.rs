@@ -10,10 +10,10 @@ use cucumber::gherkin;
 use serde::Serialize;
 
 use super::{median, ms};
-use crate::config::{FileSection, RunSettings};
 use crate::error::ConfigError;
 use crate::http::SendStats;
 use crate::runner::{Outcome, RunReport};
+use crate::settings::{FileSection, RunSettings};
 use crate::ttpay::double::{Double, DoubleConfig};
 use crate::ttpay::suite;
 use crate::ttpay::{TtpayArgs, TtpayRun, TtpaySettings};

@@ -16,8 +16,8 @@ use super::client::TtpayExchange;
 use super::client::{Exchange, SignatureCheck};
 use crate::checks::matcher::show;
 use crate::checks::schema::SchemaSet;
-use crate::config::ResponseSignatures;
 use crate::findings::{Deviation, Observation};
+use crate::settings::ResponseSignatures;
 
 /// Checks that run on every exchange: T3 (HTTP 200, JSON content type, strict JSON object),
 /// T4 (the envelope) and A6 (the response signature, by mode).

@@ -358,7 +358,7 @@ async fn signed(w: &mut TtpayWorld) -> StepResult {
     let mode = w.ctx().signatures;
     // In observe mode the exchange check has already recorded it as an observation.
     match checks::signature_problem(&last, mode) {
-        Some(problem) if mode == crate::config::ResponseSignatures::Strict => {
+        Some(problem) if mode == crate::settings::ResponseSignatures::Strict => {
             w.deviate(vec![problem])
         }
         _ => Ok(()),

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{Double, DoubleConfig, Fault, PlatformMode};
-use crate::config::ServeSettings;
-use crate::config::serve::bind;
 use crate::error::{ConfigError, exit};
+use crate::settings::ServeSettings;
+use crate::settings::serve::bind;
 use crate::wechatpay::crypto::{Certificate, PrivateKey};
 
 /// The PEM files of a keys directory: `(file, what)`; merchants in `DoubleConfig::builtin`
@@ -205,6 +205,29 @@ fn shell_quote(text: &str) -> String {
         format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
+
+/// Its double's routes, shown after `serve --help` ([`crate::Provider::serve_help`]).
+pub const HELP: &str = "\
+WeChat Pay Global provider routes (signed, as the provider's): POST /v3/global/transactions/native,
+GET /v3/global/transactions/id/{transaction_id} and /out-trade-no/{out_trade_no}, POST …/close
+of either; the same under /hk/v3/transactions/; GET /v3/global/certificates.
+
+Control routes (plain JSON, unsigned; {id} = transaction_id or out_trade_no):
+  POST /_control/orders/{id}/pay     NOTPAY -> SUCCESS; a TRANSACTION.SUCCESS notification goes
+                                     to the order's notify_url
+  POST /_control/orders/{id}/age     the order becomes older: {\"seconds\": N} or ?seconds=N,
+                                     by default just past the minimum close age
+  POST /_control/orders/{id}/expire  NOTPAY -> CLOSED
+  GET  /_control/orders/{id}         {\"order\", \"age_seconds\", \"notify_url\", \"notify_status\",
+                                     \"notifications\"}
+  POST /_control/reset               drop every order but the paid fixture
+  GET  /_control/health              {\"status\": \"ok\", \"orders\", \"max_orders\"}
+Errors: 400 bad body, 404 unknown order or route, 405 wrong method, 409 order not NOTPAY,
+each {\"error\", \"message\"}.
+
+Notifications: notify_status 0 none, 1 pending, 2 acknowledged, 3 gave up. The receiver
+acknowledges with any HTTP 2xx.
+The first stdout line ends with the base URL.";
 
 /// Starts the double as the flags say, prints how to use it, and serves until Ctrl-C.
 pub async fn serve(common: &ServeSettings, args: &WxServeArgs) -> Result<i32, ConfigError> {

@@ -5,8 +5,8 @@
 use cucumber::then;
 
 use super::{halted, last, query_state, scenario_rules};
-use crate::config::ResponseSignatures;
 use crate::findings::StepFailure;
+use crate::settings::ResponseSignatures;
 use crate::wechatpay::checks;
 use crate::wechatpay::crypto::read_certificates;
 use crate::wechatpay::world::WechatpayWorld;

@@ -1,28 +1,26 @@
-//! The configuration of a run: command-line flags over the TOML file over the environment
-//! over defaults a new user can live with. Secrets come only from the environment.
+//! The application: the configuration of a run — command-line flags over the TOML file over
+//! the environment over defaults a new user can live with (secrets come only from the
+//! environment) — composed of each component's own flags, and the run it resolves to.
 //!
-//! The engine owns the settings every provider shares ([`RunSettings`]: target, selection,
-//! pacing, reports); each provider reads its own flags (flattened into [`RunArgs`] through
-//! [`crate::providers::ProviderArgs`]), its TOML table and its environment variables in
-//! [`Provider::configure`](crate::provider::Provider::configure).
+//! It sits on top: the shared settings it resolves ([`RunSettings`]: target, selection, pacing,
+//! reports) are the leaf [`crate::settings`]; each provider reads its own flags (flattened into
+//! [`RunArgs`] through [`crate::providers::ProviderArgs`]), its TOML table and its environment
+//! variables in [`Provider::configure`](crate::provider::Provider::configure).
 
-pub mod checks;
-mod file;
-pub mod serve;
+mod serve;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use cucumber::gherkin::tagexpr::TagOperation;
-use serde::Deserialize;
 
-pub use file::FileSection;
-pub use serve::{ServeArgs, ServeSettings};
+pub use serve::ServeArgs;
 
 use crate::error::ConfigError;
 use crate::provider::{Configured, Env, Provider};
 use crate::providers::{self, ProviderArgs};
 use crate::runner::RunReport;
+use crate::settings::{FileSection, ResponseSignatures, RunSettings, Target, checks, or_file};
 
 /// The flags of `pay-conformance run`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -105,91 +103,6 @@ pub struct RunArgs {
     pub record: crate::record::cli::RecordArgs,
 }
 
-/// What a missing or wrong response signature is (each provider's response-signature rule).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResponseSignatures {
-    /// A deviation.
-    Strict,
-    /// An observation: shown and recorded, never a failure.
-    Observe,
-    /// Not checked.
-    Off,
-}
-
-impl std::fmt::Display for ResponseSignatures {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            ResponseSignatures::Strict => "strict",
-            ResponseSignatures::Observe => "observe",
-            ResponseSignatures::Off => "off",
-        })
-    }
-}
-
-/// What the suite runs against.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// The stateful double, in-process, on a loopback port.
-    Embedded,
-    /// A provider at this base URL (no trailing slash).
-    Remote(String),
-    /// The provider's own production host (`--base-url production`): the provider says which.
-    Production,
-}
-
-/// The settings every provider shares, resolved and checked.
-#[derive(Debug, Clone)]
-pub struct RunSettings {
-    pub target: Target,
-    pub response_signatures: ResponseSignatures,
-    /// Requests per second per merchant; 0 = unpaced.
-    pub rate_limit: u32,
-    pub tags: Option<(String, TagOperation)>,
-    pub features: Vec<PathBuf>,
-    pub junit: Option<PathBuf>,
-    pub json: Option<PathBuf>,
-    pub concurrency: usize,
-    pub timeout: Duration,
-    pub fault: Option<String>,
-    /// The embedded double's variant (`--variant`).
-    pub variant: Option<String>,
-    /// A line on stderr per finished scenario.
-    pub progress: bool,
-    /// `--log-http FILE`: every exchange as NDJSON.
-    pub log_http: Option<PathBuf>,
-    /// Keep every scenario's exchanges, not only those of what did not pass (`--record`,
-    /// `--baseline`: a behaviour record is made of them).
-    pub keep_exchanges: bool,
-}
-
-impl RunSettings {
-    /// Whether the target is a provider on the network rather than the embedded double.
-    pub fn is_remote(&self) -> bool {
-        !matches!(self.target, Target::Embedded)
-    }
-
-    /// The settings of a run against the embedded double with every default (the selftest's).
-    pub fn embedded() -> RunSettings {
-        RunSettings {
-            target: Target::Embedded,
-            response_signatures: ResponseSignatures::Strict,
-            rate_limit: 0,
-            tags: None,
-            features: Vec::new(),
-            junit: None,
-            json: None,
-            concurrency: 32,
-            timeout: Duration::from_secs(15),
-            fault: None,
-            variant: None,
-            progress: false,
-            log_http: None,
-            keep_exchanges: false,
-        }
-    }
-}
-
 /// A run, resolved: the shared settings and the provider bound to its own.
 pub struct RunConfig {
     pub settings: RunSettings,
@@ -220,17 +133,12 @@ impl RunConfig {
         };
         let provider = providers::find(provider_name.as_deref())?;
         let settings = resolve_settings(args, &mut file)?;
-        if let Some(name) = &settings.fault
-            && provider.fault(name).is_none()
-        {
-            return Err(crate::provider::unknown_fault(provider, name));
-        }
-        if let Some(name) = &settings.variant
-            && provider.variant(name).is_none()
-        {
-            return Err(crate::provider::unknown_variant(provider, name));
-        }
-        let configured = provider.configure(&settings, &args.providers, &mut file, env)?;
+        crate::provider::check_names(
+            provider,
+            settings.fault.as_deref(),
+            settings.variant.as_deref(),
+        )?;
+        let configured = provider.configure(&settings, &args.providers.flags(), &mut file, env)?;
         for other in providers::all() {
             if other.name() != provider.name() {
                 file.skip(other.name());
@@ -343,16 +251,6 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
         log_http,
         keep_exchanges: args.record.wanted(),
     })
-}
-
-/// The flag's value, else the file's `key`.
-pub fn or_file<T: serde::de::DeserializeOwned>(
-    flag: Option<T>,
-    file: &mut FileSection,
-    key: &str,
-) -> Result<Option<T>, ConfigError> {
-    let from_file = file.take::<T>(key)?;
-    Ok(flag.or(from_file))
 }
 
 fn check_base_url(url: &str) -> Result<String, ConfigError> {

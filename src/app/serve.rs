@@ -4,9 +4,8 @@
 use std::time::Duration;
 
 use crate::providers::ProviderServeArgs;
-
-/// Orders a served double keeps by default.
-pub const DEFAULT_MAX_ORDERS: usize = 100_000;
+use crate::settings::ServeSettings;
+use crate::settings::serve::DEFAULT_MAX_ORDERS;
 
 /// The flags of `pay-conformance serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -48,19 +47,6 @@ pub struct ServeArgs {
     pub providers: ProviderServeArgs,
 }
 
-/// The shared part of `serve`, as the provider's double reads it.
-#[derive(Debug, Clone)]
-pub struct ServeSettings {
-    pub port: u16,
-    pub seed: Option<u64>,
-    pub max_orders: usize,
-    pub notify_speedup: u32,
-    pub fault: Option<String>,
-    pub variant: Option<String>,
-    pub latency: Option<Duration>,
-    pub rate_limit: Option<u32>,
-}
-
 impl ServeArgs {
     /// The shared settings.
     pub fn settings(&self) -> ServeSettings {
@@ -84,28 +70,4 @@ fn at_least_one(text: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(_) => Err(format!("`{text}` is not a whole number")),
     }
-}
-
-/// The listen backlog of `serve`: a crowd connecting at once waits here, not in SYN retries
-/// (std's `bind` asks for 128; the kernel caps it at `net.core.somaxconn`).
-const BACKLOG: u32 = 2048;
-
-/// Binds `127.0.0.1:port` for `serve` with a [`BACKLOG`], or says plainly why not. Call it
-/// within a tokio runtime (the socket is made with tokio, then handed back as a std listener).
-pub fn bind(port: u16) -> Result<std::net::TcpListener, crate::error::ConfigError> {
-    let listen = || {
-        let socket = tokio::net::TcpSocket::new_v4()?;
-        socket.set_reuseaddr(true)?;
-        socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
-        socket.listen(BACKLOG)?.into_std()
-    };
-    listen().map_err(|e: std::io::Error| {
-        let why = match e.kind() {
-            std::io::ErrorKind::AddrInUse => "is already in use".to_owned(),
-            _ => format!("cannot be listened on: {e}"),
-        };
-        crate::error::ConfigError::Start(format!(
-            "--port {port}: 127.0.0.1:{port} {why}\n(hint: pick another --port, or 0 for any free one)"
-        ))
-    })
 }
