@@ -47,16 +47,22 @@ const ENGINE_PATTERNS: &[&str] = &[
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
 ];
 
-static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+fn pattern_sources() -> impl Iterator<Item = &'static &'static str> {
     let providers = crate::providers::all()
         .iter()
         .flat_map(|p| p.redaction_patterns().iter());
-    ENGINE_PATTERNS
-        .iter()
-        .chain(providers)
+    ENGINE_PATTERNS.iter().chain(providers)
+}
+
+static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    pattern_sources()
         .map(|p| Regex::new(p).expect("static redaction pattern"))
         .collect()
 });
+
+/// [`PATTERNS`] as one set: whether any of them matches, in one scan.
+static PATTERN_SET: LazyLock<regex::RegexSet> =
+    LazyLock::new(|| regex::RegexSet::new(pattern_sources()).expect("static redaction patterns"));
 
 /// Lines of a multi-line secret at least this long are hidden on their own too (a PEM key's
 /// Base64 lines); shorter ones (`-----END …`) would hide innocent text.
@@ -98,11 +104,15 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     }
     {
         let signatures = SIGNATURES.read().unwrap_or_else(|e| e.into_inner());
-        if !signatures.is_empty() {
+        let is_signature = |token: &str| {
+            signatures.contains(token)
+                || (token.contains('\\') && signatures.contains(&token.replace("\\/", "/")))
+        };
+        // Most texts hold no signature: one scan decides, and only then is the text rebuilt.
+        if !signatures.is_empty() && TOKEN.find_iter(&out).any(|m| is_signature(m.as_str())) {
             let masked = TOKEN.replace_all(&out, |c: &regex::Captures<'_>| {
                 let token = &c[0];
-                let plain = token.replace("\\/", "/");
-                if signatures.contains(token) || signatures.contains(&plain) {
+                if is_signature(token) {
                     MASK.to_owned()
                 } else {
                     token.to_owned()
@@ -112,6 +122,10 @@ pub fn redact(text: &str) -> Cow<'_, str> {
                 out = Cow::Owned(masked);
             }
         }
+    }
+    // One scan for all the patterns: most texts match none of them.
+    if !PATTERN_SET.is_match(&out) {
+        return out;
     }
     for pattern in PATTERNS.iter() {
         if pattern.is_match(&out) {

@@ -110,8 +110,23 @@ pub struct Transport {
 impl Transport {
     /// Builds the shared client; `user_agent` goes on every request.
     pub fn new(user_agent: &str, policy: TransportPolicy) -> Result<Self, TransportError> {
+        Self::build(reqwest::Client::builder(), user_agent, policy)
+    }
+
+    /// A transport for the embedded double (plain HTTP on the loopback): it trusts no
+    /// certificate, so it does not read the system's roots (a few ms of CPU per process).
+    pub fn for_embedded(user_agent: &str, policy: TransportPolicy) -> Result<Self, TransportError> {
+        let builder = reqwest::Client::builder().tls_certs_only(std::iter::empty());
+        Self::build(builder, user_agent, policy)
+    }
+
+    fn build(
+        builder: reqwest::ClientBuilder,
+        user_agent: &str,
+        policy: TransportPolicy,
+    ) -> Result<Self, TransportError> {
         install_crypto_provider();
-        let client = reqwest::Client::builder()
+        let client = builder
             .user_agent(user_agent)
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout.min(Duration::from_secs(10)))

@@ -20,7 +20,8 @@ use reqwest::Method;
 use super::checks::PlatformKeys;
 use super::client::{Call, Tamper, WxClient};
 use super::config::{Credentials, PathFlavour, Platform, WechatpaySettings};
-use super::crypto::read_certificates;
+use super::crypto::{PublicKey, read_certificates};
+use super::double::test_keys::refuse_test_keys;
 use super::double::{Double, DoubleConfig, Fault};
 use super::world::{WechatpayWorld, WxContext};
 use crate::checks::schema::SchemaSet;
@@ -82,7 +83,12 @@ const EMBEDDED_CONCURRENCY: usize = 4;
 impl WechatpayRun {
     pub fn new(settings: RunSettings, wechatpay: WechatpaySettings) -> Result<Self, ConfigError> {
         let user_agent = format!("pay-conformance/{} (wechatpay)", env!("CARGO_PKG_VERSION"));
-        let transport = Transport::new(
+        // The embedded double is plain HTTP: no need to read the system's trusted roots.
+        let remote = match settings.target {
+            Target::Embedded => Transport::for_embedded,
+            _ => Transport::new,
+        };
+        let transport = remote(
             &user_agent,
             TransportPolicy {
                 timeout: settings.timeout,
@@ -90,7 +96,7 @@ impl WechatpayRun {
             },
         )
         .map_err(|e| ConfigError::Start(format!("HTTP client: {e}")))?;
-        let embedded_transport = Transport::new(
+        let embedded_transport = Transport::for_embedded(
             &user_agent,
             TransportPolicy {
                 timeout: settings.timeout.max(EMBEDDED_TIMEOUT),
@@ -125,6 +131,7 @@ impl WechatpayRun {
             name: "WECHATPAY_MCHID".into(),
             hint: "a remote target needs WECHATPAY_MCHID, WECHATPAY_SERIAL_NO and WECHATPAY_PRIVATE_KEY_FILE".into(),
         })?;
+        refuse_test_keys(&base_url, configured_keys(&credentials))?;
         let destination = Destination {
             label: base_url.clone(),
             base_url,
@@ -218,6 +225,12 @@ impl WechatpayRun {
                     .ok_or_else(|| fail("no WECHATPAY_APIV3_KEY".into()))?;
                 let body = exchange.json.clone().map_err(fail)?;
                 let certs = read_certificates(&body, key).map_err(|e| fail(e.to_string()))?;
+                refuse_test_keys(
+                    client.base_url(),
+                    certs
+                        .iter()
+                        .map(|c| ("a downloaded platform certificate", c.public_key().clone())),
+                )?;
                 Ok(PlatformKeys::certificates(&certs))
             }
         }
@@ -229,8 +242,13 @@ impl WechatpayRun {
         destination: Destination,
         features: Vec<gherkin::Feature>,
     ) -> Result<RunReport, ConfigError> {
-        // The key of "signed with another key" is generated once, off the async workers.
-        let _ = tokio::task::spawn_blocking(super::client::prepare_stranger).await;
+        // The key of "signed with another key": shipped for the double, else generated once,
+        // off the async workers.
+        let embedded = destination.control;
+        let stranger = tokio::task::spawn_blocking(move || super::client::stranger_key(embedded))
+            .await
+            .ok()
+            .flatten();
         let client = WxClient::new(
             if destination.control {
                 self.embedded_transport.clone()
@@ -241,7 +259,8 @@ impl WechatpayRun {
             &destination.base_url,
             destination.flavour,
             PlatformKeys::default(),
-        );
+        )
+        .with_stranger(stranger);
         let credentials = destination.credentials;
         client.set_platform(self.platform_keys(&client, &credentials).await?);
         let ctx = WxContext {
@@ -288,6 +307,25 @@ impl WechatpayRun {
         }
         Ok(report)
     }
+}
+
+/// Every key of `credentials` with the setting it came from.
+fn configured_keys(credentials: &Credentials) -> Vec<(&'static str, PublicKey)> {
+    let mut keys = vec![("WECHATPAY_PRIVATE_KEY_FILE", credentials.merchant.key.public_key())];
+    if let Some(other) = &credentials.other {
+        keys.push(("the other merchant's key", other.key.public_key()));
+    }
+    if let Some(institution) = &credentials.institution {
+        keys.push(("the institution's key", institution.sp.key.public_key()));
+    }
+    match &credentials.platform {
+        Platform::PublicKey { key, .. } => keys.push(("WECHATPAY_PUBLIC_KEY_FILE", key.clone())),
+        Platform::Certificate(cert) => {
+            keys.push(("WECHATPAY_PLATFORM_CERT_FILE", cert.public_key().clone()));
+        }
+        Platform::Download => {}
+    }
+    keys
 }
 
 impl Configured for WechatpayRun {
