@@ -20,9 +20,41 @@ static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 static SIGNATURES: LazyLock<RwLock<std::collections::HashSet<String>>> =
     LazyLock::new(Default::default);
 
-/// A run of Base64 (or JSON-escaped Base64) long enough to be a signature.
+/// A run of Base64 (or JSON-escaped Base64) long enough to be a signature: what [`tokens`]
+/// finds (the pattern is kept as its reference, in the tests).
+#[cfg(test)]
 static TOKEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/\\]{16,}={0,2}").expect("static pattern"));
+
+/// The spans [`TOKEN`] matches in `text`, left to right: each maximal run of at least 16
+/// characters of `[A-Za-z0-9+/\\]` with the (at most two) `=` after it. ASCII only, so the
+/// spans fall on character boundaries.
+fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let in_class = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'\\';
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            if !in_class(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && in_class(bytes[i]) {
+                i += 1;
+            }
+            if i - start >= 16 {
+                let mut pad = 0;
+                while pad < 2 && i < bytes.len() && bytes[i] == b'=' {
+                    i += 1;
+                    pad += 1;
+                }
+                return Some((start, i));
+            }
+        }
+        None
+    })
+}
 
 /// The shortest secret [`register`] takes: masking a shorter one would garble messages
 /// (every `a` of them, for a secret `a`).
@@ -108,17 +140,21 @@ pub fn redact(text: &str) -> Cow<'_, str> {
             signatures.contains(token)
                 || (token.contains('\\') && signatures.contains(&token.replace("\\/", "/")))
         };
-        // Most texts hold no signature: one scan decides, and only then is the text rebuilt.
-        if !signatures.is_empty() && TOKEN.find_iter(&out).any(|m| is_signature(m.as_str())) {
-            let masked = TOKEN.replace_all(&out, |c: &regex::Captures<'_>| {
-                let token = &c[0];
-                if is_signature(token) {
-                    MASK.to_owned()
-                } else {
-                    token.to_owned()
+        // The tokens found by a byte scan (as [`TOKEN`] would find them, without a regex
+        // walking every long token twice), and the text rebuilt only when one is a signature.
+        if !signatures.is_empty() {
+            let mut masked: Option<String> = None;
+            let mut last = 0;
+            for (start, end) in tokens(&out) {
+                if is_signature(&out[start..end]) {
+                    let masked = masked.get_or_insert_with(|| String::with_capacity(out.len()));
+                    masked.push_str(&out[last..start]);
+                    masked.push_str(MASK);
+                    last = end;
                 }
-            });
-            if let Cow::Owned(masked) = masked {
+            }
+            if let Some(mut masked) = masked {
+                masked.push_str(&out[last..]);
                 out = Cow::Owned(masked);
             }
         }
@@ -216,6 +252,23 @@ mod tests {
         let unregistered =
             "-----BEGIN RSA PRIVATE KEY-----\nAAAABBBBCCCC\n-----END RSA PRIVATE KEY-----";
         assert!(!redact(unregistered).contains("AAAABBBB"));
+    }
+
+    #[test]
+    fn the_token_scan_finds_what_the_pattern_finds() {
+        let texts = [
+            "",
+            "short abc= AAAAAAAAAAAAAAA= x",
+            r#"{"sign":"QUJDREVGR0hJSktMTU5PUFFSU1RVVldY==="}"#,
+            "a+b/c\\/d0123456789abcdefg== then ZZZZZZZZZZZZZZZZ=",
+            "émoji 😀 AAAAAAAAAAAAAAAAAAAA=é/+/+/+/+/+/+/+/+/+",
+            "0123456789abcdef0123456789abcdef",
+        ];
+        for text in texts {
+            let by_regex: Vec<(usize, usize)> =
+                TOKEN.find_iter(text).map(|m| (m.start(), m.end())).collect();
+            assert_eq!(tokens(text).collect::<Vec<_>>(), by_regex, "{text}");
+        }
     }
 
     #[test]
