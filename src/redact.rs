@@ -265,8 +265,10 @@ mod tests {
             "0123456789abcdef0123456789abcdef",
         ];
         for text in texts {
-            let by_regex: Vec<(usize, usize)> =
-                TOKEN.find_iter(text).map(|m| (m.start(), m.end())).collect();
+            let by_regex: Vec<(usize, usize)> = TOKEN
+                .find_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect();
             assert_eq!(tokens(text).collect::<Vec<_>>(), by_regex, "{text}");
         }
     }

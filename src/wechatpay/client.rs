@@ -92,7 +92,11 @@ static STRANGER: LazyLock<Option<PrivateKey>> = LazyLock::new(|| PrivateKey::gen
 /// that no request waits for it).
 pub fn stranger_key(embedded: bool) -> Option<PrivateKey> {
     if embedded {
-        Some(crate::wechatpay::double::test_keys::test_keys().stranger.clone())
+        Some(
+            crate::wechatpay::double::test_keys::test_keys()
+                .stranger
+                .clone(),
+        )
     } else {
         STRANGER.clone()
     }

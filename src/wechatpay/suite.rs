@@ -311,7 +311,10 @@ impl WechatpayRun {
 
 /// Every key of `credentials` with the setting it came from.
 fn configured_keys(credentials: &Credentials) -> Vec<(&'static str, PublicKey)> {
-    let mut keys = vec![("WECHATPAY_PRIVATE_KEY_FILE", credentials.merchant.key.public_key())];
+    let mut keys = vec![(
+        "WECHATPAY_PRIVATE_KEY_FILE",
+        credentials.merchant.key.public_key(),
+    )];
     if let Some(other) = &credentials.other {
         keys.push(("the other merchant's key", other.key.public_key()));
     }

@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPublicKey};
 use rsa::pkcs8::{
     DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
 };
 use rsa::sha2::Sha256;
 use rsa::traits::PublicKeyParts;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 
 /// The smallest modulus accepted, in bits. The scheme is named `SHA256-RSA2048`.
 pub const MIN_KEY_BITS: usize = 2048;
@@ -342,7 +342,11 @@ mod tests {
         assert_eq!(signature, key.sign(b"source"));
         assert_eq!(signature.len(), 344);
         assert!(key.1.is_some(), "ring takes a 2048-bit key");
-        assert_eq!(key.without_ring().sign(b"source"), signature, "ring and rsa agree");
+        assert_eq!(
+            key.without_ring().sign(b"source"),
+            signature,
+            "ring and rsa agree"
+        );
         key.public_key().verify(b"source", &signature).unwrap();
         let other = fixtures().platform.public_key();
         assert_eq!(

@@ -103,14 +103,28 @@ mod tests {
     fn a_test_key_is_refused_off_the_loopback_only() {
         let test = test_keys().merchants[0].public_key();
         let fresh = PrivateKey::generate(2048).unwrap().public_key();
-        for url in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9"] {
-            assert!(refuse_test_keys(url, [("key", test.clone())]).is_ok(), "{url}");
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
+            assert!(
+                refuse_test_keys(url, [("key", test.clone())]).is_ok(),
+                "{url}"
+            );
         }
-        for url in ["https://api.mch.weixin.qq.com", "http://10.0.0.1", "not a url"] {
-            let err = refuse_test_keys(url, [("WECHATPAY_PRIVATE_KEY_FILE", test.clone())])
-                .unwrap_err();
+        for url in [
+            "https://api.mch.weixin.qq.com",
+            "http://10.0.0.1",
+            "not a url",
+        ] {
+            let err =
+                refuse_test_keys(url, [("WECHATPAY_PRIVATE_KEY_FILE", test.clone())]).unwrap_err();
             assert_eq!(err.exit_code(), 2);
-            assert!(err.to_string().contains("WECHATPAY_PRIVATE_KEY_FILE"), "{err}");
+            assert!(
+                err.to_string().contains("WECHATPAY_PRIVATE_KEY_FILE"),
+                "{err}"
+            );
             assert!(refuse_test_keys(url, [("key", fresh.clone())]).is_ok());
         }
     }
