@@ -19,9 +19,41 @@ static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 /// one): looked up per Base64-looking token, so that thousands cost no more than a few.
 static SIGNATURES: LazyLock<RwLock<Signatures>> = LazyLock::new(Default::default);
 
-/// A run of Base64 (or JSON-escaped Base64) long enough to be a signature.
+/// A run of Base64 (or JSON-escaped Base64) long enough to be a signature: what [`tokens`]
+/// finds (the pattern is kept as its reference, in the tests).
+#[cfg(test)]
 static TOKEN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/\\]{16,}={0,2}").expect("static pattern"));
+
+/// The spans [`TOKEN`] matches in `text`, left to right: each maximal run of at least 16
+/// characters of `[A-Za-z0-9+/\\]` with the (at most two) `=` after it. ASCII only, so the
+/// spans fall on character boundaries.
+fn tokens(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let in_class = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'\\';
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            if !in_class(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && in_class(bytes[i]) {
+                i += 1;
+            }
+            if i - start >= 16 {
+                let mut pad = 0;
+                while pad < 2 && i < bytes.len() && bytes[i] == b'=' {
+                    i += 1;
+                    pad += 1;
+                }
+                return Some((start, i));
+            }
+        }
+        None
+    })
+}
 
 /// The shortest secret [`register`] takes: masking a shorter one would garble messages
 /// (every `a` of them, for a secret `a`).
@@ -89,16 +121,22 @@ const ENGINE_PATTERNS: &[&str] = &[
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
 ];
 
-static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+fn pattern_sources() -> impl Iterator<Item = &'static &'static str> {
     let providers = crate::providers::all()
         .iter()
         .flat_map(|p| p.redaction_patterns().iter());
-    ENGINE_PATTERNS
-        .iter()
-        .chain(providers)
+    ENGINE_PATTERNS.iter().chain(providers)
+}
+
+static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    pattern_sources()
         .map(|p| Regex::new(p).expect("static redaction pattern"))
         .collect()
 });
+
+/// [`PATTERNS`] as one set: whether any of them matches, in one scan.
+static PATTERN_SET: LazyLock<regex::RegexSet> =
+    LazyLock::new(|| regex::RegexSet::new(pattern_sources()).expect("static redaction patterns"));
 
 /// Lines of a multi-line secret at least this long are hidden on their own too (a PEM key's
 /// Base64 lines); shorter ones (`-----END …`) would hide innocent text.
@@ -140,19 +178,28 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     }
     {
         let signatures = SIGNATURES.read().unwrap_or_else(|e| e.into_inner());
+        // The tokens found by a byte scan (as [`TOKEN`] would find them, without a regex
+        // walking every long token twice), and the text rebuilt only when one is a signature.
         if !signatures.is_empty() {
-            let masked = TOKEN.replace_all(&out, |c: &regex::Captures<'_>| {
-                let token = &c[0];
-                if signatures.shows_one(token) {
-                    MASK.to_owned()
-                } else {
-                    token.to_owned()
+            let mut masked: Option<String> = None;
+            let mut last = 0;
+            for (start, end) in tokens(&out) {
+                if signatures.shows_one(&out[start..end]) {
+                    let masked = masked.get_or_insert_with(|| String::with_capacity(out.len()));
+                    masked.push_str(&out[last..start]);
+                    masked.push_str(MASK);
+                    last = end;
                 }
-            });
-            if let Cow::Owned(masked) = masked {
+            }
+            if let Some(mut masked) = masked {
+                masked.push_str(&out[last..]);
                 out = Cow::Owned(masked);
             }
         }
+    }
+    // One scan for all the patterns: most texts match none of them.
+    if !PATTERN_SET.is_match(&out) {
+        return out;
     }
     for pattern in PATTERNS.iter() {
         if pattern.is_match(&out) {
@@ -297,6 +344,25 @@ mod tests {
             assert!(!out.contains(&signature[..HEAD]), "{out}");
         }
         assert_eq!(redact(&signature[..HEAD - 1]), &signature[..HEAD - 1]);
+    }
+
+    #[test]
+    fn the_token_scan_finds_what_the_pattern_finds() {
+        let texts = [
+            "",
+            "short abc= AAAAAAAAAAAAAAA= x",
+            r#"{"sign":"QUJDREVGR0hJSktMTU5PUFFSU1RVVldY==="}"#,
+            "a+b/c\\/d0123456789abcdefg== then ZZZZZZZZZZZZZZZZ=",
+            "émoji 😀 AAAAAAAAAAAAAAAAAAAA=é/+/+/+/+/+/+/+/+/+",
+            "0123456789abcdef0123456789abcdef",
+        ];
+        for text in texts {
+            let by_regex: Vec<(usize, usize)> = TOKEN
+                .find_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect();
+            assert_eq!(tokens(text).collect::<Vec<_>>(), by_regex, "{text}");
+        }
     }
 
     #[test]

@@ -103,6 +103,8 @@ pub struct Transport {
     client: reqwest::Client,
     policy: TransportPolicy,
     user_agent: String,
+    /// Built for the embedded double: no system roots read (see [`Self::for_embedded`]).
+    embedded: bool,
     /// Attempts of this handle that got no answer (a reset, a timeout, no connection).
     unanswered: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -110,22 +112,34 @@ pub struct Transport {
 impl Transport {
     /// Builds the shared client; `user_agent` goes on every request.
     pub fn new(user_agent: &str, policy: TransportPolicy) -> Result<Self, TransportError> {
-        Self::with_pool(user_agent, policy, 64)
+        Self::build(false, user_agent, policy, 64)
+    }
+
+    /// A transport for the embedded double (plain HTTP on the loopback): it trusts no
+    /// certificate, so it does not read the system's roots (a few ms of CPU per process).
+    pub fn for_embedded(user_agent: &str, policy: TransportPolicy) -> Result<Self, TransportError> {
+        Self::build(true, user_agent, policy, 64)
     }
 
     /// A client of one kept-alive connection, the same policy: requests sent one after the
     /// other through it go over the same connection while the server keeps it open.
     pub fn own_connection(&self) -> Result<Self, TransportError> {
-        Self::with_pool(&self.user_agent, self.policy, 1)
+        Self::build(self.embedded, &self.user_agent, self.policy, 1)
     }
 
-    fn with_pool(
+    fn build(
+        embedded: bool,
         user_agent: &str,
         policy: TransportPolicy,
         idle_per_host: usize,
     ) -> Result<Self, TransportError> {
         install_crypto_provider();
-        let client = reqwest::Client::builder()
+        let builder = if embedded {
+            reqwest::Client::builder().tls_certs_only(std::iter::empty())
+        } else {
+            reqwest::Client::builder()
+        };
+        let client = builder
             .user_agent(user_agent)
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
@@ -136,6 +150,7 @@ impl Transport {
             client,
             policy,
             user_agent: user_agent.to_owned(),
+            embedded,
             unanswered: Default::default(),
         })
     }

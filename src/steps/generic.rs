@@ -45,7 +45,7 @@ macro_rules! generic_steps {
             use $crate::world::StepResult;
 
             #[$crate::cucumber_reexport::when(
-                regex = r"^I send to (\w+)( as the other merchant)?:$"
+                regex = r"^I send to ([A-Za-z0-9_]+)( as the other merchant)?:$"
             )]
             async fn send_json(
                 w: &mut $world,
@@ -56,12 +56,12 @@ macro_rules! generic_steps {
                 g::send_json(w, step, &endpoint, !who.is_empty()).await
             }
 
-            #[$crate::cucumber_reexport::then(regex = r"^the response code is (-?\d+)$")]
+            #[$crate::cucumber_reexport::then(regex = r"^the response code is (-?[0-9]+)$")]
             async fn code_is(w: &mut $world, code: i64) -> StepResult {
                 g::expect_at(w, "/code", &::serde_json::Value::from(code))
             }
 
-            #[$crate::cucumber_reexport::then(regex = r"^the response code is one of ([-\d, ]+)$")]
+            #[$crate::cucumber_reexport::then(regex = r"^the response code is one of ([-0-9, ]+)$")]
             async fn code_is_one_of(w: &mut $world, codes: String) -> StepResult {
                 g::code_is_one_of(w, &codes)
             }

@@ -5,7 +5,7 @@ use super::doc::{Docstring, StepDoc};
 /// The generic steps, documented.
 pub static DOCS: &[StepDoc] = &[
     StepDoc {
-        pattern: r"^I send to (\w+)( as the other merchant)?:$",
+        pattern: r"^I send to ([A-Za-z0-9_]+)( as the other merchant)?:$",
         summary: "Sends the docstring's JSON, signed, to an endpoint of the provider and keeps \
                   the answer as the one later Then steps look at. `#(name)` in the JSON is \
                   replaced by a remembered or known value.",
@@ -24,7 +24,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "When I send to query:\n  \"\"\"\n  {\"app_id\": \"#(app_id)\", \"mch_id\": \"#(mch_id)\", \"out_trade_no\": \"#(out_trade_no)\"}\n  \"\"\"",
     },
     StepDoc {
-        pattern: r"^the response code is (-?\d+)$",
+        pattern: r"^the response code is (-?[0-9]+)$",
         summary: "The last answer's `code` is this number; anything else is a deviation of the \
                   scenario's rule tags.",
         params: &[("code", "a whole number, e.g. 0 or 12002")],
@@ -33,7 +33,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "Then the response code is 0",
     },
     StepDoc {
-        pattern: r"^the response code is one of ([-\d, ]+)$",
+        pattern: r"^the response code is one of ([-0-9, ]+)$",
         summary: "The last answer's `code` is one of these numbers.",
         params: &[("codes", "whole numbers separated by commas")],
         table: None,

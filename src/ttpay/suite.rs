@@ -100,7 +100,12 @@ pub struct TtpayRun {
 impl TtpayRun {
     /// Compiles the schemas and builds the HTTP client, once for every run it makes.
     pub fn new(settings: RunSettings, ttpay: TtpaySettings) -> Result<Self, ConfigError> {
-        let transport = Transport::new(
+        // The embedded double is plain HTTP: no need to read the system's trusted roots.
+        let build = match settings.target {
+            Target::Embedded => Transport::for_embedded,
+            _ => Transport::new,
+        };
+        let transport = build(
             ttpay.profile.user_agent(),
             TransportPolicy {
                 timeout: settings.timeout,

@@ -84,15 +84,27 @@ pub struct WxClient {
     base_url: String,
     pub flavour: PathFlavour,
     platform: RwLock<Arc<PlatformKeys>>,
+    /// The key of [`Tamper::OtherKey`] (see [`stranger_key`]).
+    stranger: Option<PrivateKey>,
 }
 
-/// A key nobody registered, made once per process.
+/// A key nobody registered, generated once per process for runs against a remote target (the
+/// embedded double's runs use the shipped TEST-ONLY stranger key instead).
 static STRANGER: LazyLock<Option<PrivateKey>> = LazyLock::new(|| PrivateKey::generate(2048).ok());
 
-/// Makes the stranger's key now (seconds of CPU): call it off the async workers, before a run,
-/// so that no request waits for it.
-pub fn prepare_stranger() {
-    LazyLock::force(&STRANGER);
+/// The key of "signed with another key": the TEST-ONLY one against the embedded double,
+/// else one generated now (~150 ms of CPU: call it off the async workers, before a run, so
+/// that no request waits for it).
+pub fn stranger_key(embedded: bool) -> Option<PrivateKey> {
+    if embedded {
+        Some(
+            crate::wechatpay::double::test_keys::test_keys()
+                .stranger
+                .clone(),
+        )
+    } else {
+        STRANGER.clone()
+    }
 }
 
 impl WxClient {
@@ -109,7 +121,14 @@ impl WxClient {
             base_url: base_url.trim_end_matches('/').to_owned(),
             flavour,
             platform: RwLock::new(Arc::new(platform)),
+            stranger: None,
         }
+    }
+
+    /// Signs [`Tamper::OtherKey`]'s requests with `key`.
+    pub fn with_stranger(mut self, key: Option<PrivateKey>) -> Self {
+        self.stranger = key;
+        self
     }
 
     /// The platform keys answers are verified with.
@@ -222,7 +241,7 @@ impl WxClient {
             _ => call.target.as_str(),
         };
         let key: &PrivateKey = match tamper {
-            Tamper::OtherKey => STRANGER.as_ref().ok_or_else(|| {
+            Tamper::OtherKey => self.stranger.as_ref().ok_or_else(|| {
                 TransportError::Build("cannot generate a stranger's RSA key".into())
             })?,
             _ => &signer.key,

@@ -20,7 +20,8 @@ use reqwest::Method;
 use super::checks::PlatformKeys;
 use super::client::{Call, Tamper, WxClient};
 use super::config::{Credentials, PathFlavour, Platform, WechatpaySettings};
-use super::crypto::read_certificates;
+use super::crypto::{PrivateKey, PublicKey, read_certificates};
+use super::double::test_keys::refuse_test_keys;
 use super::double::{Double, DoubleConfig, Fault};
 use super::preflight;
 use super::world::{WechatpayWorld, Who, WxContext};
@@ -87,7 +88,12 @@ const EMBEDDED_CONCURRENCY: usize = 4;
 impl WechatpayRun {
     pub fn new(settings: RunSettings, wechatpay: WechatpaySettings) -> Result<Self, ConfigError> {
         let user_agent = format!("pay-conformance/{} (wechatpay)", env!("CARGO_PKG_VERSION"));
-        let transport = Transport::new(
+        // The embedded double is plain HTTP: no need to read the system's trusted roots.
+        let remote = match settings.target {
+            Target::Embedded => Transport::for_embedded,
+            _ => Transport::new,
+        };
+        let transport = remote(
             &user_agent,
             TransportPolicy {
                 timeout: settings.timeout,
@@ -95,7 +101,7 @@ impl WechatpayRun {
             },
         )
         .map_err(|e| ConfigError::Start(format!("HTTP client: {e}")))?;
-        let embedded_transport = Transport::new(
+        let embedded_transport = Transport::for_embedded(
             &user_agent,
             TransportPolicy {
                 timeout: settings.timeout.max(EMBEDDED_TIMEOUT),
@@ -128,6 +134,7 @@ impl WechatpayRun {
             name: "WECHATPAY_MCHID".into(),
             hint: "a remote target needs WECHATPAY_MCHID, WECHATPAY_APPID, WECHATPAY_SERIAL_NO and WECHATPAY_PRIVATE_KEY_FILE".into(),
         })?;
+        refuse_test_keys(&base_url, configured_keys(&credentials))?;
         Ok(Some(Destination {
             label: base_url.clone(),
             base_url,
@@ -146,7 +153,7 @@ impl WechatpayRun {
             return Ok(());
         };
         let credentials = destination.credentials.clone();
-        let ctx = self.context(destination);
+        let ctx = self.context(destination, None);
         let load = async {
             let keys = self.platform_keys(&ctx.client, &credentials).await?;
             ctx.client.set_platform(keys);
@@ -260,6 +267,12 @@ impl WechatpayRun {
                     .ok_or_else(|| fail("no WECHATPAY_APIV3_KEY".into()))?;
                 let body = exchange.json.clone().map_err(fail)?;
                 let certs = read_certificates(&body, key).map_err(|e| fail(e.to_string()))?;
+                refuse_test_keys(
+                    client.base_url(),
+                    certs
+                        .iter()
+                        .map(|c| ("a downloaded platform certificate", c.public_key().clone())),
+                )?;
                 let keys = PlatformKeys::certificates(&certs);
                 *runner::lock(&self.downloaded) = Some(keys.clone());
                 Ok(keys)
@@ -273,11 +286,16 @@ impl WechatpayRun {
         destination: Destination,
         features: Vec<gherkin::Feature>,
     ) -> Result<RunReport, ConfigError> {
-        // The key of "signed with another key" is generated once, off the async workers.
-        let _ = tokio::task::spawn_blocking(super::client::prepare_stranger).await;
+        // The key of "signed with another key": shipped for the double, else generated once,
+        // off the async workers.
+        let embedded = destination.control;
+        let stranger = tokio::task::spawn_blocking(move || super::client::stranger_key(embedded))
+            .await
+            .ok()
+            .flatten();
         let credentials = destination.credentials.clone();
         let label = destination.label.clone();
-        let ctx = self.context(destination);
+        let ctx = self.context(destination, stranger);
         ctx.client
             .set_platform(self.platform_keys(&ctx.client, &credentials).await?);
         runner::lock(&ctx.created)
@@ -311,8 +329,9 @@ impl WechatpayRun {
         Ok(report)
     }
 
-    /// The context of a run at `destination`, its platform keys not loaded yet.
-    fn context(&self, destination: Destination) -> WxContext {
+    /// The context of a run at `destination`, its platform keys not loaded yet; `stranger`
+    /// signs "with another key" (the preflight needs none).
+    fn context(&self, destination: Destination, stranger: Option<PrivateKey>) -> WxContext {
         let client = WxClient::new(
             if destination.control {
                 self.embedded_transport.clone()
@@ -323,7 +342,8 @@ impl WechatpayRun {
             &destination.base_url,
             destination.flavour,
             PlatformKeys::default(),
-        );
+        )
+        .with_stranger(stranger);
         let credentials = destination.credentials;
         WxContext {
             client,
@@ -343,6 +363,28 @@ impl WechatpayRun {
             created: Mutex::new(Vec::new()),
         }
     }
+}
+
+/// Every key of `credentials` with the setting it came from.
+fn configured_keys(credentials: &Credentials) -> Vec<(&'static str, PublicKey)> {
+    let mut keys = vec![(
+        "WECHATPAY_PRIVATE_KEY_FILE",
+        credentials.merchant.key.public_key(),
+    )];
+    if let Some(other) = &credentials.other {
+        keys.push(("the other merchant's key", other.key.public_key()));
+    }
+    if let Some(institution) = &credentials.institution {
+        keys.push(("the institution's key", institution.sp.key.public_key()));
+    }
+    match &credentials.platform {
+        Platform::PublicKey { key, .. } => keys.push(("WECHATPAY_PUBLIC_KEY_FILE", key.clone())),
+        Platform::Certificate(cert) => {
+            keys.push(("WECHATPAY_PLATFORM_CERT_FILE", cert.public_key().clone()));
+        }
+        Platform::Download => {}
+    }
+    keys
 }
 
 impl Configured for WechatpayRun {

@@ -118,21 +118,21 @@ fn ids_only(w: &TtpayWorld) -> Result<serde_json::Value, StepFailure> {
     Ok(json!({ "app_id": merchant.app_id, "mch_id": merchant.mch_id }))
 }
 
-#[when(regex = r"^I send to (\w+) the raw body:$")]
+#[when(regex = r"^I send to ([A-Za-z0-9_]+) the raw body:$")]
 async fn send_raw(w: &mut TtpayWorld, step: &Step, endpoint: String) -> StepResult {
     let endpoint = endpoint_named(&endpoint)?;
     let body = step.docstring.clone().unwrap_or_default();
     malformed(w, endpoint, body.trim().as_bytes().to_vec()).await
 }
 
-#[when(regex = r"^the merchant sends (\w+) a body that is not UTF-8$")]
+#[when(regex = r"^the merchant sends ([A-Za-z0-9_]+) a body that is not UTF-8$")]
 async fn send_not_utf8(w: &mut TtpayWorld, endpoint: String) -> StepResult {
     let endpoint = endpoint_named(&endpoint)?;
     malformed(w, endpoint, b"{\"mch_id\": \"\xff\xfe\xc3\x28\"}".to_vec()).await
 }
 
 #[when(
-    regex = r"^the merchant sends (\w+) (without an Authorization header|with an unreadable Authorization header)$"
+    regex = r"^the merchant sends ([A-Za-z0-9_]+) (without an Authorization header|with an unreadable Authorization header)$"
 )]
 async fn send_without_authorization(
     w: &mut TtpayWorld,

@@ -101,7 +101,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "When the merchant queries it by transaction_id",
     },
     StepDoc {
-        pattern: r"^I send to (\w+) the raw body:$",
+        pattern: r"^I send to ([A-Za-z0-9_]+) the raw body:$",
         summary: "Sends the docstring, as it is (not JSON-checked), signed, to an endpoint: for malformed input.",
         params: &[("endpoint", "create, query or close")],
         table: None,
@@ -165,7 +165,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "When the merchant queries without out_trade_no or transaction_id",
     },
     StepDoc {
-        pattern: r"^the merchant sends (\w+) (without an Authorization header|with an unreadable Authorization header)$",
+        pattern: r"^the merchant sends ([A-Za-z0-9_]+) (without an Authorization header|with an unreadable Authorization header)$",
         summary: "Sends a valid body to an endpoint with the Authorization header left out or garbled.",
         params: &[
             ("endpoint", "create, query or close"),
@@ -179,7 +179,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "When the merchant sends close without an Authorization header",
     },
     StepDoc {
-        pattern: r"^the merchant sends (\w+) a body that is not UTF-8$",
+        pattern: r"^the merchant sends ([A-Za-z0-9_]+) a body that is not UTF-8$",
         summary: "Sends bytes that are not UTF-8 to an endpoint.",
         params: &[("endpoint", "create, query or close")],
         table: None,
@@ -294,7 +294,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "Then the order looks like a paid order",
     },
     StepDoc {
-        pattern: r"^the request is refused with (?:code|one of) ([\d, ]+)$",
+        pattern: r"^the request is refused with (?:code|one of) ([0-9, ]+)$",
         summary: "The last answer is a refusal with this code (or one of these).",
         params: &[("codes", "one code, or several separated by commas")],
         table: None,

@@ -44,7 +44,7 @@ async fn refused(w: &mut TtpayWorld) -> StepResult {
     refused_with(w, &[]).await
 }
 
-#[then(regex = r"^the request is refused with (?:code|one of) ([\d, ]+)$")]
+#[then(regex = r"^the request is refused with (?:code|one of) ([0-9, ]+)$")]
 async fn refused_with_codes(w: &mut TtpayWorld, codes: String) -> StepResult {
     let codes: Vec<i64> = codes
         .split(',')

@@ -6,9 +6,11 @@
 //! shows the modulus size only, and no error message carries key bytes.
 
 use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPublicKey};
 use rsa::pkcs8::{
     DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, LineEnding,
@@ -66,9 +68,17 @@ pub enum VerifyError {
     Mismatch,
 }
 
-/// An RSA private key (the merchant's or the platform's).
-#[derive(Clone, PartialEq)]
-pub struct PrivateKey(rsa::PrivateKey);
+/// An RSA private key (the merchant's or the platform's). It signs with ring (assembly
+/// Montgomery arithmetic) when ring takes the key, else with `rsa`: both give the same bytes,
+/// PKCS#1 v1.5 being deterministic.
+#[derive(Clone)]
+pub struct PrivateKey(rsa::PrivateKey, Option<Arc<RsaKeyPair>>);
+
+impl PartialEq for PrivateKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
 
 impl PrivateKey {
     /// Reads a PKCS#8 (`PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`) PEM key. Text around the
@@ -92,9 +102,9 @@ impl PrivateKey {
             return Err(KeyError::TooSmall { bits });
         }
         let mut rng = crypto_common::getrandom::SysRng;
-        rsa::PrivateKey::new(&mut rng, bits)
-            .map(Self)
-            .map_err(|e| KeyError::Operation(e.to_string()))
+        let key =
+            rsa::PrivateKey::new(&mut rng, bits).map_err(|e| KeyError::Operation(e.to_string()))?;
+        Ok(Self::with_ring(key))
     }
 
     /// The key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, LF line endings).
@@ -118,6 +128,16 @@ impl PrivateKey {
     /// Signs `message` (RSASSA-PKCS1-v1_5, SHA-256) and returns the standard Base64 signature.
     /// The signature is deterministic: the same key and message always give the same text.
     pub fn sign(&self, message: &[u8]) -> String {
+        if let Some(pair) = &self.1 {
+            let mut signature = vec![0; pair.public().modulus_len()];
+            let rng = ring::rand::SystemRandom::new();
+            if pair
+                .sign(&RSA_PKCS1_SHA256, &rng, message, &mut signature)
+                .is_ok()
+            {
+                return STANDARD.encode(signature);
+            }
+        }
         let signature = self
             .0
             .pkcs1v15_sign::<Sha256>(message)
@@ -130,7 +150,23 @@ impl PrivateKey {
         if bits < MIN_KEY_BITS {
             return Err(KeyError::TooSmall { bits });
         }
-        Ok(Self(key))
+        Ok(Self::with_ring(key))
+    }
+
+    /// `key`, with ring's form of it when ring takes it (2048–4096 bits).
+    fn with_ring(key: rsa::PrivateKey) -> Self {
+        let pair = key
+            .to_pkcs8_der()
+            .ok()
+            .and_then(|der| RsaKeyPair::from_pkcs8(der.as_bytes()).ok())
+            .map(Arc::new);
+        Self(key, pair)
+    }
+
+    /// Signs with `rsa` alone (the reference the ring path is compared with).
+    #[cfg(test)]
+    pub(crate) fn without_ring(&self) -> Self {
+        Self(self.0.clone(), None)
     }
 
     #[cfg(test)]
@@ -305,6 +341,12 @@ mod tests {
         let signature = key.sign(b"source");
         assert_eq!(signature, key.sign(b"source"));
         assert_eq!(signature.len(), 344);
+        assert!(key.1.is_some(), "ring takes a 2048-bit key");
+        assert_eq!(
+            key.without_ring().sign(b"source"),
+            signature,
+            "ring and rsa agree"
+        );
         key.public_key().verify(b"source", &signature).unwrap();
         let other = fixtures().platform.public_key();
         assert_eq!(

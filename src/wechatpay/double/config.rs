@@ -134,8 +134,8 @@ impl fmt::Debug for DoubleConfig {
     }
 }
 
-/// The generated keys of [`DoubleConfig::builtin`]: four RSA keys (~150 ms each), made once per
-/// process.
+/// The keys of [`DoubleConfig::builtin`]: the shipped TEST-ONLY keys
+/// ([`super::test_keys`]), and a platform certificate made once per process.
 struct BuiltinKeys {
     merchants: [PrivateKey; 3],
     platform: PrivateKey,
@@ -147,8 +147,8 @@ static BUILTIN: OnceLock<Option<BuiltinKeys>> = OnceLock::new();
 fn builtin_keys() -> &'static BuiltinKeys {
     BUILTIN
         .get_or_init(|| {
-            let key = || PrivateKey::generate(2048).ok();
-            let platform = key()?;
+            let keys = super::test_keys::test_keys();
+            let platform = keys.platform.clone();
             let now = crate::wechatpay::double::state::now_s();
             let cert = Certificate::self_signed(
                 &platform,
@@ -159,13 +159,13 @@ fn builtin_keys() -> &'static BuiltinKeys {
             )
             .ok()?;
             Some(BuiltinKeys {
-                merchants: [key()?, key()?, key()?],
+                merchants: keys.merchants.clone(),
                 platform,
                 cert,
             })
         })
         .as_ref()
-        .expect("the operating system's RNG makes RSA keys and rcgen signs a certificate")
+        .expect("rcgen signs a certificate with a valid rsa key")
 }
 
 /// The platform certificate serial of the builtin config (first byte ≥ 0x10: Go and Java
@@ -178,7 +178,7 @@ pub const BUILTIN_APIV3_KEY: &str = "PayConformanceDoubleApiV3Key0001";
 
 impl DoubleConfig {
     /// Three merchants — `1900000109` and `1900000110` common, `1900000100` an institution
-    /// acting for sub-merchant `1900000201` — with generated keys (cached process-wide), a
+    /// acting for sub-merchant `1900000201` — with the shipped TEST-ONLY keys, a
     /// self-signed platform certificate, certificate mode, the paid fixture
     /// [`BUILTIN_PAID_OUT_TRADE_NO`], and the 5-minute minimum close age.
     pub fn builtin() -> DoubleConfig {

@@ -63,6 +63,7 @@ mod faults;
 pub mod notify;
 pub mod serve;
 mod state;
+pub mod test_keys;
 #[cfg(test)]
 mod tests;
 mod validate;

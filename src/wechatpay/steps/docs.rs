@@ -176,7 +176,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "When the merchant closes it with a body without mchid",
     },
     StepDoc {
-        pattern: r"^the merchant closes it with a nonce of (\d+) characters$",
+        pattern: r"^the merchant closes it with a nonce of ([0-9]+) characters$",
         summary: "Closes the order under test signed right, with a nonce of that many random letters and digits (W6).",
         params: &[("length", "a whole number from 1 to 32")],
         table: None,
@@ -235,7 +235,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "When the merchant downloads the platform certificates",
     },
     StepDoc {
-        pattern: r"^the merchant sends (\w+) to the order's close path$",
+        pattern: r"^the merchant sends ([A-Za-z0-9_]+) to the order's close path$",
         summary: "Sends another method to the order's out-trade-no close path, signed right for that method (an empty body for GET and DELETE, the normal body for PUT and PATCH).",
         params: &[("method", "GET, PUT, DELETE or PATCH")],
         table: None,
@@ -260,7 +260,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "Then each certificate decrypts with the APIv3 key and carries its serial_no",
     },
     StepDoc {
-        pattern: r"^its status and code are observed, (\d+) ([A-Z_]+) expected$",
+        pattern: r"^its status and code are observed, ([0-9]+) ([A-Z_]+) expected$",
         summary: "Records the last answer's status and code as an observation when they are not the expected ones; never fails.",
         params: &[
             ("status", "an HTTP status, e.g. 403"),
@@ -367,7 +367,7 @@ pub static DOCS: &[StepDoc] = &[
         example: "Then the request fails with code ORDERPAID",
     },
     StepDoc {
-        pattern: r"^the request fails with status (\d+) and code ([A-Z_]+)$",
+        pattern: r"^the request fails with status ([0-9]+) and code ([A-Z_]+)$",
         summary: "As \"the request fails\", with exactly that status and code (judged under the scenario's rule tags).",
         params: &[
             ("status", "an HTTP status, e.g. 401"),

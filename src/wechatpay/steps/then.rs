@@ -119,7 +119,7 @@ async fn fails_4xx_one_of(w: &mut WechatpayWorld, list: String) -> StepResult {
     w.judge("W4", &exchange, checks::code_in(&exchange, &codes(&list)))
 }
 
-#[then(regex = r"^the request fails with status (\d+) and code ([A-Z_]+)$")]
+#[then(regex = r"^the request fails with status ([0-9]+) and code ([A-Z_]+)$")]
 async fn fails_with_status(w: &mut WechatpayWorld, status: u16, code: String) -> StepResult {
     let exchange = fails(w)?;
     let rules = scenario_rules(w);
@@ -127,7 +127,7 @@ async fn fails_with_status(w: &mut WechatpayWorld, status: u16, code: String) ->
     w.judge(&rules, &exchange, checks::code_in(&exchange, &[&code]))
 }
 
-#[then(regex = r"^its status and code are observed, (\d+) ([A-Z_]+) expected$")]
+#[then(regex = r"^its status and code are observed, ([0-9]+) ([A-Z_]+) expected$")]
 async fn observed(w: &mut WechatpayWorld, status: u16, code: String) -> StepResult {
     let exchange = last(w)?;
     let actual = checks::code(&exchange).unwrap_or("(no code)").to_owned();

@@ -188,7 +188,7 @@ async fn close_naming(w: &mut WechatpayWorld, whom: String) -> StepResult {
     close(w, Who::Merchant, Key::OutTradeNo, Some(body), Tamper::None).await
 }
 
-#[when(regex = r"^the merchant sends (\w+) to the order's close path$")]
+#[when(regex = r"^the merchant sends ([A-Za-z0-9_]+) to the order's close path$")]
 async fn other_method(w: &mut WechatpayWorld, method: String) -> StepResult {
     let method = match method.as_str() {
         "GET" => Method::GET,
@@ -262,7 +262,7 @@ async fn close_in_order(w: &mut WechatpayWorld, order: String) -> StepResult {
     .await
 }
 
-#[when(regex = r"^the merchant closes it with a nonce of (\d+) characters$")]
+#[when(regex = r"^the merchant closes it with a nonce of ([0-9]+) characters$")]
 async fn close_with_nonce(w: &mut WechatpayWorld, length: usize) -> StepResult {
     if !(1..=32).contains(&length) {
         return Err(StepFailure::Usage(format!(
