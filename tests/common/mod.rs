@@ -1,6 +1,7 @@
 //! Helpers every test crate shares: the binary, `serve` on a free port, and the clock.
 #![allow(dead_code)] // each test crate uses a part
 
+pub mod front;
 pub mod skip;
 
 use std::io::{BufRead, BufReader};
@@ -99,4 +100,29 @@ pub fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .expect("after 1970");
     i64::try_from(since.as_millis()).expect("fits")
+}
+
+/// `serve --provider wechatpay` with its keys in `keys_dir`, and the `WECHATPAY_*` variables
+/// it prints for a run against it.
+pub fn serve_wechatpay(keys_dir: &std::path::Path) -> (Served, Vec<(String, String)>) {
+    let dir = keys_dir.to_str().expect("a UTF-8 path");
+    let served = serve(&["--provider", "wechatpay", "--keys-dir", dir], &[]);
+    let started = std::time::Instant::now();
+    while !served.printed().contains("# then:") {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "serve printed no variables: {}",
+            served.printed()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let env = served
+        .printed()
+        .lines()
+        .filter_map(|line| line.strip_prefix("export "))
+        .flat_map(|words| words.split(' '))
+        .filter_map(|word| word.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
+        .collect();
+    (served, env)
 }
