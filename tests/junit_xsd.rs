@@ -43,6 +43,18 @@ fn junit_is_valid_against_jenkins_junit_10_xsd() {
             "{head}"
         );
     }
+    // The run's observation (C7: the amount reading) is a property of every suite (the xsd
+    // allows none on `testsuites`).
+    assert_eq!(
+        xml.matches("<property name=\"observation\" value=\"[C7] ")
+            .count(),
+        suites,
+        "{xml}"
+    );
+    assert!(
+        xml.contains("amounts are returned scaled by 10^decimals"),
+        "{xml}"
+    );
     assert!(xml.contains("at: Then the request is refused with code 103 (features/ttpay/authentication.feature:10)"), "{xml}");
 
     let schema = concat!(

@@ -118,6 +118,11 @@ fn every_report_of_a_failing_run() {
     assert!(page.contains("a refusal with code 103"), "deviation");
     assert!(page.contains("POST /v1/transaction/close"), "exchange");
     assert!(
+        page.contains("<h2>The whole run</h2>\n<div class=\"loc\">observation [C7] ")
+            && page.contains("amounts are returned scaled by 10^decimals"),
+        "the run's observation"
+    );
+    assert!(
         page.contains("id=\"f-rule\"") && page.contains("id=\"f-endpoint\""),
         "filters"
     );

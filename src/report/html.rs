@@ -42,7 +42,7 @@ header.error{background:#6d4c9f}header.inconclusive{background:#a15c00}
 header h1{margin:0 0 4px;font-size:22px}main{padding:8px 28px 40px}
 .bar{position:sticky;top:0;background:#f5f6f8;padding:10px 0;border-bottom:1px solid #d9dce3}
 .bar label{margin-right:16px}select,input{font:inherit;padding:2px 4px}
-section.rule{background:#fff;border:1px solid #d9dce3;border-radius:6px;margin:12px 0;padding:8px 14px}
+section.rule,section.run{background:#fff;border:1px solid #d9dce3;border-radius:6px;margin:12px 0;padding:8px 14px}
 section.rule h2{font-size:16px;margin:4px 0}.id{font-family:monospace;font-weight:bold}
 .scenario{border-top:1px solid #eceef2;padding:6px 0}.loc{color:#667;font-family:monospace;font-size:12px}
 .mark{display:inline-block;width:96px;font-weight:bold;font-size:12px}
@@ -136,6 +136,17 @@ pub fn render(report: &RunReport, provider: &dyn Provider, settings: &serde_json
         report.elapsed.as_secs_f64()
     );
     render_settings(&mut out, settings);
+    if !report.observations.is_empty() {
+        out.push_str("<section class=\"run\"><h2>The whole run</h2>\n");
+        for o in &report.observations {
+            let _ = writeln!(
+                out,
+                "<div class=\"loc\">observation {}</div>",
+                esc(&o.to_string())
+            );
+        }
+        out.push_str("</section>\n");
+    }
     render_filters(&mut out, report, provider);
     let failures: Vec<&ScenarioRecord> = report
         .scenarios

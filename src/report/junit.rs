@@ -6,12 +6,13 @@
 //! What CI servers key on stays stable: a case's `classname` is its feature file
 //! (`features.ttpay.close`, no line number, so history survives edits above a scenario); each
 //! `testsuite` has its `time` and `timestamp` (the run's start, UTC); a failure's text starts
-//! with the step that stopped the scenario. `tests/junit_xsd.rs` validates the file against
+//! with the step that stopped the scenario. The run's observations (C7: the amount reading)
+//! are an `observation` property of every testsuite. `tests/junit_xsd.rs` validates the file against
 //! Jenkins' `junit-10.xsd`.
 
 use std::collections::BTreeMap;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::runner::{Outcome, RunReport, ScenarioRecord};
 
@@ -28,6 +29,14 @@ pub fn render(report: &RunReport) -> String {
         let mut suite = TestSuite::new(feature);
         suite.set_timestamp(started);
         suite.set_time(scenarios.iter().map(|s| s.duration).sum());
+        // junit-10.xsd allows `properties` on a testsuite only, not on `testsuites`: what the
+        // whole run showed (C7's amount reading) is a property of every suite.
+        suite.add_properties(
+            report
+                .observations
+                .iter()
+                .map(|o| Property::new("observation", o.to_string())),
+        );
         for s in scenarios {
             suite.add_test_case(case(s));
         }
