@@ -11,7 +11,7 @@ use super::{run, text};
 
 /// A target that accepts every connection, reads the request and then sends `head` and one
 /// byte a minute (nothing at all for an empty `head`).
-fn stalling_target(head: &'static [u8]) -> String {
+pub(super) fn stalling_target(head: &'static [u8]) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     std::thread::spawn(move || {

@@ -341,6 +341,34 @@ fn no_answer_during_the_preflight_stays_inconclusive() {
 }
 
 #[test]
+fn a_target_that_never_answers_is_inconclusive_at_the_deadline_with_reports() {
+    let wx = WxServed::start(&[]);
+    let url = super::deadline::stalling_target(b"");
+    let (junit, json) = (wx.file("junit.xml"), wx.file("report.json"));
+    let (out, elapsed) = run_wx(
+        &url,
+        &wx.env,
+        &["--deadline", "3s", "--junit", &junit, "--json", &json],
+    );
+    let all = text(&out);
+    println!(
+        "preflight against silence, --deadline 3s: exit {:?} in {elapsed:?}",
+        out.status.code()
+    );
+    assert_eq!(out.status.code(), Some(3), "{all}");
+    assert!(elapsed >= Duration::from_secs(3), "took {elapsed:?}: {all}");
+    assert!(
+        elapsed < Duration::from_secs(3 + 5),
+        "took {elapsed:?}: {all}"
+    );
+    assert!(all.contains("--deadline"), "{all}");
+    let report = std::fs::read_to_string(&json).expect("the JSON report is written");
+    assert!(report.contains("deadline"), "{report}");
+    let junit = std::fs::read_to_string(&junit).expect("the JUnit report is written");
+    assert!(junit.contains("<testsuite"), "{junit}");
+}
+
+#[test]
 fn the_institution_is_probed_too() {
     let wx = WxServed::start(&[]);
     diagnosed(
