@@ -24,6 +24,29 @@ fn merchants() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// How many scenarios the JSON report at `json` holds, and each that did not pass with the
+/// rules of its deviations (`all`: the run's output, for the message).
+fn scenarios(json: &std::path::Path, all: &str) -> (usize, Vec<(String, Vec<String>)>) {
+    let written = std::fs::read(json).unwrap_or_else(|e| panic!("no JSON report ({e}): {all}"));
+    let report: serde_json::Value = serde_json::from_slice(&written)
+        .unwrap_or_else(|e| panic!("the JSON report is not JSON ({e}): {all}"));
+    let scenarios = report["scenarios"].as_array().expect("scenarios");
+    let failed = scenarios
+        .iter()
+        .filter(|s| s["outcome"]["status"] != "passed")
+        .map(|s| {
+            let rules = s["findings"]["deviations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|d| d["rule"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            (s["name"].as_str().unwrap_or_default().to_owned(), rules)
+        })
+        .collect();
+    (scenarios.len(), failed)
+}
+
 #[test]
 fn a_put_body_left_unread_fails_exactly_the_put_scenarios_under_t7() {
     let env = merchants();
@@ -57,23 +80,7 @@ fn a_put_body_left_unread_fails_exactly_the_put_scenarios_under_t7() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(out.status.code(), Some(1), "{all}");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&json).expect("the JSON report")).expect("JSON");
-    let failed: Vec<(String, Vec<String>)> = report["scenarios"]
-        .as_array()
-        .expect("scenarios")
-        .iter()
-        .filter(|s| s["outcome"]["status"] != "passed")
-        .map(|s| {
-            let rules = s["findings"]["deviations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|d| d["rule"].as_str().unwrap_or_default().to_owned())
-                .collect();
-            (s["name"].as_str().unwrap_or_default().to_owned(), rules)
-        })
-        .collect();
+    let (_, failed) = scenarios(&json, &all);
     let mut names: Vec<&str> = failed.iter().map(|(name, _)| name.as_str()).collect();
     names.sort_unstable();
     assert_eq!(
@@ -135,24 +142,9 @@ fn wechatpay_wrong_method_bodies_left_unread_fail_no_other_scenario() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let written = std::fs::read(&json).unwrap_or_else(|e| panic!("no JSON report ({e}): {all}"));
-    let report: serde_json::Value = serde_json::from_slice(&written).expect("JSON");
-    let scenarios = report["scenarios"].as_array().expect("scenarios");
-    let failed: Vec<(String, Vec<String>)> = scenarios
-        .iter()
-        .filter(|s| s["outcome"]["status"] != "passed")
-        .map(|s| {
-            let rules = s["findings"]["deviations"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|d| d["rule"].as_str().unwrap_or_default().to_owned())
-                .collect();
-            (s["name"].as_str().unwrap_or_default().to_owned(), rules)
-        })
-        .collect();
-    println!("{} scenarios, failed: {failed:?}", scenarios.len());
-    assert!(scenarios.len() > 10, "the whole suite ran: {all}");
+    let (count, failed) = scenarios(&json, &all);
+    println!("{count} scenarios, failed: {failed:?}");
+    assert!(count > 10, "the whole suite ran: {all}");
     let method_scenario = |name: &str| {
         ["PUT", "DELETE", "PATCH"]
             .iter()
