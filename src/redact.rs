@@ -114,9 +114,12 @@ pub fn register_signature(signature: &str) {
 /// What every provider's output hides: each pattern's first group is kept, the rest masked.
 const ENGINE_PATTERNS: &[&str] = &[
     // `Authorization: …` / `"authorization": "…"` — the whole value.
-    r#"(?i)(authorization"?\s*[:=]\s*"?)[^"\r\n]+"#,
-    // `signature=…` / `signature="…"` inside an Authorization value that reached us otherwise.
-    r#"(?i)(signature=)"?[^,\s"']+"?"#,
+    // In JSON text (`\"` escapes inside the value) up to the string's closing quote, so the
+    // masked text stays JSON.
+    r#"(?i)(authorization"?\s*[:=]\s*"?)(?:\\.|[^"\\\r\n])+"#,
+    // `signature=…` / `signature="…"` / `signature=\"…\"` (JSON-escaped) inside an
+    // Authorization value that reached us otherwise: a quote is taken only with its pair.
+    r#"(?i)(signature=)(?:\\"[^,\s"'\\]*\\"|"[^,\s"'\\]*"|(?:\\"|")?[^,\s"'\\]+)"#,
     // A PEM private key, whole.
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
 ];
@@ -184,7 +187,10 @@ pub fn redact(text: &str) -> Cow<'_, str> {
             let mut masked: Option<String> = None;
             let mut last = 0;
             for (start, end) in tokens(&out) {
-                if signatures.shows_one(&out[start..end]) {
+                // A backslash that ends a token escapes what follows it (`\"` in JSON text):
+                // it stays, or the masked text would lose its quoting.
+                let end = start + out[start..end].trim_end_matches('\\').len();
+                if end > start && signatures.shows_one(&out[start..end]) {
                     let masked = masked.get_or_insert_with(|| String::with_capacity(out.len()));
                     masked.push_str(&out[last..start]);
                     masked.push_str(MASK);
@@ -362,6 +368,35 @@ mod tests {
                 .map(|m| (m.start(), m.end()))
                 .collect();
             assert_eq!(tokens(text).collect::<Vec<_>>(), by_regex, "{text}");
+        }
+    }
+
+    #[test]
+    fn json_text_stays_json_and_shows_no_signature() {
+        // A WeChat Pay Authorization value inside JSON (its quotes escaped), the signature
+        // registered or not, with and without Base64 padding.
+        let registered = "Q2hlY2tzVGhlSlNPTlN0YXlzSlNPTmFuZFNob3dzTm9TaWc";
+        register_signature(registered);
+        for signature in [
+            registered,
+            "Tm90UmVnaXN0ZXJlZEJ1dEFmdGVyU2lnbmF0dXJlPQ==",
+            "c2lnPQ",
+        ] {
+            let value = format!(
+                r#"WECHATPAY2-SHA256-RSA2048 mchid="1900000109",nonce_str="n0",timestamp="1",serial_no="AB",signature="{signature}""#
+            );
+            for json in [
+                serde_json::json!({ "authorization": value }),
+                serde_json::json!({ "request": format!("POST /v3/x\nAuthorization: {value}\nAccept: */*") }),
+                serde_json::json!({ "excerpt": format!("…,signature=\"{signature}\"") }),
+                serde_json::json!({ "excerpt": format!("app_id=a,signature={signature}") }),
+            ] {
+                let text = json.to_string();
+                let out = redact(&text);
+                let parsed: Result<serde_json::Value, _> = serde_json::from_str(&out);
+                assert!(parsed.is_ok(), "not JSON any more: {out}");
+                assert!(!out.contains(signature), "{out}");
+            }
         }
     }
 
