@@ -22,6 +22,25 @@ pub const RETRY_CODES: [i64; 3] = [11001, 20004, 11000];
 /// The largest JSON body a well-formed request has (T5's oversized ones are not).
 const WELL_FORMED_BYTES: usize = 8 * 1024;
 
+/// Whether `value` serializes to at most `limit` bytes: written to a counter that gives up
+/// past the limit, so an oversized payload (T5's megabytes) is neither copied nor walked whole.
+fn json_fits(value: &Value, limit: usize) -> bool {
+    struct Budget(usize);
+    impl std::io::Write for Budget {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 = self
+                .0
+                .checked_sub(bytes.len())
+                .ok_or(std::io::ErrorKind::FileTooLarge)?;
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    serde_json::to_writer(Budget(limit), value).is_ok()
+}
+
 /// How many times a rate-limited call is retried before it is inconclusive.
 const RATE_LIMIT_RETRIES: u32 = 6;
 
@@ -189,7 +208,7 @@ impl TtpayClient {
     ) -> Result<Exchange, Inconclusive> {
         let well_formed = method.is_none()
             && tamper == Tamper::None
-            && matches!(payload, Payload::Json(v) if v.to_string().len() <= WELL_FORMED_BYTES);
+            && matches!(payload, Payload::Json(v) if json_fits(v, WELL_FORMED_BYTES));
         self.send_call(endpoint, method, merchant, payload, tamper, well_formed)
             .await
     }
@@ -462,5 +481,18 @@ pub fn signed_path(url: &str, endpoint: Endpoint) -> String {
             }
         }
         Err(_) => endpoint.path().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_fits;
+
+    #[test]
+    fn json_fits_counts_the_serialized_bytes_exactly() {
+        let value = serde_json::json!({ "a": "x".repeat(100) });
+        let len = value.to_string().len();
+        assert!(json_fits(&value, len));
+        assert!(!json_fits(&value, len - 1));
     }
 }
