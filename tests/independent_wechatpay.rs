@@ -194,18 +194,13 @@ fn start(keys: &Keys, mode: Mode, extra: &[&str]) -> PyServer {
 }
 
 fn run_suite(server: &PyServer, env: &[(&'static str, String)], extra: &[&str]) -> String {
-    let mut command = Command::new(BIN);
+    let mut command = common::command(&[]);
     command
         .args(["run", "--provider", "wechatpay", "--base-url", &server.url])
         .args(["--rate-limit", "0"])
         .args(extra);
     if !extra.contains(&"--response-signatures") {
         command.args(["--response-signatures", "strict"]);
-    }
-    for (name, _) in std::env::vars() {
-        if name.starts_with("WECHATPAY_") {
-            command.env_remove(name);
-        }
     }
     command.envs(env.iter().map(|(k, v)| (k, v)));
     let out = command.output().expect("the suite runs");

@@ -7,7 +7,7 @@
 mod common;
 
 use common::front::{Careless, start_front};
-use common::{command, serve};
+use common::{command, printed, serve};
 
 const SECRET: &str = "T7-own-connection-secret-0000042";
 const OTHER_SECRET: &str = "T7-own-connection-secret-0000043";
@@ -74,11 +74,7 @@ fn a_put_body_left_unread_fails_exactly_the_put_scenarios_under_t7() {
     .envs(env.iter().copied())
     .output()
     .expect("the suite runs");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = printed(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     let (_, failed) = scenarios(&json, &all);
     let mut names: Vec<&str> = failed.iter().map(|(name, _)| name.as_str()).collect();
@@ -128,20 +124,11 @@ fn wechatpay_wrong_method_bodies_left_unread_fail_no_other_scenario() {
         "--json",
         json.to_str().expect("utf-8"),
     ]);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("WECHATPAY_") {
-            run.env_remove(name);
-        }
-    }
     let out = run
         .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("the suite runs");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = printed(&out);
     let (count, failed) = scenarios(&json, &all);
     println!("{count} scenarios, failed: {failed:?}");
     assert!(count > 10, "the whole suite ran: {all}");

@@ -23,14 +23,29 @@ pub const PROVIDER_VARIABLES: [&str; 7] = [
     "TTPAY_PAID_OUT_TRADE_NO",
 ];
 
-/// The binary with `args`, none of the machine's provider variables inherited.
+/// The binary with `args`, none of the machine's provider variables inherited (TTPay's,
+/// and every `WECHATPAY_*`).
 pub fn command(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.args(args);
     for name in PROVIDER_VARIABLES {
         command.env_remove(name);
     }
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("WECHATPAY_") {
+            command.env_remove(name);
+        }
+    }
     command
+}
+
+/// A finished command's stdout and stderr together.
+pub fn printed(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// `pay-conformance serve --port 0 EXTRA…`, killed when dropped; its stdout is kept.

@@ -1,32 +1,21 @@
 //! Every read is bounded: a target that streams a body without end is judged at 8 MiB (a T3
 //! deviation naming the size) and the suite's memory stays small.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{BIN, merchant};
+use super::{BIN, merchant, raw_target};
 
 /// A target that answers every request with HTTP 200 and a JSON body that never ends.
 fn endless_target() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let mut head = [0u8; 65536];
-                let _ = stream.read(&mut head);
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"code\":0,\"msg\":\"",
-                );
-                let chunk = vec![b'x'; 64 * 1024];
-                while stream.write_all(&chunk).is_ok() {}
-            });
-        }
-    });
-    url
+    raw_target(|stream| {
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"code\":0,\"msg\":\"",
+        );
+        let chunk = vec![b'x'; 64 * 1024];
+        while stream.write_all(&chunk).is_ok() {}
+    })
 }
 
 /// Peak resident memory of a process, in kB, while it lives.

@@ -3,32 +3,21 @@
 //! finish inconclusive, the reports written, exit 3 — although `--timeout` alone would let
 //! each request wait a minute.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
-use super::{run, text};
+use super::{raw_target, run, text};
 
 /// A target that accepts every connection, reads the request and then sends `head` and one
 /// byte a minute (nothing at all for an empty `head`).
 pub(super) fn stalling_target(head: &'static [u8]) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut stream = stream;
-                let mut request = [0u8; 65536];
-                let _ = stream.read(&mut request);
-                let _ = stream.write_all(head);
-                while !head.is_empty() && stream.write_all(b" ").is_ok() {
-                    std::thread::sleep(Duration::from_secs(60));
-                }
-                std::thread::sleep(Duration::from_secs(600));
-            });
+    raw_target(move |stream| {
+        let _ = stream.write_all(head);
+        while !head.is_empty() && stream.write_all(b" ").is_ok() {
+            std::thread::sleep(Duration::from_secs(60));
         }
-    });
-    url
+        std::thread::sleep(Duration::from_secs(600));
+    })
 }
 
 fn stops_at_the_deadline(url: &str) {

@@ -6,11 +6,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde_json::json;
 use wiremock::matchers::{body_string, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
-use super::{run, serve, text};
+use super::{NO_PAID_ORDER, not_found, run, run_async, serve, text};
 
 /// A proxy in front of `upstream` that serves one request per connection and closes every
 /// other connection it accepts after reading the request, without an answer.
@@ -74,29 +73,23 @@ async fn a_target_dropping_only_malformed_input_still_deviates_from_t5() {
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "code": 12002,
-            "msg": "data does not exist",
-            "request_id": "3f0c2a4e-1d2b-4c5e-9f00-1234567890ab",
-        })))
+        .respond_with(not_found())
         .mount(&server)
         .await;
-    let uri = server.uri();
-    let out = tokio::task::spawn_blocking(move || {
-        run(
-            &[
-                "--base-url",
-                &uri,
-                "--rate-limit",
-                "0",
-                "--tags",
-                "@T5 and @create",
-            ],
-            &[("TTPAY_PAID_OUT_TRADE_NO", "")],
-        )
-    })
-    .await
-    .expect("joins");
+    let out = run_async(
+        [
+            "--base-url",
+            &server.uri(),
+            "--rate-limit",
+            "0",
+            "--tags",
+            "@T5 and @create",
+        ]
+        .map(String::from)
+        .to_vec(),
+        NO_PAID_ORDER,
+    )
+    .await;
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("no answer, twice"), "{all}");

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::{SECRET, run, text};
+use super::{NO_PAID_ORDER, SECRET, run_async, text};
 
 /// The run of a secret or signature that must never show.
 const RUN: usize = 16;
@@ -106,12 +106,7 @@ async fn an_echoed_signature_shows_not_even_in_part_in_any_output() {
         args.push((*flag).into());
         args.push(dir.join(name).display().to_string());
     }
-    let out = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(&args, &[("TTPAY_PAID_OUT_TRADE_NO", "")])
-    })
-    .await
-    .unwrap();
+    let out = run_async(args, NO_PAID_ORDER).await;
     let outputs = outputs(&dir, files, &out);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 

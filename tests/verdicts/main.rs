@@ -82,6 +82,52 @@ pub fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("the binary runs")
 }
 
+/// A raw TCP target on the loopback: each connection on a thread of its own, its request read
+/// (up to 64 KiB), then `answer` writes what it will; the URL.
+pub fn raw_target(answer: impl Fn(&mut std::net::TcpStream) + Send + Copy + 'static) -> String {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut request = [0u8; 65536];
+                let _ = stream.read(&mut request);
+                answer(&mut stream);
+            });
+        }
+    });
+    url
+}
+
+/// No paid order configured: the runs against a wiremock target need none.
+pub const NO_PAID_ORDER: &[(&str, &str)] = &[("TTPAY_PAID_OUT_TRADE_NO", "")];
+
+/// [`run`] off the async workers, so that a test's wiremock server keeps answering; `env`
+/// overrides the merchant's environment.
+pub async fn run_async(args: Vec<String>, env: &'static [(&'static str, &'static str)]) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args, env)
+    })
+    .await
+    .expect("joins")
+}
+
+/// TTPay's refusal of a query of an order that does not exist.
+pub fn not_found_body() -> serde_json::Value {
+    serde_json::json!({
+        "code": 12002,
+        "msg": "data does not exist",
+        "request_id": "3f0c2a4e-1d2b-4c5e-9f00-1234567890ab",
+    })
+}
+
+/// [`not_found_body`], answered with HTTP 200.
+pub fn not_found() -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200).set_body_json(not_found_body())
+}
+
 /// Stdout and stderr together.
 pub fn text(output: &Output) -> String {
     format!(

@@ -2,21 +2,15 @@
 //! 200 levels deep conforms (serde_json alone stops at 128); one nested a million levels deep
 //! is a clear T3 deviation naming the bound — no crash, no stack overflow.
 
-use serde_json::json;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::{run, text};
+use super::{NO_PAID_ORDER, not_found_body, run_async, text};
 
 /// TTPay's answer to a query of an order that does not exist, with an extra member nested
 /// `depth` levels deep.
 fn not_found_nested(depth: usize) -> ResponseTemplate {
-    let envelope = json!({
-        "code": 12002,
-        "msg": "data does not exist",
-        "request_id": "3f0c2a4e-1d2b-4c5e-9f00-1234567890ab",
-    })
-    .to_string();
+    let envelope = not_found_body().to_string();
     let nested = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
     let body = format!("{},\"trace\":{nested}}}", &envelope[..envelope.len() - 1]);
     ResponseTemplate::new(200).set_body_raw(body, "application/json")
@@ -28,15 +22,20 @@ async fn run_against(depth: usize) -> (Option<i32>, String) {
         .respond_with(not_found_nested(depth))
         .mount(&server)
         .await;
-    let uri = server.uri();
-    let out = tokio::task::spawn_blocking(move || {
-        run(
-            &["--base-url", &uri, "--rate-limit", "0", "--tags", "@Q3"],
-            &[("TTPAY_PAID_OUT_TRADE_NO", "")],
-        )
-    })
-    .await
-    .expect("joins");
+    let out = run_async(
+        [
+            "--base-url",
+            &server.uri(),
+            "--rate-limit",
+            "0",
+            "--tags",
+            "@Q3",
+        ]
+        .map(String::from)
+        .to_vec(),
+        NO_PAID_ORDER,
+    )
+    .await;
     (out.status.code(), text(&out))
 }
 

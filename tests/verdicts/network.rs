@@ -2,29 +2,10 @@
 //! (inconclusive if it persists), and a dropped connection on malformed input is a T5
 //! deviation only when it reproduces.
 
-use serde_json::json;
 use wiremock::matchers::{body_string, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::{run, text};
-
-/// A TTPay-shaped refusal: the order does not exist.
-fn not_found() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "code": 12002,
-        "msg": "data does not exist",
-        "request_id": "3f0c2a4e-1d2b-4c5e-9f00-1234567890ab",
-    }))
-}
-
-async fn run_async(args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(&args, &[("TTPAY_PAID_OUT_TRADE_NO", "")])
-    })
-    .await
-    .expect("joins")
-}
+use super::{NO_PAID_ORDER, not_found, run_async, text};
 
 #[tokio::test]
 async fn a_persistent_http_429_is_inconclusive_not_a_deviation() {
@@ -33,14 +14,17 @@ async fn a_persistent_http_429_is_inconclusive_not_a_deviation() {
         .respond_with(ResponseTemplate::new(429).set_body_string("slow down"))
         .mount(&server)
         .await;
-    let out = run_async(vec![
-        "--base-url".into(),
-        server.uri(),
-        "--rate-limit".into(),
-        "0".into(),
-        "--tags".into(),
-        "@X4".into(),
-    ])
+    let out = run_async(
+        vec![
+            "--base-url".into(),
+            server.uri(),
+            "--rate-limit".into(),
+            "0".into(),
+            "--tags".into(),
+            "@X4".into(),
+        ],
+        NO_PAID_ORDER,
+    )
     .await;
     let all = text(&out);
     assert_eq!(out.status.code(), Some(3), "{all}");
@@ -64,14 +48,17 @@ async fn a_429_then_an_answer_is_retried_and_judged() {
         .respond_with(not_found())
         .mount(&server)
         .await;
-    let out = run_async(vec![
-        "--base-url".into(),
-        server.uri(),
-        "--rate-limit".into(),
-        "0".into(),
-        "--tags".into(),
-        "@Q3".into(),
-    ])
+    let out = run_async(
+        vec![
+            "--base-url".into(),
+            server.uri(),
+            "--rate-limit".into(),
+            "0".into(),
+            "--tags".into(),
+            "@Q3".into(),
+        ],
+        NO_PAID_ORDER,
+    )
     .await;
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
@@ -93,14 +80,17 @@ async fn a_drop_that_does_not_reproduce_is_not_a_t5_deviation() {
         .respond_with(not_found())
         .mount(&server)
         .await;
-    let out = run_async(vec![
-        "--base-url".into(),
-        server.uri(),
-        "--rate-limit".into(),
-        "0".into(),
-        "--tags".into(),
-        "@T5 and @create".into(),
-    ])
+    let out = run_async(
+        vec![
+            "--base-url".into(),
+            server.uri(),
+            "--rate-limit".into(),
+            "0".into(),
+            "--tags".into(),
+            "@T5 and @create".into(),
+        ],
+        NO_PAID_ORDER,
+    )
     .await;
     let all = text(&out);
     assert!(!all.contains("deviation T5"), "{all}");

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::{SECRET, run, text};
+use super::{SECRET, run, run_async, text};
 
 /// Answers every request with a body that is not JSON and carries the request's signature
 /// (as a careless gateway's error page might), JSON-escaped too; remembers each one.
@@ -55,12 +55,7 @@ async fn a_target_echoing_our_signatures_cannot_leak_them_into_any_report() {
         "--json".into(),
         json.display().to_string(),
     ];
-    let out = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(&args, &[])
-    })
-    .await
-    .unwrap();
+    let out = run_async(args, &[]).await;
     let all = format!(
         "{}{}{}",
         text(&out),
