@@ -81,8 +81,12 @@ impl Signatures {
     /// [`HEAD`] characters of a longer one anywhere (the rest may be cut off).
     fn shows_one(&self, token: &str) -> bool {
         // Base64 has no backslash: whatever escaped it (`\\/`, `\\\\/`) goes.
-        let plain = token.replace('\\', "");
-        let plain = plain.as_str();
+        let plain: Cow<'_, str> = if token.contains('\\') {
+            Cow::Owned(token.replace('\\', ""))
+        } else {
+            Cow::Borrowed(token)
+        };
+        let plain = plain.as_ref();
         if self.short.contains(plain) {
             return true;
         }
