@@ -46,6 +46,7 @@ pub mod findings;
 mod fsutil;
 pub mod http;
 pub mod lint;
+pub mod notify;
 pub mod preflight;
 pub mod proof;
 pub mod provider;

@@ -28,6 +28,8 @@ pub struct ScenarioState {
     pub last: Option<Exchange>,
     /// Values remembered by QA steps, for `#(name)` in later requests.
     pub vars: Map<String, Value>,
+    /// The scenario's payment notifications: its mailbox and what arrived.
+    pub notify: crate::notify::Watch,
 }
 
 impl ScenarioState {

@@ -7,6 +7,7 @@
 //! [`RunArgs`] through [`crate::providers::ProviderArgs`]), its TOML table and its environment
 //! variables in [`Provider::configure`](crate::provider::Provider::configure).
 
+mod notify;
 mod serve;
 
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use cucumber::gherkin::tagexpr::TagOperation;
 
+pub use notify::NotifyArgs;
 pub use serve::ServeArgs;
 
 use crate::error::ConfigError;
@@ -97,6 +99,8 @@ pub struct RunArgs {
     /// Write the scenarios that did not pass here, one `path:line` a line (run `@FILE`).
     #[arg(long, value_name = "FILE")]
     pub rerun: Option<PathBuf>,
+    #[command(flatten, next_help_heading = "Payment notifications")]
+    pub notify: NotifyArgs,
     #[command(flatten)]
     pub providers: ProviderArgs,
     #[command(flatten, next_help_heading = "Behaviour records")]
@@ -235,6 +239,7 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
     .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
     .collect();
     checks::report_paths(&reports)?;
+    let notify = args.notify.resolve(remote, file)?;
     Ok(RunSettings {
         target,
         response_signatures,
@@ -250,6 +255,7 @@ fn resolve_settings(args: &RunArgs, file: &mut FileSection) -> Result<RunSetting
         progress: true,
         log_http,
         keep_exchanges: args.record.wanted(),
+        notify,
     })
 }
 

@@ -331,10 +331,11 @@ fn plain(value: &Value) -> String {
 /// `Q8` of `"Q8: a SUCCESS order …"`.
 fn rule_prefix(description: &str) -> Option<String> {
     let (id, _) = description.split_once(':')?;
-    let mut chars = id.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_uppercase())
-        && id.len() >= 2
-        && chars.all(|c| c.is_ascii_digit());
+    let letters = id.chars().take_while(char::is_ascii_uppercase).count();
+    let digits = &id[letters..];
+    let ok = (1..=3).contains(&letters)
+        && !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit());
     ok.then(|| id.to_owned())
 }
 

@@ -5,6 +5,7 @@
 pub mod checks;
 mod file;
 mod flags;
+pub mod notify;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use serde::Deserialize;
 
 pub use file::FileSection;
 pub use flags::ProviderFlags;
+pub use notify::{NotifySettings, PayMethod};
 pub use serve::ServeSettings;
 
 use crate::error::ConfigError;
@@ -75,6 +77,8 @@ pub struct RunSettings {
     /// Keep every scenario's exchanges, not only those of what did not pass (`--record`,
     /// `--baseline`: a behaviour record is made of them).
     pub keep_exchanges: bool,
+    /// Payment notifications: the receiver, what pays, how long to wait.
+    pub notify: NotifySettings,
 }
 
 impl RunSettings {
@@ -100,6 +104,7 @@ impl RunSettings {
             progress: false,
             log_http: None,
             keep_exchanges: false,
+            notify: NotifySettings::embedded(),
         }
     }
 }

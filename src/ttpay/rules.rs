@@ -77,6 +77,20 @@ pub static RULES: &[Rule] = &[
     ),
     Rule::checked("X5", "a close without transaction_id is refused"),
     Rule::checked("X6", "another merchant cannot close an order"),
+    Rule::checked(
+        "N1",
+        "a paid order's notification: POST, the documented JSON, the order's merchant; a signature, if any, verifies",
+    ),
+    Rule::checked(
+        "N2",
+        "its resource decrypts: AES-256-GCM under the app secret, nonce bytes, tag appended, AAD",
+    ),
+    Rule::checked("N3", "the notified order agrees with the query"),
+    Rule::checked(
+        "N4",
+        "an answer other than success is retried on the schedule, success stops it, notify_num counts",
+    ),
+    Rule::checked("N5", "one payment event per order"),
     Rule::by_the_client(
         "T1",
         "JSON over HTTP(S) to the three paths, app_id and mch_id in the body",

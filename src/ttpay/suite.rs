@@ -184,6 +184,12 @@ impl TtpayRun {
         double: DoubleConfig,
         features: Vec<gherkin::Feature>,
     ) -> RunReport {
+        let mut double = double;
+        double.notify_schedule = double
+            .notify_schedule
+            .iter()
+            .map(|wait| self.settings.notify.scaled(*wait))
+            .collect();
         let double = Double::start(double).await;
         let credentials = double_credentials(double.config());
         let label = match (double.fault(), double.config().variant) {
@@ -225,6 +231,12 @@ impl TtpayRun {
         label: String,
     ) -> RunReport {
         let unanswered = client.well_formed_unanswered();
+        let notifications = crate::notify::Notifications::for_target(
+            self.settings.notify.clone(),
+            &client.settings().base_url,
+            self.settings.target == Target::Embedded,
+        )
+        .await;
         let ctx = TtpayContext {
             client,
             schemas: Arc::clone(&self.schemas),
@@ -235,6 +247,7 @@ impl TtpayRun {
             amount_unit: self.ttpay.amount_unit,
             amount_reading: Default::default(),
             signatures: self.settings.response_signatures,
+            notifications,
         };
         let ctx = Arc::new(ctx);
         let mut report = runner::run::<TtpayWorld>(

@@ -36,6 +36,8 @@ pub struct TtpayContext {
     /// How the provider's queries read amounts back (C7), decided by the first order.
     pub amount_reading: checks::amount::RunReading,
     pub signatures: ResponseSignatures,
+    /// The run's notification receiver and payer (N1–N5).
+    pub notifications: crate::notify::Notifications,
 }
 
 impl TtpayContext {
@@ -49,6 +51,11 @@ impl TtpayContext {
             && let Some(problem) = &self.paid_order_problem
         {
             return Some(problem.clone());
+        }
+        if has("notification")
+            && let Some(reason) = self.notifications.skip_reason()
+        {
+            return Some(reason);
         }
         if has("needs-second-merchant") && self.other.is_none() {
             return Some(
@@ -392,6 +399,11 @@ mod tests {
             amount_unit: AmountUnit::Minor,
             amount_reading: Default::default(),
             signatures: ResponseSignatures::Strict,
+            notifications: crate::notify::Notifications::new(
+                crate::settings::NotifySettings::embedded(),
+                "http://127.0.0.1:9",
+                true,
+            ),
         };
         let mut world = TtpayWorld::default();
         world.attach(Arc::new(ctx), &["C6".into(), "create".into()]);

@@ -99,6 +99,7 @@ pub(super) fn run_config(
         )),
     };
     let settings = RunSettings {
+        notify: crate::settings::NotifySettings::embedded(),
         concurrency: usize::try_from(concurrency).unwrap_or(usize::MAX),
         rate_limit,
         tags,

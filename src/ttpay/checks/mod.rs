@@ -3,6 +3,7 @@
 //! only gather the evidence and call these.
 
 pub mod amount;
+pub mod notification;
 mod order;
 mod setup;
 

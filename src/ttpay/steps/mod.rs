@@ -6,6 +6,7 @@ mod calls;
 pub(crate) mod docs;
 mod expect;
 mod methods;
+mod notifications;
 mod orders;
 
 pub(crate) use calls::endpoint_named;
@@ -117,6 +118,9 @@ async fn establish(w: &mut TtpayWorld, body: Map<String, Value>) -> StepResult {
         )
         .await?;
     w.deviate(checks::created(&created))?;
+    if let Some(url) = created.pointer("/data/payment_url") {
+        w.state.vars.insert("payment_url".into(), url.clone());
+    }
     let out_trade_no = body
         .get("out_trade_no")
         .and_then(Value::as_str)
