@@ -27,7 +27,8 @@ pub enum Payer {
     /// The double's control API at this base URL.
     Control {
         base_url: String,
-        client: reqwest::Client,
+        /// `None` when no HTTP client can be built (no TLS backend).
+        client: Option<reqwest::Client>,
     },
     Command(String),
     Interactive,
@@ -43,10 +44,7 @@ impl Payer {
             PayMethod::Interactive => Payer::Interactive,
             PayMethod::Auto if control => Payer::Control {
                 base_url: base_url.trim_end_matches('/').to_owned(),
-                client: reqwest::Client::builder()
-                    .timeout(Duration::from_secs(10))
-                    .build()
-                    .unwrap_or_default(),
+                client: crate::double::callback::client(Duration::from_secs(10), None),
             },
             PayMethod::Auto => Payer::Nothing,
         }
@@ -91,10 +89,7 @@ impl Payer {
 
 /// Whether `base_url` answers the double's `GET /_control/health` with `{"status": "ok"}`.
 pub async fn has_control_api(base_url: &str) -> bool {
-    let Ok(client) = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-    else {
+    let Some(client) = crate::double::callback::client(Duration::from_secs(2), None) else {
         return false;
     };
     let url = format!("{}/_control/health", base_url.trim_end_matches('/'));
@@ -117,10 +112,13 @@ pub async fn has_control_api(base_url: &str) -> bool {
 }
 
 async fn control_pay(
-    client: &reqwest::Client,
+    client: &Option<reqwest::Client>,
     base_url: &str,
     out_trade_no: &str,
 ) -> Result<(), StepFailure> {
+    let client = client
+        .as_ref()
+        .ok_or_else(|| StepFailure::Usage("no HTTP client for the control API".into()))?;
     let id =
         percent_encoding::utf8_percent_encode(out_trade_no, percent_encoding::NON_ALPHANUMERIC);
     let url = format!("{base_url}/_control/orders/{id}/pay");

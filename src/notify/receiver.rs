@@ -340,7 +340,7 @@ mod tests {
         let mailbox = receiver
             .mailbox(vec![reply(500, "fail"), reply(200, "success")])
             .unwrap();
-        let client = reqwest::Client::new();
+        let client = crate::double::callback::client(Duration::from_secs(5), None).unwrap();
         let mut answers = Vec::new();
         for n in 0..3 {
             let r = client

@@ -176,22 +176,26 @@ impl Watch {
         let mailbox = self.mailbox()?;
         let got = mailbox.wait_for(usize::MAX, wait).await;
         self.note(state, got);
-        let Some(first) = self.deliveries.first().and_then(decrypt) else {
+        if self.deliveries.is_empty() {
             return Err(StepFailure::Usage(
                 "no notification arrived to compare with: a step \"Then … arrives\" comes first"
                     .into(),
             ));
-        };
+        }
+        // A first delivery that does not decrypt (its own rule's deviation) makes every later
+        // one count as the same event: the retries are still counted.
+        let first = self.deliveries.first().and_then(decrypt);
         let after = self.deliveries.iter().skip(acked);
         let (mut same, mut other) = (0, None);
         for delivery in after {
-            match decrypt(delivery) {
-                Some(order) if same_event(&first, &order) => same += 1,
-                Some(order) => other = other.or(Some(order)),
-                None => same += 1,
+            match (&first, decrypt(delivery)) {
+                (Some(first), Some(order)) if !same_event(first, &order) => {
+                    other = other.or(Some(order));
+                }
+                _ => same += 1,
             }
         }
-        if let Some(order) = other {
+        if let (Some(first), Some(order)) = (&first, other) {
             let key = first
                 .keys()
                 .find(|k| first.get(*k) != order.get(*k))

@@ -159,6 +159,27 @@ crate::fault_catalogue! {
         "lets any merchant close any merchant's order";
     ForeignCloseStillCloses = "foreign-close-still-closes", ["X6"],
         "answers 12002 to another merchant's close, but closes the order anyway";
+    // Notifications (N).
+    NotifyWithoutMchId = "notify-without-mch-id", ["N1"],
+        "leaves `mch_id` out of the notification body";
+    NotifyBadSignature = "notify-bad-signature", ["N1"],
+        "signs notifications with an `Authorization` that does not verify (over another body)";
+    NotifyWrongKey = "notify-wrong-key", ["N2"],
+        "encrypts the notification's resource under another key than the app secret";
+    NotifyWithoutTag = "notify-without-tag", ["N2"],
+        "sends the ciphertext without its 16-byte GCM tag";
+    NotifyWrongAmount = "notify-wrong-amount", ["N3"],
+        "notifies an amount one smallest unit above the order's";
+    NotifyNoRetry = "notify-no-retry", ["N4"],
+        "gives up after the first attempt, whatever the merchant answered";
+    NotifyRetriesTooSoon = "notify-retries-too-soon", ["N4"],
+        "retries a refused notification at once instead of on the schedule";
+    NotifyRetriesAfterSuccess = "notify-retries-after-success", ["N4"],
+        "keeps retrying on the schedule after the merchant answered `success`";
+    NotifyNotCounted = "notify-not-counted", ["N4"],
+        "leaves `notify_num` at 0 whatever was sent";
+    NotifySecondEvent = "notify-second-event", ["N5"],
+        "sends a second payment event (another `tx_id`) after the first was acknowledged";
 }
 
 /// A fault name that is not in the catalogue.
@@ -180,9 +201,10 @@ mod tests {
 
     use super::*;
 
-    const RULES: [&str; 28] = [
+    const RULES: [&str; 33] = [
         "T3", "T4", "T5", "T7", "A3", "A4", "A5", "A6", "C2", "C3", "C4", "C5", "C6", "Q1", "Q2",
-        "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "X1", "X2", "X3", "X4", "X5", "X6",
+        "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "X1", "X2", "X3", "X4", "X5", "X6", "N1", "N2",
+        "N3", "N4", "N5",
     ];
 
     #[test]

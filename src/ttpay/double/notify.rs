@@ -29,7 +29,9 @@ use tokio::time::Instant;
 use super::crypt::encrypt_resource;
 use super::detail::detail;
 use super::respond::lock;
+use super::faults::Fault;
 use super::state::{State, TradeState, now_ms};
+use crate::ttpay::AppSecret;
 use crate::ttpay::signing::{Authorization, nonce, response_message};
 
 /// `notify_status`: nothing to send.
@@ -53,6 +55,8 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) struct Job {
     pub transaction_id: String,
     pub attempt: usize,
+    /// Fault `notify-second-event`: this job carries another payment event.
+    pub second_event: bool,
 }
 
 /// Where the synchronous side drops jobs.
@@ -95,6 +99,7 @@ pub(crate) fn on_paid(state: &mut State, transaction_id: &str) {
             let job = Job {
                 transaction_id: transaction_id.to_owned(),
                 attempt: 0,
+                second_event: false,
             };
             match outbox.send(job) {
                 Ok(()) => NOTIFY_PENDING,
@@ -137,7 +142,10 @@ impl Notifier {
             tokio::select! {
                 job = inbox.recv() => {
                     let Some(job) = job else { return };
-                    let Some(wait) = self.schedule.get(job.attempt).copied() else { continue };
+                    let Some(mut wait) = self.schedule.get(job.attempt).copied() else { continue };
+                    if lock(&self.state).fault == Some(Fault::NotifyRetriesTooSoon) {
+                        wait = Duration::ZERO;
+                    }
                     if pending.len() >= max_pending {
                         self.give_up(&job, "dropped: the notification queue is full");
                         continue;
@@ -171,9 +179,10 @@ impl Notifier {
         let outbox = self.outbox.clone();
         let schedule = Arc::clone(&self.schedule);
         tokio::spawn(async move {
-            let Some(note) = notification(&state, &job.transaction_id) else {
+            let Some(note) = notification(&state, &job.transaction_id, job.second_event) else {
                 return;
             };
+            let fault = lock(&state).fault;
             let at = now_ms();
             let mut post = client
                 .post(&note.url)
@@ -191,7 +200,8 @@ impl Notifier {
                 Err(e) => (None, format!("no answer: {e}")),
             };
             let acknowledged = status.is_some_and(|s| acknowledges(s, &answer));
-            let more = job.attempt + 1 < schedule.len();
+            let more =
+                job.attempt + 1 < schedule.len() && fault != Some(Fault::NotifyNoRetry);
             let delivery = Delivery {
                 attempt: job.attempt + 1,
                 at,
@@ -205,12 +215,21 @@ impl Notifier {
                 (false, false) => NOTIFY_GAVE_UP,
             };
             record(&state, &job.transaction_id, delivery, status, true);
-            if status == NOTIFY_PENDING {
+            let again = status == NOTIFY_PENDING
+                || (acknowledged && more && fault == Some(Fault::NotifyRetriesAfterSuccess));
+            if again {
                 let next = Job {
                     attempt: job.attempt + 1,
-                    ..job
+                    ..job.clone()
                 };
                 let _ = outbox.send(next);
+            }
+            if acknowledged && !job.second_event && fault == Some(Fault::NotifySecondEvent) {
+                let _ = outbox.send(Job {
+                    attempt: 1,
+                    second_event: true,
+                    ..job
+                });
             }
         });
     }
@@ -253,8 +272,9 @@ async fn sleep_until(due: Option<Instant>) {
 /// Logs an attempt on its order (if the order is still held), counting it when one was `sent`.
 fn record(state: &Mutex<State>, id: &str, delivery: Delivery, status: i64, sent: bool) {
     let mut state = lock(state);
+    let counts = state.fault != Some(Fault::NotifyNotCounted);
     if let Some(order) = state.orders.get_mut(id) {
-        if sent {
+        if sent && counts {
             order.notify_num += 1;
         }
         order.notify_status = status;
@@ -273,34 +293,50 @@ struct Note {
     authorization: Option<String>,
 }
 
-/// The notification for a paid order still held, or `None`.
-fn notification(state: &Mutex<State>, transaction_id: &str) -> Option<Note> {
+/// The notification for a paid order still held, or `None` (`second_event`: fault
+/// `notify-second-event`'s other payment).
+fn notification(state: &Mutex<State>, transaction_id: &str, second_event: bool) -> Option<Note> {
     let state = lock(state);
     let order = state.orders.get(transaction_id)?;
     if order.trade_state != TradeState::Success || order.notify_url.is_empty() {
         return None;
     }
     let merchant = state.merchants.iter().find(|m| m.mch_id == order.mch_id)?;
+    let fault = state.fault;
     let now = now_ms();
-    let plain = detail(order, now, None, true).to_string();
+    let mut plain = detail(order, now, None, true);
+    bend_order(&mut plain, fault, second_event);
     let form = &state.notify_form;
-    let resource = encrypt_resource(&merchant.secret, &form.associated_data, plain.as_bytes());
-    let body = json!({
+    let key = match fault {
+        Some(Fault::NotifyWrongKey) => AppSecret::new(WRONG_KEY).ok()?,
+        _ => merchant.secret.clone(),
+    };
+    let mut resource = encrypt_resource(&key, &form.associated_data, plain.to_string().as_bytes());
+    if fault == Some(Fault::NotifyWithoutTag) {
+        without_tag(&mut resource);
+    }
+    let mut body = json!({
         "app_id": merchant.app_id,
         "mch_id": merchant.mch_id,
         "create_time": now,
         "resource_type": "encrypt-resource",
         "event_type": "TRANSACTION.SUCCESS",
         "resource": resource,
-    })
-    .to_string();
-    let authorization = form.signed.then(|| {
+    });
+    if fault == Some(Fault::NotifyWithoutMchId)
+        && let Some(map) = body.as_object_mut()
+    {
+        map.remove("mch_id");
+    }
+    let body = body.to_string();
+    let bad_signature = fault == Some(Fault::NotifyBadSignature);
+    let authorization = (form.signed || bad_signature).then(|| {
         let timestamp = now.to_string();
         let nonce = nonce();
-        let signature =
-            merchant
-                .secret
-                .seal(&response_message(&timestamp, &nonce, body.as_bytes()));
+        let signed: &[u8] = if bad_signature { b"{}" } else { body.as_bytes() };
+        let signature = merchant
+            .secret
+            .seal(&response_message(&timestamp, &nonce, signed));
         Authorization {
             app_id: merchant.app_id.clone(),
             mch_id: merchant.mch_id.clone(),
@@ -315,6 +351,37 @@ fn notification(state: &Mutex<State>, transaction_id: &str) -> Option<Note> {
         body,
         authorization,
     })
+}
+
+/// The key fault `notify-wrong-key` encrypts with (32 bytes, not any merchant's).
+const WRONG_KEY: &str = "NOT-THE-APP-SECRET-OF-ANY-MCH-00";
+
+/// The order as a notification fault bends it.
+fn bend_order(plain: &mut Value, fault: Option<Fault>, second_event: bool) {
+    if fault == Some(Fault::NotifyWrongAmount)
+        && let Some(amount) = plain.get("amount").and_then(Value::as_i64)
+    {
+        plain["amount"] = Value::from(amount + 1);
+    }
+    if second_event {
+        let tx = plain.get("tx_id").and_then(Value::as_str).unwrap_or("").to_owned();
+        plain["tx_id"] = Value::from(format!("{tx}-second"));
+    }
+}
+
+/// Fault `notify-without-tag`: the ciphertext less its last 16 bytes.
+fn without_tag(resource: &mut Value) {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let Some(sealed) = resource
+        .get("ciphertext")
+        .and_then(Value::as_str)
+        .and_then(|c| b64.decode(c).ok())
+    else {
+        return;
+    };
+    let cut = sealed.len().saturating_sub(16);
+    resource["ciphertext"] = Value::from(b64.encode(&sealed[..cut]));
 }
 
 #[cfg(test)]
