@@ -57,6 +57,9 @@ pub(crate) async fn run(args: RunArgs) -> Result<i32, ConfigError> {
             config.settings.rate_limit,
             config.settings.timeout,
         );
+        // Notification scenarios wait for the payment and the deliveries on top.
+        let notify = &config.settings.notify;
+        let one = one + notify.pay_timeout + notify.wait * 2;
         one.saturating_mul(args.record.repeat.unwrap_or(1))
     });
     pay_conformance::deadline::arm(deadline);

@@ -77,6 +77,24 @@ impl ScenarioState {
         self.deviate(deviations)
     }
 
+    /// Stops the scenario as undecided: what it waited for at `endpoint` did not come (exit 3,
+    /// never a deviation).
+    pub fn inconclusive(&mut self, endpoint: &str, reason: String) -> StepResult {
+        self.findings.inconclusive = Some(crate::findings::Inconclusive {
+            endpoint: endpoint.to_owned(),
+            reason: reason.clone(),
+        });
+        Err(StepFailure::Inconclusive(reason))
+    }
+
+    /// A step's failure, kept as the scenario's inconclusive finding when it is one.
+    pub fn settle(&mut self, endpoint: &str, result: StepResult) -> StepResult {
+        match result {
+            Err(StepFailure::Inconclusive(reason)) => self.inconclusive(endpoint, reason),
+            other => other,
+        }
+    }
+
     /// The last exchange, or a usage error naming what the step needs.
     pub fn last(&self) -> Result<&Exchange, StepFailure> {
         self.last.as_ref().ok_or_else(|| {

@@ -70,7 +70,7 @@ pub struct RunArgs {
     pub timeout: Option<u64>,
     /// The whole run's deadline (`90s`, `5m`): past it, what did not finish is inconclusive,
     /// the reports are written, exit 3 [default: 60 s + 4 × timeout × ⌈scenarios ÷
-    /// concurrency⌉ + 10 requests per scenario at the pacing].
+    /// concurrency⌉ + 10 requests per scenario at the pacing + --pay-timeout + 2 × --notify-wait].
     #[arg(long, value_name = "DURATION", value_parser = crate::deadline::parse)]
     pub deadline: Option<std::time::Duration>,
     /// Embedded double only: inject this fault (see `pay-conformance faults`).

@@ -127,10 +127,10 @@ impl Watch {
                 format!("attempt {attempt}: attempt {} was answered {:?}, which is not an acknowledgement", attempt - 1, (rules.fail)().body),
                 format!("no attempt within {} ms (three times its slot plus 2 s)", waited.as_millis()),
             )]),
-            Some(Shortfall::NotObserved { attempt, waited }) => Err(StepFailure::Inconclusive(format!(
+            Some(Shortfall::NotObserved { attempt, waited }) => state.inconclusive("notify_url", format!(
                 "notification attempt {attempt} not observed within {:.1} s (--notify-wait; the target may not call back)",
                 waited.as_secs_f64()
-            ))),
+            )),
         }
     }
 
@@ -232,11 +232,11 @@ impl Watch {
             )])?,
         }
         if wait < window {
-            return Err(StepFailure::Inconclusive(format!(
+            return state.inconclusive("notify_url", format!(
                 "retries after the acknowledgement not observed beyond {:.1} s (--notify-wait; the schedule's next two slots take {:.1} s)",
                 wait.as_secs_f64(),
                 window.as_secs_f64()
-            )));
+            ));
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ mod flaky;
 mod leaks;
 mod nesting;
 mod network;
+mod notifications;
 mod preflight;
 mod proxy;
 mod qa;

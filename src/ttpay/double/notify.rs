@@ -28,8 +28,8 @@ use tokio::time::Instant;
 
 use super::crypt::encrypt_resource;
 use super::detail::detail;
-use super::respond::lock;
 use super::faults::Fault;
+use super::respond::lock;
 use super::state::{State, TradeState, now_ms};
 use crate::ttpay::AppSecret;
 use crate::ttpay::signing::{Authorization, nonce, response_message};
@@ -200,8 +200,7 @@ impl Notifier {
                 Err(e) => (None, format!("no answer: {e}")),
             };
             let acknowledged = status.is_some_and(|s| acknowledges(s, &answer));
-            let more =
-                job.attempt + 1 < schedule.len() && fault != Some(Fault::NotifyNoRetry);
+            let more = job.attempt + 1 < schedule.len() && fault != Some(Fault::NotifyNoRetry);
             let delivery = Delivery {
                 attempt: job.attempt + 1,
                 at,
@@ -333,7 +332,11 @@ fn notification(state: &Mutex<State>, transaction_id: &str, second_event: bool) 
     let authorization = (form.signed || bad_signature).then(|| {
         let timestamp = now.to_string();
         let nonce = nonce();
-        let signed: &[u8] = if bad_signature { b"{}" } else { body.as_bytes() };
+        let signed: &[u8] = if bad_signature {
+            b"{}"
+        } else {
+            body.as_bytes()
+        };
         let signature = merchant
             .secret
             .seal(&response_message(&timestamp, &nonce, signed));
@@ -364,7 +367,11 @@ fn bend_order(plain: &mut Value, fault: Option<Fault>, second_event: bool) {
         plain["amount"] = Value::from(amount + 1);
     }
     if second_event {
-        let tx = plain.get("tx_id").and_then(Value::as_str).unwrap_or("").to_owned();
+        let tx = plain
+            .get("tx_id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         plain["tx_id"] = Value::from(format!("{tx}-second"));
     }
 }
