@@ -41,6 +41,22 @@ pub static RULES: &[Rule] = &[
         "W1",
         "ids percent-encoded and the legacy close tree are accepted (paths, bodies and headers themselves are the client's)",
     ),
+    Rule::checked(
+        "WN1",
+        "a payment notification is a POST signed by the platform over TS\\nNONCE\\nBODY\\n, its timestamp within 300 s",
+    ),
+    Rule::checked(
+        "WN2",
+        "its body is the documented event; the resource decrypts under the APIv3 key with its associated_data",
+    ),
+    Rule::checked(
+        "WN3",
+        "the notified transaction has the Global names (id) and agrees with the query",
+    ),
+    Rule::checked(
+        "WN4",
+        "a non-2xx answer is retried on the schedule, a 2xx stops it, one notification id for every retry",
+    ),
     Rule::by_the_client(
         "W5",
         "the minimum close age: observed only (a young order's refusal is never a failure); the client waits it out once (close_min_age_seconds)",

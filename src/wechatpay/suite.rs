@@ -200,6 +200,11 @@ impl WechatpayRun {
             }
             config.fault = Some(fault);
         }
+        config.notify_schedule = config
+            .notify_schedule
+            .iter()
+            .map(|wait| self.settings.notify.scaled(*wait))
+            .collect();
         let double = Double::start(config).await;
         let label = match double.fault() {
             Some(fault) => format!(
@@ -295,7 +300,16 @@ impl WechatpayRun {
             .flatten();
         let credentials = destination.credentials.clone();
         let label = destination.label.clone();
-        let ctx = self.context(destination, stranger);
+        let base_url = destination.base_url.clone();
+        let mut ctx = self.context(destination, stranger);
+        if !embedded {
+            ctx.notifications = crate::notify::Notifications::for_target(
+                self.settings.notify.clone(),
+                &base_url,
+                false,
+            )
+            .await;
+        }
         ctx.client
             .set_platform(self.platform_keys(&ctx.client, &credentials).await?);
         runner::lock(&ctx.created)
@@ -345,7 +359,13 @@ impl WechatpayRun {
         )
         .with_stranger(stranger);
         let credentials = destination.credentials;
+        let notifications = crate::notify::Notifications::new(
+            self.settings.notify.clone(),
+            &destination.base_url,
+            destination.control,
+        );
         WxContext {
+            notifications,
             client,
             schemas: Arc::clone(&self.schemas),
             public_key_mode: matches!(credentials.platform, Platform::PublicKey { .. }),

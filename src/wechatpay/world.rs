@@ -85,6 +85,8 @@ pub struct WxContext {
     /// Every order the run created (owner, `out_trade_no`), so that a remote run can close
     /// what is left open when it ends.
     pub created: Mutex<Vec<(Who, String)>>,
+    /// The run's notification receiver and payer (WN1–WN4).
+    pub notifications: crate::notify::Notifications,
 }
 
 impl WxContext {
@@ -96,6 +98,16 @@ impl WxContext {
         }
         if has("needs-second-merchant") && self.other.is_none() {
             return Some("needs a second merchant: set WECHATPAY_OTHER_MCHID, WECHATPAY_OTHER_SERIAL_NO, WECHATPAY_OTHER_PRIVATE_KEY_FILE".into());
+        }
+        if has("notification") {
+            if let Some(reason) = self.notifications.skip_reason() {
+                return Some(reason);
+            }
+            if self.apiv3_key.is_none() {
+                return Some(
+                    "notifications decrypt with the APIv3 key: set WECHATPAY_APIV3_KEY".into(),
+                );
+            }
         }
         if has("institutional") && self.institution.is_none() {
             return Some(

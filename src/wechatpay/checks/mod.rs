@@ -2,6 +2,7 @@
 //! steps gather the evidence, these decide. Each returns `(pointer, expected, actual)` findings
 //! (or [`Deviation`]s) for the step to record under its rule.
 
+pub mod notification;
 pub mod signature;
 
 use serde_json::Value;

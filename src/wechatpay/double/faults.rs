@@ -68,6 +68,26 @@ crate::fault_catalogue! {
         "close answers carry no Request-ID";
     CertificateWrongSerial = "certificate-wrong-serial", ["W7"],
         "the certificate list gives each certificate a serial_no that is not its own";
+    NotifyUnsigned = "notify-unsigned", ["WN1"],
+        "payment notifications carry no Wechatpay-* signature headers";
+    NotifyWrongSerial = "notify-wrong-serial", ["WN1"],
+        "payment notifications name a Wechatpay-Serial of no platform key";
+    NotifyBadSignature = "notify-bad-signature", ["WN1"],
+        "payment notifications are signed over another body than the one sent";
+    NotifyStaleTimestamp = "notify-stale-timestamp", ["WN1"],
+        "payment notifications carry a Wechatpay-Timestamp an hour old (signed over it)";
+    NotifyWrongKey = "notify-wrong-key", ["WN2"],
+        "the notification's resource is encrypted under another key than the APIv3 key";
+    NotifyMainlandNames = "notify-mainland-names", ["WN3"],
+        "the notified transaction names the order transaction_id (the mainland API's name), not id";
+    NotifyWrongAmount = "notify-wrong-amount", ["WN3"],
+        "the notified transaction's amount.total is one more than the order's";
+    NotifyNoRetry = "notify-no-retry", ["WN4"],
+        "a refused notification is not retried";
+    NotifyNewIdPerRetry = "notify-new-id-per-retry", ["WN4"],
+        "each retry of a notification carries a new notification id";
+    NotifyRetriesAfterAck = "notify-retries-after-ack", ["WN4"],
+        "notifications keep coming on the schedule after a 2xx acknowledgement";
 }
 
 impl Fault {
@@ -95,7 +115,9 @@ mod tests {
         let names: HashSet<_> = Fault::all().iter().map(|f| f.name()).collect();
         assert_eq!(names.len(), Fault::all().len());
         assert!(Fault::all().len() >= 20);
-        for rule in ["G1", "G2", "W1", "W2", "W3", "W4", "W6", "W7"] {
+        for rule in [
+            "G1", "G2", "W1", "W2", "W3", "W4", "W6", "W7", "WN1", "WN2", "WN3", "WN4",
+        ] {
             assert!(
                 Fault::all().iter().any(|f| f.rules()[0] == rule),
                 "no fault about {rule}"

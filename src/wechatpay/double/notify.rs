@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 
 use super::beijing_rfc3339;
 use super::config::DoubleConfig;
+use super::faults::Fault;
 use super::state::{Attempt, Job, MAX_LOGGED_ANSWER, MAX_LOGGED_ATTEMPTS, State, lock, now_s};
 use crate::wechatpay::crypto::{
     AEAD_ALGORITHM, AeadError, ApiV3Key, SCHEME, aead_decrypt, aead_encrypt, aead_nonce, nonce,
@@ -21,7 +22,10 @@ use crate::wechatpay::crypto::{
 };
 
 /// How long one attempt may take.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The key fault `notify-wrong-key` encrypts with (32 bytes, not the APIv3 key).
+const WRONG_APIV3_KEY: &str = "NOT-THE-APIV3-KEY-OF-ANY-MCH-000";
+
 /// The associated data of a notification's resource.
 pub const TRANSACTION_AAD: &str = "transaction";
 
@@ -55,15 +59,36 @@ pub fn decrypt_notification(key: &ApiV3Key, body: &[u8]) -> Result<Value, Notifi
 }
 
 /// The notification body of order `id`, or `None` once it is gone.
-fn body(state: &Mutex<State>, key: &ApiV3Key, id: &str) -> Option<(String, Vec<u8>)> {
+fn body(
+    state: &Mutex<State>,
+    key: &ApiV3Key,
+    id: &str,
+    event_id: &str,
+) -> Option<(String, Vec<u8>)> {
     let mut state = lock(state);
     let order = state.orders.get(id)?;
     let url = order.notify_url.clone()?;
+    // WN3: the Global resource names the order `id`, as the Global query does.
     let mut transaction = order.query_view(false);
-    transaction["transaction_id"] = transaction["id"].take();
-    if let Some(map) = transaction.as_object_mut() {
-        map.remove("id");
+    let fault = state.fault;
+    if fault == Some(Fault::NotifyMainlandNames) {
+        transaction["transaction_id"] = transaction["id"].take();
+        if let Some(map) = transaction.as_object_mut() {
+            map.remove("id");
+        }
     }
+    if fault == Some(Fault::NotifyWrongAmount)
+        && let Some(total) = transaction.pointer("/amount/total").and_then(Value::as_i64)
+    {
+        transaction["amount"]["total"] = Value::from(total + 1);
+    }
+    let wrong_key;
+    let key = if fault == Some(Fault::NotifyWrongKey) {
+        wrong_key = ApiV3Key::new(WRONG_APIV3_KEY).ok()?;
+        &wrong_key
+    } else {
+        key
+    };
     let nonce = aead_nonce();
     let ciphertext = aead_encrypt(
         key,
@@ -72,8 +97,12 @@ fn body(state: &Mutex<State>, key: &ApiV3Key, id: &str) -> Option<(String, Vec<u
         transaction.to_string().as_bytes(),
     )
     .ok()?;
+    let event_id = match fault {
+        Some(Fault::NotifyNewIdPerRetry) => state.request_id(),
+        _ => event_id.to_owned(),
+    };
     let event = json!({
-        "id": state.request_id(),
+        "id": event_id,
         "create_time": beijing_rfc3339(now_s()),
         "resource_type": "encrypt-resource",
         "event_type": "TRANSACTION.SUCCESS",
@@ -110,25 +139,37 @@ async fn deliver(
     id: String,
 ) {
     let schedule = config.notify_schedule.clone();
+    let event_id = lock(&state).request_id();
     for (n, delay) in schedule.iter().enumerate() {
         tokio::time::sleep(*delay).await;
-        let Some((url, body)) = body(&state, &config.apiv3_key, &id) else {
+        let Some((url, body)) = body(&state, &config.apiv3_key, &id, &event_id) else {
             return;
         };
-        let ts = now_s();
-        let nonce = nonce();
-        let signature = sign_response(&config.platform_key, ts, &nonce, &body);
-        let sent = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("wechatpay-timestamp", ts.to_string())
-            .header("wechatpay-nonce", &nonce)
-            .header("wechatpay-signature", signature)
-            .header("wechatpay-serial", config.platform_serial())
-            .header("wechatpay-signature-type", SCHEME)
-            .body(body)
-            .send()
-            .await;
+        let fault = lock(&state).fault;
+        let mut post = client.post(&url).header("content-type", "application/json");
+        if fault != Some(Fault::NotifyUnsigned) {
+            let ts = match fault {
+                Some(Fault::NotifyStaleTimestamp) => now_s() - 3600,
+                _ => now_s(),
+            };
+            let nonce = nonce();
+            let signed: &[u8] = match fault {
+                Some(Fault::NotifyBadSignature) => b"{}",
+                _ => &body,
+            };
+            let signature = sign_response(&config.platform_key, ts, &nonce, signed);
+            let serial = match fault {
+                Some(Fault::NotifyWrongSerial) => "PUB_KEY_ID_0000000000000000000000000000",
+                _ => config.platform_serial(),
+            };
+            post = post
+                .header("wechatpay-timestamp", ts.to_string())
+                .header("wechatpay-nonce", &nonce)
+                .header("wechatpay-signature", signature)
+                .header("wechatpay-serial", serial)
+                .header("wechatpay-signature-type", SCHEME);
+        }
+        let sent = post.body(body).send().await;
         let (status, answer) = match sent {
             Ok(resp) => {
                 let status = resp.status().as_u16();
@@ -150,7 +191,8 @@ async fn deliver(
             acknowledged,
         };
         record(&state, &id, attempt, last);
-        if acknowledged {
+        let retries_anyway = fault == Some(Fault::NotifyRetriesAfterAck);
+        if (acknowledged && !retries_anyway) || fault == Some(Fault::NotifyNoRetry) {
             return;
         }
     }

@@ -4,6 +4,7 @@
 
 pub(crate) mod docs;
 mod given;
+mod notifications;
 mod then;
 mod when;
 
@@ -163,6 +164,17 @@ pub async fn create_order(ctx: &WxContext, who: Who, text: &str) -> Result<Poole
         endpoint: "/native".into(),
         reason: e.to_string(),
     })?;
+    place(ctx, who, out_trade_no, call).await
+}
+
+/// Sends the create `call` of `out_trade_no` as `who` (the merchant, or the institution's
+/// service provider) and answers the order it made.
+pub async fn place(
+    ctx: &WxContext,
+    who: Who,
+    out_trade_no: String,
+    call: Call,
+) -> Result<Pooled, Inconclusive> {
     let signer = match who {
         Who::Institution => ctx.institution.as_ref().map_or(&ctx.merchant, |i| &i.sp),
         _ => &ctx.merchant,
