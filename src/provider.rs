@@ -83,10 +83,9 @@ pub struct StepInfo {
 /// `@C6`, `@W7` (without the `@`): the shape of a rule id. Tags of that shape name the rules a
 /// scenario checks; the runner and the reports read them so.
 pub fn is_rule_tag(tag: &str) -> bool {
-    let mut chars = tag.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_uppercase())
-        && tag.len() >= 2
-        && tag[1..].chars().all(|c| c.is_ascii_digit())
+    let letters = tag.chars().take_while(char::is_ascii_uppercase).count();
+    let digits = &tag[letters..];
+    (1..=3).contains(&letters) && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
 }
 
 /// A provider, as the engine drives it.
@@ -281,7 +280,8 @@ mod tests {
     #[test]
     fn rule_ids_are_a_capital_and_digits() {
         use super::is_rule_tag;
-        assert!(is_rule_tag("C6") && is_rule_tag("Q10") && is_rule_tag("W7"));
+        assert!(is_rule_tag("C6") && is_rule_tag("Q10") && is_rule_tag("W7") && is_rule_tag("WN4"));
+        assert!(!is_rule_tag("WN") && !is_rule_tag("ABCD1") && !is_rule_tag("W7a"));
         assert!(!is_rule_tag("create") && !is_rule_tag("needs-paid-order") && !is_rule_tag("C"));
     }
 }

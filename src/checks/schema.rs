@@ -331,12 +331,7 @@ fn plain(value: &Value) -> String {
 /// `Q8` of `"Q8: a SUCCESS order …"`.
 fn rule_prefix(description: &str) -> Option<String> {
     let (id, _) = description.split_once(':')?;
-    let letters = id.chars().take_while(char::is_ascii_uppercase).count();
-    let digits = &id[letters..];
-    let ok = (1..=3).contains(&letters)
-        && !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit());
-    ok.then(|| id.to_owned())
+    crate::provider::is_rule_tag(id).then(|| id.to_owned())
 }
 
 /// Undoes the percent-encoding of a URI fragment (`%24ref` → `$ref`).
