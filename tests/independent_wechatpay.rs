@@ -163,6 +163,7 @@ fn start(keys: &Keys, mode: Mode, extra: &[&str]) -> PyServer {
             "--paid-out-trade-no",
             &keys.text(&keys.config, "/paid_out_trade_no"),
         ])
+        .args(["--notify-speedup", "1000"])
         .args(extra);
     if mode == Mode::PublicKey {
         command.args([
@@ -197,7 +198,7 @@ fn run_suite(server: &PyServer, env: &[(&'static str, String)], extra: &[&str]) 
     let mut command = common::command(&[]);
     command
         .args(["run", "--provider", "wechatpay", "--base-url", &server.url])
-        .args(["--rate-limit", "0"])
+        .args(["--rate-limit", "0", "--notify-schedule-scale", "0.001"])
         .args(extra);
     if !extra.contains(&"--response-signatures") {
         command.args(["--response-signatures", "strict"]);
@@ -228,8 +229,8 @@ fn assert_conforms(
     assert!(all.starts_with("exit code Some(0)\n"), "{all}");
     assert!(
         all.contains(&format!(
-            "CONFORMING — {} of 57 scenarios passed",
-            57 - skipped
+            "CONFORMING — {} of 60 scenarios passed",
+            60 - skipped
         )),
         "{all}"
     );
@@ -361,6 +362,7 @@ caught! {
     stale_response_timestamp_is_w7: "stale-response-timestamp" => "W7",
     unknown_serial_is_w7: "unknown-serial" => "W7",
     no_request_id_is_w7: "no-request-id" => "W7",
+    notify_mainland_names_is_wn3: "notify-mainland-names" => "WN3",
 }
 
 #[test]

@@ -27,6 +27,7 @@ Routes (also under the legacy prefix /hk/v3/transactions/... instead of /v3/glob
   POST /_control/orders/{otn}/pay            -> SUCCESS (unsigned test hook, no Authorization)
   POST /_control/orders/{otn}/age?seconds=N  -> the order is N seconds older
   GET  /_control/orders/{otn}                -> the stored order
+  GET  /_control/health                      -> {"status": "ok"} (the suite's payer looks for it)
 Every order gets an `id` (32 digits) at creation: query shows it for unpaid orders too.
 
 Choices where the sources are silent or disagree (`Silent:`):
@@ -71,6 +72,13 @@ correct so that a client can still set up the order it closes:
   unknown-serial           W7  2xx Wechatpay-Serial names no configured key/certificate
   no-request-id            W7  no Request-ID header
   no-signature-type        W7  no Wechatpay-Signature-Type header (CONTRACT: an observation only)
+  notify-mainland-names    WN3 the notified transaction names the order transaction_id, not id
+
+Payment notifications (CONTRACT WN1-WN4): paying an order (POST /_control/orders/{otn}/pay) with a
+notify_url starts a thread that POSTs a TRANSACTION.SUCCESS event to it, signed by the platform key
+over TS\nNONCE\nBODY\n, its transaction (the query's view) AES-256-GCM-encrypted under the APIv3 key
+with associated_data "transaction". Retries on WeChat Pay's schedule (0 s, 15 s, 15 s, 30 s, 3 m, ...)
+divided by --notify-speedup N, until an answer is 2xx; a 5 s timeout per attempt; one event id.
 """
 
 import argparse
@@ -101,8 +109,9 @@ DEVIATIONS = {
     'error-no-code': 'W3', 'skip-timestamp-check': 'W6', 'skip-signature-check': 'W6',
     'unsigned-204': 'W7', 'bad-signature': 'W7', 'sign-no-final-newline': 'W7',
     'stale-response-timestamp': 'W7', 'unknown-serial': 'W7', 'no-request-id': 'W7',
-    'no-signature-type': 'W7',
+    'no-signature-type': 'W7', 'notify-mainland-names': 'WN3',
 }
+NOTIFY_SCHEDULE = [0, 15, 15, 30, 180, 600, 1200, 1800, 1800, 3600]
 SCHEME = 'WECHATPAY2-SHA256-RSA2048'
 ALNUM = string.ascii_letters + string.digits
 OTN_RE = re.compile(r'^[0-9A-Za-z_\-*|]{1,32}$')
@@ -292,6 +301,7 @@ class Config:
             self.serial = format(self.cert.serial_number, 'X')
         else:
             usage('give --platform-cert (certificate mode) or --public-key-id (public-key mode)')
+        self.notify_speedup = max(1, args.notify_speedup)
         self.apiv3_key = (args.apiv3_key or '').encode()
         if self.cert and len(self.apiv3_key) != 32:
             usage('--apiv3-key must be 32 bytes (it encrypts the certificate list)')
@@ -631,6 +641,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- control ----------------------------------------------------------------------
     def control(self, segs, raw_query):
+        if segs[1:] == ['health'] and self.command == 'GET':
+            self.send_json(200, {'status': 'ok'}, sign=False)
+            return
         if len(segs) not in (3, 4) or segs[1] != 'orders':
             raise ApiError(404, 'NOT_FOUND', 'control routes: /_control/orders/{otn}[/pay|/age]')
         otn = urllib.parse.unquote(segs[2])
@@ -645,6 +658,11 @@ class Handler(BaseHTTPRequestHandler):
                 if order['trade_state'] != 'NOTPAY':
                     raise ApiError(400, 'INVALID_REQUEST', 'only a NOTPAY order can be paid')
                 order['trade_state'], order['paid'] = 'SUCCESS', time.time()
+                url = order['content'].get('notify_url')
+                if url and len(CFG.apiv3_key) == 32:
+                    merchant = CFG.merchants.get(order['owner'], CFG.first)
+                    transaction = order_view(order, merchant)
+                    threading.Thread(target=notify, args=(url, transaction), daemon=True).start()
             elif action == 'age':
                 seconds = urllib.parse.parse_qs(raw_query).get('seconds', [''])[0]
                 if not seconds.isdigit():
@@ -653,6 +671,41 @@ class Handler(BaseHTTPRequestHandler):
             view = {k: v for k, v in order.items() if k != 'content'}
             view.update({'out_trade_no': otn, 'age_seconds': time.time() - order['created']})
         self.send_json(200, view, sign=False)
+
+
+def notify(url, transaction):
+    """Delivers one payment event to `url`, retried on the schedule until a 2xx answer."""
+    import urllib.request
+    if 'notify-mainland-names' in CFG.deviations:
+        transaction = dict(transaction)
+        transaction['transaction_id'] = transaction.pop('id')
+    event_id = secrets.token_hex(16)
+    for wait in NOTIFY_SCHEDULE:
+        time.sleep(wait / CFG.notify_speedup)
+        nonce = rand(12)
+        ciphertext = AESGCM(CFG.apiv3_key).encrypt(
+            nonce.encode(), json.dumps(transaction).encode(), b'transaction')
+        body = json.dumps({
+            'id': event_id, 'create_time': rfc3339(time.time()),
+            'resource_type': 'encrypt-resource', 'event_type': 'TRANSACTION.SUCCESS',
+            'summary': '支付成功',
+            'resource': {'original_type': 'transaction', 'algorithm': 'AEAD_AES_256_GCM',
+                         'ciphertext': base64.b64encode(ciphertext).decode(),
+                         'associated_data': 'transaction', 'nonce': nonce}},
+            ensure_ascii=False).encode()
+        ts, sig_nonce = str(int(time.time())), rand(32)
+        sig = CFG.platform_key.sign(ts.encode() + b'\n' + sig_nonce.encode() + b'\n' + body + b'\n',
+                                    padding.PKCS1v15(), hashes.SHA256())
+        request = urllib.request.Request(url, data=body, method='POST', headers={
+            'Content-Type': 'application/json', 'Wechatpay-Timestamp': ts,
+            'Wechatpay-Nonce': sig_nonce, 'Wechatpay-Signature': base64.b64encode(sig).decode(),
+            'Wechatpay-Serial': CFG.serial, 'Wechatpay-Signature-Type': SCHEME})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                if 200 <= answer.status < 300:
+                    return
+        except Exception:  # a refusal (HTTPError), a timeout, no listener: retry
+            pass
 
 
 def seed_paid(out_trade_no):
@@ -680,6 +733,7 @@ def main(argv):
     ap.add_argument('--paid-out-trade-no')
     ap.add_argument('--close-min-age', type=int, default=0)
     ap.add_argument('--reclose-error', action='store_true')
+    ap.add_argument('--notify-speedup', type=int, default=1)
     ap.add_argument('--deviate', action='append', choices=sorted(DEVIATIONS))
     args = ap.parse_args(argv)
     if args.make_keys:

@@ -55,7 +55,7 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start(fault: Option<Fault>) -> Harness {
-        let mut config = DoubleConfig::builtin();
+        let mut config = DoubleConfig::builtin().with_notify_speedup(1000);
         config.close_min_age = Duration::ZERO;
         config.fault = fault;
         Harness::with(config).await

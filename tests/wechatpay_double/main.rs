@@ -3,6 +3,7 @@
 
 mod client;
 mod notify;
+mod notify_probes;
 mod probes;
 #[path = "../common/raw.rs"]
 mod raw;

@@ -70,6 +70,9 @@ async fn accepted(
 }
 
 pub async fn check(h: &Harness, fault: Fault) -> Result<(), String> {
+    if let Some(result) = super::notify_probes::check(h, fault).await {
+        return result;
+    }
     match fault {
         Fault::CreateNotIdempotent => {
             let a = h.create("P1").await.json();
@@ -293,5 +296,7 @@ pub async fn check(h: &Harness, fault: Fault) -> Result<(), String> {
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         }
+        // Judged by `notify_probes::check` above.
+        _ => Err(format!("no probe for {fault}")),
     }
 }
