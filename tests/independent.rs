@@ -68,7 +68,7 @@ fn start(deviate: Option<&str>, env: &[(&'static str, String)]) -> NodeServer {
 }
 
 fn start_with(deviate: Option<&str>, extra: &[&str], env: &[(&'static str, String)]) -> NodeServer {
-    let mut args = vec!["--port", "0"];
+    let mut args = vec!["--port", "0", "--notify-speedup", "1000"];
     args.extend(
         deviate
             .map(|name| ["--deviate", name])
@@ -105,6 +105,7 @@ fn run_suite(server: &NodeServer, env: &[(&'static str, String)], extra: &[&str]
     command
         .args(["run", "--base-url", &server.url])
         .args(["--response-signatures", "strict", "--rate-limit", "0"])
+        .args(["--notify-schedule-scale", "0.001"])
         .args(extra);
     for name in VARIABLES {
         command.env_remove(name);
@@ -242,6 +243,11 @@ fn a_close_that_ignores_the_signature_is_an_a3_deviation() {
 #[test]
 fn a_new_prepay_id_for_a_duplicate_is_a_c6_deviation() {
     assert_caught("duplicate-new-prepay-id", "C6");
+}
+
+#[test]
+fn a_notification_without_its_gcm_tag_is_an_n2_deviation() {
+    assert_caught("notify-without-tag", "N2");
 }
 
 #[test]

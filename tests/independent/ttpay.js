@@ -9,7 +9,14 @@
 //   TTPAY_APP_ID=… TTPAY_MCH_ID=… TTPAY_APP_SECRET=<32 bytes> \
 //   [TTPAY_OTHER_APP_ID=… TTPAY_OTHER_MCH_ID=… TTPAY_OTHER_APP_SECRET=…] \
 //   [TTPAY_PAID_OUT_TRADE_NO=…] node ttpay.js --port 0 [--deviate NAME] [--rate-limit N]
-//   [--amount-reading sent|scaled]
+//   [--amount-reading sent|scaled] [--notify-speedup N]
+//
+// Payment notifications (CONTRACT N1-N5): `POST /_control/orders/{id}/pay` (a test hook,
+// unsigned; `GET /_control/health` says it is there) pays an order; one with a notify_url is
+// POSTed {app_id, mch_id, create_time, resource_type, event_type, resource} with the detail
+// AES-256-GCM-encrypted under the app secret (12-character nonce as its bytes, tag appended,
+// associated_data "transaction"), retried on the documented schedule divided by
+// --notify-speedup until the answer is `success`.
 //
 // The first stdout line is `listening on http://127.0.0.1:PORT`. Exit code 2 on bad usage.
 //
@@ -32,7 +39,11 @@ const DEVIATIONS = {
   'expire-in-seconds': 'Q7: expire_time = create_time + expire_second (seconds, not ms)',
   'mixed-amount-reading':
     'C7: USDT amounts read back the other way than --amount-reading, so a run sees both readings',
+  'notify-without-tag': 'N2: the notification ciphertext lacks its 16-byte GCM tag',
 };
+
+// N4: the documented retry schedule, seconds before each attempt.
+const NOTIFY_SCHEDULE = [0, 15, 30, 180, 600, 1200, 1800, 3600, 10800, 21600];
 
 // C7: how a query reads back the amount create sent — `sent` (unchanged) or `scaled`
 // (× 10^decimals). Either conforms, if every order of the run reads the same way.
@@ -55,14 +66,22 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { port: 0, deviate: null, rateLimit: 0, headerLimit: 0, amountReading: 'sent' };
+  const opts = {
+    port: 0,
+    deviate: null,
+    rateLimit: 0,
+    headerLimit: 0,
+    amountReading: 'sent',
+    notifySpeedup: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
-    if (flag === '--port' || flag === '--rate-limit' || flag === '--header-limit') {
+    if (['--port', '--rate-limit', '--header-limit', '--notify-speedup'].includes(flag)) {
       if (value === undefined || !/^\d+$/.test(value)) usage(`${flag} needs a number`);
       if (flag === '--port') opts.port = Number(value);
       else if (flag === '--header-limit') opts.headerLimit = Number(value);
+      else if (flag === '--notify-speedup') opts.notifySpeedup = Math.max(1, Number(value));
       else opts.rateLimit = Number(value);
       i++;
     } else if (flag === '--amount-reading') {
@@ -598,9 +617,98 @@ function parseBody(raw) {
   return value;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Payment notifications (N1-N5) and the test hook that pays
+
+function sealResource(key, plain) {
+  const nonce = hex(6); // 12 characters, used as their bytes
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, Buffer.from(nonce, 'utf8'));
+  cipher.setAAD(Buffer.from('transaction', 'utf8'));
+  const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  const tag = deviating('notify-without-tag') ? Buffer.alloc(0) : cipher.getAuthTag();
+  return {
+    original_type: 'transaction',
+    algorithm: 'AEAD_AES_256_GCM',
+    ciphertext: Buffer.concat([sealed, tag]).toString('base64'),
+    nonce,
+    associated_data: 'transaction',
+  };
+}
+
+function notify(order, attempt) {
+  if (attempt >= NOTIFY_SCHEDULE.length || !order.notifyUrl) return;
+  const app = [...apps.values()].find((a) => a.mchId === order.mchId);
+  if (!app) return;
+  setTimeout(() => {
+    const now = Date.now();
+    const body = JSON.stringify({
+      app_id: app.appId,
+      mch_id: app.mchId,
+      create_time: now,
+      resource_type: 'encrypt-resource',
+      event_type: 'TRANSACTION.SUCCESS',
+      resource: sealResource(app.key, JSON.stringify(transactionDetail(order, now))),
+    });
+    let url;
+    try {
+      url = new URL(order.notifyUrl);
+    } catch {
+      return;
+    }
+    const done = (acknowledged) => {
+      order.notifyNum += 1;
+      if (!acknowledged) notify(order, attempt + 1);
+    };
+    const post = http.request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, timeout: 10000 },
+      (answer) => {
+        let text = '';
+        answer.on('data', (chunk) => {
+          if (text.length < 1024) text += chunk;
+        });
+        answer.on('end', () => done(answer.statusCode === 200 && text.trim() === 'success'));
+        answer.on('error', () => done(false));
+      },
+    );
+    post.on('timeout', () => post.destroy());
+    post.on('error', () => done(false));
+    post.end(body);
+  }, (NOTIFY_SCHEDULE[attempt] * 1000) / opts.notifySpeedup);
+}
+
+// The test hook: GET /_control/health; POST /_control/orders/{out_trade_no|transaction_id}/pay.
+function control(req, res, path) {
+  const send = (status, value) => {
+    const text = JSON.stringify(value);
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(text);
+  };
+  if (path === '/_control/health' && req.method === 'GET') return send(200, { status: 'ok' });
+  const m = /^\/_control\/orders\/([^/]+)\/pay$/.exec(path);
+  if (!m || req.method !== 'POST') return send(404, { error: 'no such control route' });
+  const id = decodeURIComponent(m[1]);
+  const order =
+    byTransactionId.get(id) || [...byMerchantNo.values()].find((o) => o.outTradeNo === id);
+  if (!order) return send(404, { error: 'no such order' });
+  if (order.state !== 'NOTPAY') return send(409, { error: 'only a NOTPAY order can be paid' });
+  const now = Date.now();
+  Object.assign(order, {
+    state: 'SUCCESS',
+    payTime: now,
+    blockTime: now,
+    blockNo: 33215221,
+    txId: hex(32),
+    fromAddress: walletFor(order.chain),
+  });
+  notify(order, 0);
+  return send(200, transactionDetail(order, now));
+}
+
 function handle(req, res, raw, tooLarge) {
   const now = Date.now();
   const [path, search = ''] = req.url.split(/\?(.*)/s);
+  if (path.startsWith('/_control/')) return control(req, res, path);
   let parsed = null;
   try {
     parsed = tooLarge ? null : parseBody(raw);
