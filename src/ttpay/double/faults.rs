@@ -114,9 +114,9 @@ crate::fault_catalogue! {
     TimesAsStrings = "times-as-strings", ["Q4"],
         "sends every time as a string of digits";
     TradeStateLowercase = "trade-state-lowercase",
-        ["Q5", "A3", "Q7", "Q8", "X1", "X2", "X3", "X6", "T7"],
+        ["Q5", "A3", "Q7", "Q8", "X1", "X2", "X3", "X6", "T7", "N3"],
         "sends `trade_state` in lower case (`notpay`)";
-    TradeStateOutOfEnum = "trade-state-out-of-enum", ["Q5", "Q8", "X2"],
+    TradeStateOutOfEnum = "trade-state-out-of-enum", ["Q5", "Q8", "X2", "N3"],
         "calls a paid order `PAID` instead of `SUCCESS`";
     DescriptionNotEchoed = "description-not-echoed", ["Q6"],
         "answers `description: \"\"` whatever was created";

@@ -303,7 +303,8 @@ fn notification(state: &Mutex<State>, transaction_id: &str, second_event: bool) 
     let merchant = state.merchants.iter().find(|m| m.mch_id == order.mch_id)?;
     let fault = state.fault;
     let now = now_ms();
-    let mut plain = detail(order, now, None, true);
+    // The order as the query shows it, whatever bends the query bends the notification too.
+    let mut plain = detail(order, now, fault, true);
     bend_order(&mut plain, fault, second_event);
     let form = &state.notify_form;
     let key = match fault {

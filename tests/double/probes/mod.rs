@@ -20,6 +20,7 @@ macro_rules! ensure {
 
 mod create;
 mod methods;
+mod notify;
 mod orders;
 mod transport;
 
@@ -124,8 +125,13 @@ fn without_expire_second(mut detail: Value) -> Value {
 }
 /// The probes that fail against a double with `fault`.
 async fn failing(fault: Option<Fault>) -> BTreeSet<&'static str> {
-    let h = Harness::start(DoubleConfig::builtin().with_fault(fault)).await;
-    let mut failing = BTreeSet::new();
+    let h = Harness::start(
+        DoubleConfig::builtin()
+            .with_notify_speedup(1000)
+            .with_fault(fault),
+    )
+    .await;
+    let mut failing = notify::failing(&h).await;
     for rule in PROBED {
         if check(&h, rule).await.is_err() {
             failing.insert(rule);
@@ -136,7 +142,9 @@ async fn failing(fault: Option<Fault>) -> BTreeSet<&'static str> {
 
 #[tokio::test]
 async fn the_conforming_double_passes_every_probe() {
-    let h = Harness::start(DoubleConfig::builtin()).await;
+    let h = Harness::start(DoubleConfig::builtin().with_notify_speedup(1000)).await;
+    let broken = notify::failing(&h).await;
+    assert!(broken.is_empty(), "notification probes fail: {broken:?}");
     for rule in PROBED {
         if let Err(problem) = check(&h, rule).await {
             panic!("{problem}");
@@ -153,7 +161,7 @@ async fn every_fault_breaks_exactly_the_rules_it_lists() {
             .rules()
             .iter()
             .copied()
-            .filter(|r| PROBED.contains(r))
+            .filter(|r| PROBED.contains(r) || notify::RULES.contains(r))
             .collect();
         if !failing.contains(fault.rules()[0]) || failing != listed {
             problems.push(format!("{fault}: lists {listed:?}, breaks {failing:?}"));
