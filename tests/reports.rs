@@ -78,7 +78,7 @@ fn every_report_of_a_failing_run() {
     let cucumber: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&cuke).unwrap()).unwrap();
     let features = cucumber.as_array().unwrap();
-    assert_eq!(features.len(), 6);
+    assert_eq!(features.len(), 7);
     let steps: Vec<&serde_json::Value> = features
         .iter()
         .flat_map(|f| f["elements"].as_array().unwrap())

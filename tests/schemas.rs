@@ -11,13 +11,14 @@ use serde_json::{Value, json};
 static SCHEMAS: LazyLock<SchemaSet> =
     LazyLock::new(|| SchemaSet::embedded().expect("the embedded schemas compile"));
 
-const NAMES: [&str; 15] = [
+const NAMES: [&str; 17] = [
     "ttpay/close_request.json",
     "ttpay/close_response.json",
     "ttpay/create_request.json",
     "ttpay/create_response.json",
     "ttpay/currency.json",
     "ttpay/envelope.json",
+    "ttpay/notification.json",
     "ttpay/query_request.json",
     "ttpay/query_response.json",
     "ttpay/transaction_detail.json",
@@ -26,6 +27,7 @@ const NAMES: [&str; 15] = [
     "wechatpay/create_request.json",
     "wechatpay/create_response.json",
     "wechatpay/error.json",
+    "wechatpay/notification.json",
     "wechatpay/query_response.json",
 ];
 
@@ -113,12 +115,7 @@ fn every_property_has_a_description_with_a_rule_id() {
             for (key, property) in properties {
                 let described = property["description"].as_str().is_some_and(|d| {
                     let id = d.split(':').next().unwrap_or_default();
-                    !id.is_empty()
-                        && id.split('/').all(|id| {
-                            id.len() >= 2
-                                && id.as_bytes()[0].is_ascii_uppercase()
-                                && id[1..].bytes().all(|b| b.is_ascii_digit())
-                        })
+                    !id.is_empty() && id.split('/').all(pay_conformance::provider::is_rule_tag)
                 });
                 let bare_ref = property.get("$ref").is_some()
                     && property.as_object().is_some_and(|p| p.len() == 1);

@@ -5,11 +5,12 @@
 //! The value rule (documented in `docs/record-format.md`):
 //! - `null`, booleans and numbers are values; an integer under a key that names a time
 //!   (`…time…`, `…timestamp…`) is `<millis>` or `<seconds>` by its magnitude (0 stays 0);
-//!   any other integer of 11 digits or more is `<digits>`;
+//!   any other integer of 11 digits or more is `<digits>`, a `block_no` other than 0 `<block>`;
 //! - a string is a value after its generated parts are replaced: a UUID by `<uuid>`, a run of
 //!   16+ hex digits by `<hex>`, a 20+ character token of letters *and* digits (Base64, Base58
 //!   addresses) by `<token>`, a run of 10+ digits by `<digits>` (`<millis>` / `<seconds>` under
-//!   a time key), an RFC 3339 date-time by `<datetime>`; what is still longer than [`MAX_VALUE_CHARS`] is not a value;
+//!   a time key), an RFC 3339 date-time by `<datetime>`, the port of a loopback URL
+//!   (`http://127.0.0.1:<port>`: the suite's notification receiver) by `<port>`; what is still longer than [`MAX_VALUE_CHARS`] is not a value;
 //! - objects and arrays have a type, never a value.
 
 use std::collections::BTreeMap;
@@ -125,6 +126,8 @@ pub fn value_of(key: &str, value: &Value) -> Option<Value> {
             Some(0) => value.clone(),
             Some(i) if is_time_key(key) => Value::String(time_placeholder(i.unsigned_abs())),
             Some(i) if i.unsigned_abs() >= 10_000_000_000 => Value::String("<digits>".into()),
+            // A block number is the chain's, not the provider's behaviour.
+            Some(_) if key.eq_ignore_ascii_case("block_no") => Value::String("<block>".into()),
             _ => value.clone(),
         }),
         Value::String(text) => string_value(key, text),
@@ -155,10 +158,14 @@ static DATETIME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{10,}").expect("static regex"));
+static LOOPBACK_PORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(//(?:127\.0\.0\.1|localhost|\[::1\])):\d{1,5}\b").expect("static regex")
+});
 
 /// `text` with its generated parts replaced by placeholders.
 pub fn placeholders(key: &str, text: &str) -> String {
-    let text = DATETIME.replace_all(text, "<datetime>");
+    let text = LOOPBACK_PORT.replace_all(text, "$1:<port>");
+    let text = DATETIME.replace_all(&text, "<datetime>");
     let text = UUID.replace_all(&text, "<uuid>");
     let text = HEX.replace_all(&text, "<hex>");
     let text = TOKEN.replace_all(&text, |c: &regex::Captures<'_>| {
