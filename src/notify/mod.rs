@@ -24,6 +24,21 @@ pub use watch::{Rules, Watch};
 use crate::findings::StepFailure;
 use crate::settings::NotifySettings;
 
+/// Whether the run selects a scenario tagged `@notification` (only then is a remote target
+/// asked for its control API, so that a run of other scenarios sends nothing more).
+pub fn selected(
+    features: &[cucumber::gherkin::Feature],
+    tags: Option<&cucumber::gherkin::tagexpr::TagOperation>,
+) -> bool {
+    use cucumber::tag::Ext as _;
+    features.iter().any(|f| {
+        crate::runner::scenarios(f).any(|(r, s)| {
+            let all = crate::runner::tags_of(f, r, s);
+            all.iter().any(|t| t == "notification") && tags.is_none_or(|e| e.eval(all.iter()))
+        })
+    })
+}
+
 /// The notification side of one run.
 #[derive(Debug)]
 pub struct Notifications {
@@ -53,14 +68,17 @@ impl Notifications {
 
     /// The notifications of a run against `base_url`; a target other than the embedded double
     /// is asked (`GET /_control/health`, 2 s) whether it has the double's control API, unless
-    /// the settings name another payer.
+    /// the settings name another payer, or no notification scenario is `wanted` (then nothing
+    /// more is sent).
     pub async fn for_target(
         settings: NotifySettings,
         base_url: &str,
         embedded: bool,
+        wanted: bool,
     ) -> Notifications {
         let control = embedded
-            || (settings.pay == crate::settings::PayMethod::Auto
+            || (wanted
+                && settings.pay == crate::settings::PayMethod::Auto
                 && payer::has_control_api(base_url).await);
         Notifications::new(settings, base_url, control)
     }

@@ -231,10 +231,12 @@ impl TtpayRun {
         label: String,
     ) -> RunReport {
         let unanswered = client.well_formed_unanswered();
+        let tags = self.settings.tags.as_ref().map(|(_, op)| op);
         let notifications = crate::notify::Notifications::for_target(
             self.settings.notify.clone(),
             &client.settings().base_url,
             self.settings.target == Target::Embedded,
+            crate::notify::selected(&features, tags),
         )
         .await;
         let ctx = TtpayContext {

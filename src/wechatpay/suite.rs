@@ -303,10 +303,12 @@ impl WechatpayRun {
         let base_url = destination.base_url.clone();
         let mut ctx = self.context(destination, stranger);
         if !embedded {
+            let tags = self.settings.tags.as_ref().map(|(_, op)| op);
             ctx.notifications = crate::notify::Notifications::for_target(
                 self.settings.notify.clone(),
                 &base_url,
                 false,
+                crate::notify::selected(&features, tags),
             )
             .await;
         }
