@@ -2,8 +2,9 @@
 //! names (`--provider`, TTPay by default) and returns an exit code.
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use pay_conformance::bench;
 use pay_conformance::error::{ConfigError, exit, report};
-use pay_conformance::providers::{self, bench};
+use pay_conformance::providers;
 use pay_conformance::{Provider, RunArgs, ServeArgs, proof};
 
 use crate::qa_cli::{self, FeaturesArgs, LintArgs, StepsArgs};

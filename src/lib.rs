@@ -36,6 +36,7 @@
 //! ```
 
 pub mod app;
+pub mod bench;
 pub mod checks;
 pub mod contract;
 pub mod deadline;

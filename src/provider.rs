@@ -189,6 +189,11 @@ pub trait Provider: Send + Sync + 'static {
         self.variants().into_iter().find(|v| v.name == name.trim())
     }
 
+    /// What `bench --provider NAME` measures of it (`None`: nothing).
+    fn bench(&self) -> Option<&'static dyn crate::bench::ProviderBench> {
+        None
+    }
+
     /// Its OpenAPI document, if it has one.
     fn openapi(&self) -> Option<Result<serde_json::Value, String>> {
         None

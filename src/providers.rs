@@ -75,7 +75,3 @@ pub fn find(name: Option<&str>) -> Result<&'static dyn Provider, ConfigError> {
             ),
         })
 }
-
-/// `pay-conformance bench`: the suite's speed, latency hiding, pacing and `serve`'s throughput,
-/// measured on TTPay's double.
-pub use crate::ttpay::bench;

@@ -105,6 +105,10 @@ impl Provider for Ttpay {
         &[r#"(?i)(ttpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#]
     }
 
+    fn bench(&self) -> Option<&'static dyn crate::bench::ProviderBench> {
+        Some(&super::bench::TtpayBench)
+    }
+
     fn openapi(&self) -> Option<Result<serde_json::Value, String>> {
         Some(super::openapi::embedded().map_err(|e| crate::error::report(&e)))
     }

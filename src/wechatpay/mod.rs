@@ -3,6 +3,7 @@
 //! double ([`double`]), the provider as the engine sees it, its settings, signed client,
 //! rules, steps and checks.
 
+mod bench;
 pub mod checks;
 pub mod client;
 pub mod config;

@@ -92,6 +92,10 @@ impl Provider for Wechatpay {
         Some(include_str!("../../docs/contract-wechatpay.md"))
     }
 
+    fn bench(&self) -> Option<&'static dyn crate::bench::ProviderBench> {
+        Some(&super::bench::WechatpayBench)
+    }
+
     fn redaction_patterns(&self) -> &'static [&'static str] {
         // `Wechatpay-Signature: …` / `"wechatpay-signature": "…"`.
         &[r#"(?i)(wechatpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#]

@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::ms;
 use super::suite::{Loaded, run_config, run_once};
+use crate::bench::ms;
 use crate::error::ConfigError;
 use crate::runner::Outcome;
 use crate::ttpay::double::DoubleConfig;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use cucumber::gherkin;
 use serde::Serialize;
 
-use super::{median, ms};
+use crate::bench::{median, ms};
 use crate::error::ConfigError;
 use crate::http::SendStats;
 use crate::runner::{Outcome, RunReport};

@@ -1,33 +1,19 @@
-//! Part 4: a load generator for any TTPay base URL on the loopback — `pay-conformance serve`
-//! (spawned) by default, or the `--target`s given, e.g. a Prism mock of the same OpenAPI
-//! document, all measured by the same code.
-//!
-//! One shared `reqwest` client; every request signed as the suite's client signs it (A1, A2).
-//! First 16 orders are created; then at each level, `connections` workers send back to back for
-//! a bounded time: three queries by `out_trade_no` of a created order for every create of a new
-//! one. Any transport error, HTTP status other than 200, body that is not JSON, or `code` other
-//! than 0 is an error. Response signatures are not checked (that is the suite's job, and a
-//! generic mock does not sign).
+//! Part 4: the load generator's driver, the same for every provider: at each level,
+//! `connections` workers send the provider's [`LoadGenerator`] requests back to back for a
+//! bounded time, against the provider's `serve` (spawned) or the `--target`s given (e.g. a
+//! Prism mock of the same OpenAPI document), all measured by the same code.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::serve::ServeChild;
-use super::{BenchError, ms, percentile};
-use crate::signer::{Signed, Signer as _};
-use crate::ttpay::client::now_ms;
-use crate::ttpay::double::DoubleConfig;
-use crate::ttpay::signing::{self, MerchantSigner};
-use crate::ttpay::{Endpoint, Merchant};
+use super::{BenchError, LoadGenerator, ProviderBench, ms, percentile};
+use crate::provider::Provider;
 
-/// Orders created before the first level; the queries go round them.
-const POOL: usize = 16;
 /// A worker stops after this many requests at one level, whatever the time.
 const MAX_PER_WORKER: u64 = 1_000_000;
 /// Per request, connect included.
@@ -85,10 +71,13 @@ impl Target {
 /// One target's figures, level by level.
 #[derive(Debug, Clone, Serialize)]
 pub struct TargetLoad {
+    pub provider: String,
     pub name: String,
     pub url: String,
-    /// Orders created before the first level (their out_trade_no are queried).
+    /// Requests sent before the first level (e.g. the orders the queries ask for).
     pub orders_created: usize,
+    /// The mix of requests, as the generator describes it.
+    pub mix: String,
     pub levels: Vec<LoadLevel>,
 }
 
@@ -108,8 +97,11 @@ pub struct LoadLevel {
     pub max_ms: f64,
 }
 
-/// Measures every target (or a spawned `serve` when there is none) at every level.
+/// Measures every target of `provider` (or its spawned `serve` when there is none) at every
+/// level.
 pub async fn run(
+    provider: &dyn Provider,
+    bench: &dyn ProviderBench,
     targets: &[Target],
     connections: &[u32],
     duration: Duration,
@@ -117,9 +109,9 @@ pub async fn run(
 ) -> Result<Vec<TargetLoad>, BenchError> {
     let mut serve = None;
     let targets = if targets.is_empty() {
-        let child = ServeChild::spawn(exe).await?;
+        let child = ServeChild::spawn(exe, provider.name(), bench.env_prefix()).await?;
         let target = Target {
-            name: "serve".into(),
+            name: format!("{} serve", provider.name()),
             url: child.uri().to_owned(),
         };
         serve = Some(child);
@@ -134,126 +126,26 @@ pub async fn run(
         .pool_max_idle_per_host(usize::try_from(max).unwrap_or(256))
         .build()
         .map_err(|e| BenchError::Load(crate::http::error_chain(&e)))?;
-    let merchant = DoubleConfig::builtin()
-        .merchants
-        .into_iter()
-        .next()
-        .ok_or_else(|| BenchError::Load("the double has no built-in merchant".into()))?;
     let mut out = Vec::new();
     for target in targets {
-        let generator = Arc::new(Generator {
-            client: client.clone(),
-            base: target.url.clone(),
-            merchant: merchant.clone(),
-        });
-        let pool = Arc::new(generator.create_pool().await);
+        let generator: Arc<dyn LoadGenerator> =
+            Arc::from(bench.generator(client.clone(), &target.url).await?);
         let mut load = TargetLoad {
+            provider: provider.name().to_owned(),
             name: target.name.clone(),
             url: target.url.clone(),
-            orders_created: pool.len(),
+            orders_created: generator.prepared(),
+            mix: generator.mix(),
             levels: Vec::new(),
         };
         for &n in connections {
-            load.levels
-                .push(level(&generator, &pool, n, duration).await);
+            load.levels.push(level(&generator, n, duration).await);
         }
         print!("{}", render(&load, duration));
         out.push(load);
     }
     drop(serve);
     Ok(out)
-}
-
-/// Signs and sends.
-struct Generator {
-    client: reqwest::Client,
-    base: String,
-    merchant: Merchant,
-}
-
-impl Generator {
-    /// Creates [`POOL`] orders; the `out_trade_no` of each one created.
-    async fn create_pool(&self) -> Vec<String> {
-        let mut pool = Vec::new();
-        for _ in 0..POOL {
-            let out_trade_no = fresh_out_trade_no();
-            if self.create(&out_trade_no).await.is_ok() {
-                pool.push(out_trade_no);
-            }
-        }
-        if pool.is_empty() {
-            // Queries still go out (and count as errors if the target knows no such order).
-            pool.push(fresh_out_trade_no());
-        }
-        pool
-    }
-
-    async fn create(&self, out_trade_no: &str) -> Result<(), String> {
-        let body = json!({
-            "app_id": self.merchant.app_id,
-            "mch_id": self.merchant.mch_id,
-            "out_trade_no": out_trade_no,
-            "expire_second": 600,
-            "amount": 15_000_000,
-            "chain": "TRON",
-            "currency": "TRX",
-            "order_type": "platform_order",
-            "description": "pay-conformance bench",
-        });
-        self.send(Endpoint::Create, &body).await
-    }
-
-    async fn query(&self, out_trade_no: &str) -> Result<(), String> {
-        let body = json!({
-            "app_id": self.merchant.app_id,
-            "mch_id": self.merchant.mch_id,
-            "out_trade_no": out_trade_no,
-        });
-        self.send(Endpoint::Query, &body).await
-    }
-
-    /// One signed `POST`; `Err` says why it does not count as a success.
-    async fn send(&self, endpoint: Endpoint, body: &Value) -> Result<(), String> {
-        let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
-        let timestamp = now_ms().to_string();
-        let nonce = signing::nonce();
-        let authorization = MerchantSigner::new(&self.merchant).authorization(&Signed::new(
-            "POST",
-            endpoint.path(),
-            &timestamp,
-            &nonce,
-            &body,
-        ));
-        let response = self
-            .client
-            .post(format!("{}{}", self.base, endpoint.path()))
-            .header(CONTENT_TYPE, "application/json")
-            .header(AUTHORIZATION, authorization)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| crate::http::error_chain(&e))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| crate::http::error_chain(&e))?;
-        if status != 200 {
-            return Err(format!("{} answered HTTP {status}", endpoint.name()));
-        }
-        let code = serde_json::from_slice::<Value>(&bytes)
-            .map_err(|e| format!("{} answered a body that is not JSON: {e}", endpoint.name()))?
-            .get("code")
-            .and_then(Value::as_i64);
-        match code {
-            Some(0) => Ok(()),
-            other => Err(format!("{} answered code {other:?}", endpoint.name())),
-        }
-    }
-}
-
-fn fresh_out_trade_no() -> String {
-    format!("bench-{}", uuid::Uuid::new_v4().simple())
 }
 
 /// What one worker saw.
@@ -266,8 +158,7 @@ struct Tally {
 
 /// `connections` workers, each sending back to back until `duration` has passed.
 async fn level(
-    generator: &Arc<Generator>,
-    pool: &Arc<Vec<String>>,
+    generator: &Arc<dyn LoadGenerator>,
     connections: u32,
     duration: Duration,
 ) -> LoadLevel {
@@ -275,18 +166,13 @@ async fn level(
     let deadline = started + duration;
     let workers: Vec<_> = (0..connections)
         .map(|worker| {
-            let (generator, pool) = (Arc::clone(generator), Arc::clone(pool));
+            let generator = Arc::clone(generator);
             tokio::spawn(async move {
                 let mut tally = Tally::default();
                 let mut i: u64 = 0;
                 while Instant::now() < deadline && i < MAX_PER_WORKER {
                     let sent = Instant::now();
-                    let outcome = if i % 4 == 3 {
-                        generator.create(&fresh_out_trade_no()).await
-                    } else {
-                        let at = (u64::from(worker) + i) as usize % pool.len().max(1);
-                        generator.query(&pool[at]).await
-                    };
+                    let outcome = generator.send(worker, i).await;
                     tally.latencies.push(sent.elapsed());
                     if let Err(e) = outcome {
                         tally.errors += 1;
@@ -336,11 +222,11 @@ pub fn render(load: &TargetLoad, duration: Duration) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\n4. throughput of {} ({}), {} s per level, 3 queries : 1 create, {} orders pooled",
+        "\n4. throughput of {} ({}), {} s per level, {}",
         load.name,
         load.url,
         duration.as_secs(),
-        load.orders_created
+        load.mix
     );
     let _ = writeln!(
         out,

@@ -1,6 +1,7 @@
-//! `pay-conformance serve --port 0`, spawned as a child for the load generator to measure over
-//! HTTP like any other target. The child runs with the built-in merchants (the `TTPAY_*`
-//! variables are removed from its environment) and is killed when the handle is dropped.
+//! `pay-conformance serve --provider NAME --port 0`, spawned as a child for the load generator
+//! to measure over HTTP like any other target. The child runs with the built-in merchants (the
+//! provider's variables are removed from its environment) and is killed when the handle is
+//! dropped.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -20,16 +21,21 @@ pub(super) struct ServeChild {
 }
 
 impl ServeChild {
-    /// Spawns `exe serve --port 0` and waits for its `listening on URI` line.
-    pub async fn spawn(exe: &Path) -> Result<ServeChild, BenchError> {
+    /// Spawns `exe serve --provider NAME --port 0` without the variables starting with
+    /// `env_prefix`, and waits for its `listening on URI` line.
+    pub async fn spawn(
+        exe: &Path,
+        provider: &str,
+        env_prefix: &str,
+    ) -> Result<ServeChild, BenchError> {
         let mut command = Command::new(exe);
         command
-            .args(["serve", "--port", "0"])
+            .args(["serve", "--provider", provider, "--port", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("TTPAY_") {
+            if name.to_string_lossy().starts_with(env_prefix) {
                 command.env_remove(name);
             }
         }

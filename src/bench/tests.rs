@@ -23,7 +23,8 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(args.runs, 5);
     assert_eq!(args.latency, 50);
     assert_eq!(args.rate_limit, 5);
-    assert_eq!(args.pacing_tags, "@create and @C3");
+    assert_eq!(args.pacing_tags, None);
+    assert!(args.providers.is_empty());
     assert_eq!(args.connections, vec![1, 16, 64]);
     assert_eq!(args.duration, 3);
     assert!(args.targets.is_empty() && args.json.is_none());
@@ -32,6 +33,10 @@ fn defaults_are_the_documented_ones() {
 #[test]
 fn every_flag_parses() {
     let args = parse(&[
+        "--provider",
+        "ttpay",
+        "--provider",
+        "wechatpay",
         "--only",
         "load",
         "--only",
@@ -58,7 +63,9 @@ fn every_flag_parses() {
         "8",
     ])
     .expect("valid flags");
+    assert_eq!(args.providers, ["ttpay", "wechatpay"]);
     assert_eq!(args.only, vec![Part::Load, Part::Pacing]);
+    assert_eq!(args.pacing_tags.as_deref(), Some("@close"));
     assert_eq!((args.runs, args.latency, args.rate_limit), (2, 20, 10));
     assert_eq!(args.connections, vec![2, 4]);
     assert_eq!((args.duration, args.suite_concurrency), (1, 8));
@@ -140,7 +147,9 @@ fn ratios_compare_each_target_with_the_first_level_by_level() {
         max_ms: 0.0,
     };
     let target = |name: &str, levels| TargetLoad {
+        provider: "p".into(),
         name: name.into(),
+        mix: String::new(),
         url: String::new(),
         orders_created: 0,
         levels,

@@ -1,0 +1,42 @@
+//! What a provider gives `bench`: its own parts (the suite, latency hiding, pacing — each
+//! printed and returned as JSON) and a load generator for part 4, which the engine drives.
+
+use futures::future::{BoxFuture, LocalBoxFuture};
+use serde_json::{Map, Value};
+
+use super::{BenchArgs, BenchError};
+
+/// A provider's benchmark ([`crate::Provider::bench`]).
+pub trait ProviderBench: Send + Sync {
+    /// The parts 1–3 `args` asks for that this provider has, each table printed as it is done;
+    /// their figures by part name (empty when it has none of them).
+    fn own_parts<'a>(
+        &'a self,
+        args: &'a BenchArgs,
+    ) -> LocalBoxFuture<'a, Result<Map<String, Value>, BenchError>>;
+
+    /// The prefix of the environment variables a spawned `serve` must not see (it runs with
+    /// the built-in merchants), e.g. `ACME_`.
+    fn env_prefix(&self) -> &'static str;
+
+    /// A load generator against `base` (a loopback base URL), sending through `client`. It may
+    /// send requests first (e.g. create the orders its queries ask for).
+    fn generator<'a>(
+        &'a self,
+        client: reqwest::Client,
+        base: &'a str,
+    ) -> BoxFuture<'a, Result<Box<dyn LoadGenerator>, BenchError>>;
+}
+
+/// Sends one request of the provider's mix at a time, signed as a merchant signs it, and says
+/// whether the answer is a success as the provider's API defines it.
+pub trait LoadGenerator: Send + Sync {
+    /// The mix, as the table's title shows it, e.g. "3 queries : 1 create, 16 orders pooled".
+    fn mix(&self) -> String;
+
+    /// Requests it sent before the first level (counted by the soak).
+    fn prepared(&self) -> usize;
+
+    /// Request number `i` of `worker`; `Err` says why it does not count as a success.
+    fn send(&self, worker: u32, i: u64) -> BoxFuture<'_, Result<(), String>>;
+}
