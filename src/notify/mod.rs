@@ -10,6 +10,7 @@
 pub mod payer;
 pub mod receiver;
 pub mod schedule;
+pub mod steps;
 pub mod watch;
 
 use std::time::Duration;

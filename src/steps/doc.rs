@@ -73,6 +73,7 @@ pub fn catalogue(provider: &dyn Provider) -> Vec<Entry> {
     let docs: Vec<(StepDoc, bool)> = super::generic_docs::DOCS
         .iter()
         .map(|d| (*d, true))
+        .chain(crate::notify::steps::DOCS.iter().map(|d| (*d, false)))
         .chain(provider.step_docs().iter().map(|d| (*d, false)))
         .collect();
     provider
@@ -97,8 +98,18 @@ pub fn mismatched(provider: &dyn Provider) -> (Vec<String>, Vec<&'static str>) {
         .filter(|e| e.doc.is_none())
         .map(|e| e.step.pattern)
         .collect();
+    // The shared notification steps' docs count for a provider that registers them.
+    let notifies = crate::notify::steps::DOCS
+        .iter()
+        .any(|d| steps.iter().any(|s| s.pattern == d.pattern));
+    let shared: &[StepDoc] = if notifies {
+        crate::notify::steps::DOCS
+    } else {
+        &[]
+    };
     let orphans = super::generic_docs::DOCS
         .iter()
+        .chain(shared)
         .chain(provider.step_docs())
         .filter(|d| !steps.iter().any(|s| s.pattern == d.pattern))
         .map(|d| d.pattern)

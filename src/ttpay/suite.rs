@@ -249,7 +249,7 @@ impl TtpayRun {
             amount_unit: self.ttpay.amount_unit,
             amount_reading: Default::default(),
             signatures: self.settings.response_signatures,
-            notifications,
+            notifications: Arc::new(notifications),
         };
         let ctx = Arc::new(ctx);
         let mut report = runner::run::<TtpayWorld>(

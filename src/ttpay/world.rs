@@ -37,7 +37,7 @@ pub struct TtpayContext {
     pub amount_reading: checks::amount::RunReading,
     pub signatures: ResponseSignatures,
     /// The run's notification receiver and payer (N1–N5).
-    pub notifications: crate::notify::Notifications,
+    pub notifications: Arc<crate::notify::Notifications>,
 }
 
 impl TtpayContext {
@@ -399,11 +399,11 @@ mod tests {
             amount_unit: AmountUnit::Minor,
             amount_reading: Default::default(),
             signatures: ResponseSignatures::Strict,
-            notifications: crate::notify::Notifications::new(
+            notifications: Arc::new(crate::notify::Notifications::new(
                 crate::settings::NotifySettings::embedded(),
                 "http://127.0.0.1:9",
                 true,
-            ),
+            )),
         };
         let mut world = TtpayWorld::default();
         world.attach(Arc::new(ctx), &["C6".into(), "create".into()]);

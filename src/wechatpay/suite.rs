@@ -304,13 +304,15 @@ impl WechatpayRun {
         let mut ctx = self.context(destination, stranger);
         if !embedded {
             let tags = self.settings.tags.as_ref().map(|(_, op)| op);
-            ctx.notifications = crate::notify::Notifications::for_target(
-                self.settings.notify.clone(),
-                &base_url,
-                false,
-                crate::notify::selected(&features, tags),
-            )
-            .await;
+            ctx.notifications = Arc::new(
+                crate::notify::Notifications::for_target(
+                    self.settings.notify.clone(),
+                    &base_url,
+                    false,
+                    crate::notify::selected(&features, tags),
+                )
+                .await,
+            );
         }
         ctx.client
             .set_platform(self.platform_keys(&ctx.client, &credentials).await?);
@@ -361,11 +363,11 @@ impl WechatpayRun {
         )
         .with_stranger(stranger);
         let credentials = destination.credentials;
-        let notifications = crate::notify::Notifications::new(
+        let notifications = Arc::new(crate::notify::Notifications::new(
             self.settings.notify.clone(),
             &destination.base_url,
             destination.control,
-        );
+        ));
         WxContext {
             notifications,
             client,

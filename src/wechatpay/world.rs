@@ -86,7 +86,7 @@ pub struct WxContext {
     /// what is left open when it ends.
     pub created: Mutex<Vec<(Who, String)>>,
     /// The run's notification receiver and payer (WN1–WN4).
-    pub notifications: crate::notify::Notifications,
+    pub notifications: Arc<crate::notify::Notifications>,
 }
 
 impl WxContext {

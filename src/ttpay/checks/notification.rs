@@ -104,18 +104,26 @@ fn authorization_problem(value: &str, body: &[u8], merchant: &Merchant) -> Optio
 }
 
 /// N2: the resource decrypts with the app secret to a JSON object.
-pub fn decrypt(delivery: &Exchange, merchant: &Merchant) -> Result<Map<String, Value>, Deviation> {
+pub fn decrypt(
+    delivery: &Exchange,
+    merchant: &Merchant,
+) -> Result<Map<String, Value>, Box<Deviation>> {
     let plain = decrypt_notification(&merchant.secret, &delivery.sent).map_err(|e| {
-        delivery.deviation(
+        Box::new(delivery.deviation(
             "N2",
             "/resource",
             "AEAD_AES_256_GCM under the app secret, the nonce's UTF-8 bytes, the tag appended, associated_data as AAD",
             e.to_string(),
-        )
+        ))
     })?;
     match plain {
         Value::Object(order) => Ok(order),
-        other => Err(delivery.deviation("N2", "/resource", "an order object", show(Some(&other)))),
+        other => Err(Box::new(delivery.deviation(
+            "N2",
+            "/resource",
+            "an order object",
+            show(Some(&other)),
+        ))),
     }
 }
 

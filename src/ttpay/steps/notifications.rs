@@ -4,96 +4,67 @@
 
 use std::time::Duration;
 
-use cucumber::{given, then, when};
+use std::sync::Arc;
+
+use cucumber::then;
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
 use serde_json::{Map, Value};
 
 use super::{StepResult, TtpayWorld, Who, detail, establish};
 use crate::findings::StepFailure;
-use crate::notify::{Delivery, Reply, Rules, Schedule, Watch};
+use crate::notify::steps::{Decrypt, NotifyWorld};
+use crate::notify::{Notifications, Reply, Rules};
 use crate::ttpay::checks::notification as judge;
 use crate::ttpay::double::PROVIDER_NOTIFY_SCHEDULE;
 
-/// TTPay's answers and rules as the receiver keeps them.
-const RULES: Rules = Rules {
-    retry: "N4",
-    event: "N5",
-    ack: || Reply {
-        status: 200,
-        content_type: "text/plain",
-        body: "success".into(),
-    },
-    fail: || Reply {
-        status: 200,
-        content_type: "text/plain",
-        body: "fail".into(),
-    },
-};
+impl NotifyWorld for TtpayWorld {
+    const RULES: Rules = Rules {
+        retry: "N4",
+        event: "N5",
+        ack: || Reply {
+            status: 200,
+            content_type: "text/plain",
+            body: "success".into(),
+        },
+        fail: || Reply {
+            status: 200,
+            content_type: "text/plain",
+            body: "fail".into(),
+        },
+    };
+    const SCHEDULE: &'static [Duration] = &PROVIDER_NOTIFY_SCHEDULE;
 
-fn schedule(w: &TtpayWorld) -> Schedule {
-    Schedule::new(
-        &PROVIDER_NOTIFY_SCHEDULE,
-        w.ctx().notifications.settings.schedule_scale,
-    )
+    fn notifications(&self) -> Arc<Notifications> {
+        Arc::clone(&self.ctx().notifications)
+    }
+
+    fn create_notified(&mut self, url: String) -> LocalBoxFuture<'_, StepResult> {
+        async move {
+            let mut body = self.valid_order(Who::Merchant)?;
+            body.insert("notify_url".into(), Value::from(url));
+            establish(self, body).await
+        }
+        .boxed_local()
+    }
+
+    fn to_pay(&self) -> Result<(String, Option<String>), StepFailure> {
+        let out_trade_no = self.order()?.out_trade_no.clone();
+        let payment_url = self.vars.get("payment_url").and_then(Value::as_str);
+        Ok((out_trade_no, payment_url.map(str::to_owned)))
+    }
+
+    fn decrypt(&self) -> Decrypt {
+        let merchant = self.ctx().merchant.clone();
+        Box::new(move |d| judge::decrypt(&d.exchange(judge::ENDPOINT), &merchant).ok())
+    }
+
+    fn same_event(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+        judge::same_event(a, b)
+    }
 }
 
-#[given(regex = r"^an unpaid order to be notified$")]
-async fn an_order_to_be_notified(w: &mut TtpayWorld) -> StepResult {
-    to_be_notified(w, 0).await
-}
-
-#[given(
-    regex = r#"^an unpaid order to be notified, its receiver answering "fail" ([0-9]+) times?$"#
-)]
-async fn an_order_to_be_notified_after(w: &mut TtpayWorld, failures: String) -> StepResult {
-    let failures = failures.parse().ok().filter(|n| *n <= 8).ok_or_else(|| {
-        StepFailure::Usage(format!(
-            "answering \"fail\" {failures} times: at most 8 (the schedule has 10 attempts)"
-        ))
-    })?;
-    to_be_notified(w, failures).await
-}
-
-async fn to_be_notified(w: &mut TtpayWorld, failures: usize) -> StepResult {
-    let ctx = w.ctx();
-    let url = w
-        .state
-        .notify
-        .open(&ctx.notifications, RULES, failures)
-        .await?;
-    let mut body = w.valid_order(Who::Merchant)?;
-    body.insert("notify_url".into(), Value::from(url));
-    establish(w, body).await
-}
-
-#[when(regex = r"^the customer pays it$")]
-async fn the_customer_pays(w: &mut TtpayWorld) -> StepResult {
-    let ctx = w.ctx();
-    let out_trade_no = w.order()?.out_trade_no.clone();
-    let payment_url = w
-        .vars
-        .get("payment_url")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    ctx.notifications
-        .pay(&out_trade_no, payment_url.as_deref())
-        .await
-}
-
-#[then(regex = r"^a notification arrives$")]
-async fn a_notification_arrives(w: &mut TtpayWorld) -> StepResult {
-    arrive(w, 1).await
-}
-
-#[then(regex = r"^the notification arrives ([0-9]+) times, on the documented schedule$")]
-async fn arrives_on_schedule(w: &mut TtpayWorld, count: usize) -> StepResult {
-    arrive(w, count).await
-}
-
-async fn arrive(w: &mut TtpayWorld, count: usize) -> StepResult {
-    let ctx = w.ctx();
-    let schedule = schedule(w);
-    Watch::arrive(&mut w.state, &ctx.notifications, &schedule, RULES, count).await
-}
+crate::notification_steps!(TtpayWorld);
 
 #[then(regex = r"^every notification has the documented form$")]
 async fn documented_form(w: &mut TtpayWorld) -> StepResult {
@@ -126,7 +97,7 @@ async fn decrypts(w: &mut TtpayWorld) -> StepResult {
     for delivery in &w.state.notify.deliveries {
         match judge::decrypt(&delivery.exchange(judge::ENDPOINT), &merchant) {
             Ok(order) => orders.push(order),
-            Err(deviation) => deviations.push(deviation),
+            Err(deviation) => deviations.push(*deviation),
         }
     }
     w.state.notify.orders = orders;
@@ -157,7 +128,7 @@ async fn agrees_with_query(w: &mut TtpayWorld) -> StepResult {
         if !judge::same_event(order, other) {
             let (pointer, expected, actual) = judge::event_difference(order, other);
             deviations.push(crate::findings::Deviation::new(
-                RULES.event,
+                <TtpayWorld as NotifyWorld>::RULES.event,
                 judge::ENDPOINT,
                 format!("/attempts/{}{pointer}", n + 1),
                 format!("the same payment event on every attempt: {expected}"),
@@ -166,23 +137,6 @@ async fn agrees_with_query(w: &mut TtpayWorld) -> StepResult {
         }
     }
     w.deviate(deviations)
-}
-
-#[then(regex = r"^no notification follows the acknowledged one$")]
-async fn quiet_after_ack(w: &mut TtpayWorld) -> StepResult {
-    let ctx = w.ctx();
-    let schedule = schedule(w);
-    let merchant = w.merchant(Who::Merchant)?;
-    let decrypt = move |d: &Delivery| judge::decrypt(&d.exchange(judge::ENDPOINT), &merchant).ok();
-    Watch::quiet_after_ack(
-        &mut w.state,
-        &ctx.notifications,
-        &schedule,
-        RULES,
-        &decrypt,
-        judge::same_event,
-    )
-    .await
 }
 
 #[then(regex = r"^the query counts every notification attempt$")]

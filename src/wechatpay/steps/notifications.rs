@@ -2,12 +2,18 @@
 //! mailbox, paid by the run's payer; what arrives is waited for on the provider's schedule
 //! ([`crate::notify::Watch`]) and judged by [`checks::notification`].
 
-use cucumber::{given, then, when};
-use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cucumber::then;
+use futures::FutureExt as _;
+use futures::future::LocalBoxFuture;
+use serde_json::{Map, Value};
 
 use super::{create_call, fresh_out_trade_no, place, query_state};
 use crate::findings::{Observation, StepFailure};
-use crate::notify::{Delivery, Reply, Rules, Schedule, Watch};
+use crate::notify::steps::{Decrypt, NotifyWorld};
+use crate::notify::{Notifications, Reply, Rules};
 use crate::settings::ResponseSignatures;
 use crate::wechatpay::checks;
 use crate::wechatpay::checks::notification as judge;
@@ -15,53 +21,54 @@ use crate::wechatpay::double::NOTIFY_SCHEDULE;
 use crate::wechatpay::world::{WechatpayWorld, Who};
 use crate::world::StepResult;
 
-/// WeChat Pay's answers and rules as the receiver keeps them: a 2xx acknowledges.
-const RULES: Rules = Rules {
-    retry: "WN4",
-    event: "WN4",
-    ack: || Reply {
-        status: 204,
-        content_type: "application/json",
-        body: String::new(),
-    },
-    fail: || Reply {
-        status: 500,
-        content_type: "application/json",
-        body: r#"{"code":"FAIL","message":"not now"}"#.into(),
-    },
-};
+impl NotifyWorld for WechatpayWorld {
+    const RULES: Rules = Rules {
+        retry: "WN4",
+        event: "WN4",
+        ack: || Reply {
+            status: 204,
+            content_type: "application/json",
+            body: String::new(),
+        },
+        fail: || Reply {
+            status: 500,
+            content_type: "application/json",
+            body: r#"{"code":"FAIL","message":"not now"}"#.into(),
+        },
+    };
+    const SCHEDULE: &'static [Duration] = &NOTIFY_SCHEDULE;
 
-fn schedule(w: &WechatpayWorld) -> Schedule {
-    Schedule::new(
-        &NOTIFY_SCHEDULE,
-        w.ctx().notifications.settings.schedule_scale,
-    )
+    fn notifications(&self) -> Arc<Notifications> {
+        Arc::clone(&self.ctx().notifications)
+    }
+
+    fn create_notified(&mut self, url: String) -> LocalBoxFuture<'_, StepResult> {
+        create_notified(self, url).boxed_local()
+    }
+
+    fn to_pay(&self) -> Result<(String, Option<String>), StepFailure> {
+        let order = self.order()?;
+        Ok((order.out_trade_no.clone(), order.code_url.clone()))
+    }
+
+    fn decrypt(&self) -> Decrypt {
+        let ctx = self.ctx();
+        Box::new(move |d| {
+            let key = ctx.apiv3_key.as_ref()?;
+            judge::decrypts(d, &ctx.schemas, key).ok()
+        })
+    }
+
+    fn same_event(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+        judge::same_event(a, b)
+    }
 }
 
-#[given(regex = r"^an unpaid order to be notified$")]
-async fn an_order_to_be_notified(w: &mut WechatpayWorld) -> StepResult {
-    to_be_notified(w, 0).await
-}
+crate::notification_steps!(WechatpayWorld);
 
-#[given(
-    regex = r#"^an unpaid order to be notified, its receiver answering "fail" ([0-9]+) times?$"#
-)]
-async fn an_order_to_be_notified_after(w: &mut WechatpayWorld, failures: String) -> StepResult {
-    let failures = failures.parse().ok().filter(|n| *n <= 8).ok_or_else(|| {
-        StepFailure::Usage(format!(
-            "answering \"fail\" {failures} times: at most 8 (the schedule has 10 attempts)"
-        ))
-    })?;
-    to_be_notified(w, failures).await
-}
-
-async fn to_be_notified(w: &mut WechatpayWorld, failures: usize) -> StepResult {
+/// Creates an order of the merchant (G1, then G2: NOTPAY) whose `notify_url` is `url`.
+async fn create_notified(w: &mut WechatpayWorld, url: String) -> StepResult {
     let ctx = w.ctx();
-    let url = w
-        .state
-        .notify
-        .open(&ctx.notifications, RULES, failures)
-        .await?;
     let out_trade_no = fresh_out_trade_no("");
     let mut call = create_call(&ctx, Who::Merchant, &out_trade_no)?;
     let mut body: Value = serde_json::from_slice(&call.body).unwrap_or_default();
@@ -88,33 +95,6 @@ async fn to_be_notified(w: &mut WechatpayWorld, failures: usize) -> StepResult {
         )?;
     }
     Ok(())
-}
-
-#[when(regex = r"^the customer pays it$")]
-async fn the_customer_pays(w: &mut WechatpayWorld) -> StepResult {
-    let ctx = w.ctx();
-    let order = w.order()?.clone();
-    let paid = ctx
-        .notifications
-        .pay(&order.out_trade_no, order.code_url.as_deref())
-        .await;
-    w.state.settle("/_control/orders/{id}/pay", paid)
-}
-
-#[then(regex = r"^a notification arrives$")]
-async fn a_notification_arrives(w: &mut WechatpayWorld) -> StepResult {
-    arrive(w, 1).await
-}
-
-#[then(regex = r"^the notification arrives ([0-9]+) times, on the documented schedule$")]
-async fn arrives_on_schedule(w: &mut WechatpayWorld, count: usize) -> StepResult {
-    arrive(w, count).await
-}
-
-async fn arrive(w: &mut WechatpayWorld, count: usize) -> StepResult {
-    let ctx = w.ctx();
-    let schedule = schedule(w);
-    Watch::arrive(&mut w.state, &ctx.notifications, &schedule, RULES, count).await
 }
 
 #[then(regex = r"^every notification is signed by the platform$")]
@@ -184,25 +164,4 @@ async fn agrees_with_query(w: &mut WechatpayWorld) -> StepResult {
 async fn same_id(w: &mut WechatpayWorld) -> StepResult {
     let deviations = judge::same_id(&w.state.notify.deliveries);
     w.state.deviate(deviations)
-}
-
-#[then(regex = r"^no notification follows the acknowledged one$")]
-async fn quiet_after_ack(w: &mut WechatpayWorld) -> StepResult {
-    let ctx = w.ctx();
-    let schedule = schedule(w);
-    let key = ctx.apiv3_key.clone();
-    let schemas = std::sync::Arc::clone(&ctx.schemas);
-    let decrypt = move |d: &Delivery| {
-        key.as_ref()
-            .and_then(|key| judge::decrypts(d, &schemas, key).ok())
-    };
-    Watch::quiet_after_ack(
-        &mut w.state,
-        &ctx.notifications,
-        &schedule,
-        RULES,
-        &decrypt,
-        judge::same_event,
-    )
-    .await
 }
