@@ -25,6 +25,43 @@ pub use watch::{Rules, Watch};
 use crate::findings::StepFailure;
 use crate::settings::NotifySettings;
 
+/// A notified order judged against the query of the same order, under `rule`: `trade_state`
+/// is `SUCCESS`, and each of `pointers` the query shows is the same in both.
+pub fn agreement(
+    at: &crate::exchange::Exchange,
+    rule: &str,
+    notified: &serde_json::Value,
+    queried: &serde_json::Value,
+    pointers: &[&str],
+) -> Vec<crate::findings::Deviation> {
+    use crate::checks::matcher::show;
+    let mut out = Vec::new();
+    if notified
+        .pointer("/trade_state")
+        .and_then(serde_json::Value::as_str)
+        != Some("SUCCESS")
+    {
+        out.push(at.deviation(
+            rule,
+            "/resource/trade_state",
+            "SUCCESS",
+            show(notified.pointer("/trade_state")),
+        ));
+    }
+    for pointer in pointers {
+        let want = queried.pointer(pointer);
+        if want.is_some() && notified.pointer(pointer) != want {
+            out.push(at.deviation(
+                rule,
+                format!("/resource{pointer}"),
+                format!("{} (as the query shows it)", show(want)),
+                show(notified.pointer(pointer)),
+            ));
+        }
+    }
+    out
+}
+
 /// Whether the run selects a scenario tagged `@notification` (only then is a remote target
 /// asked for its control API, so that a run of other scenarios sends nothing more).
 pub fn selected(

@@ -133,33 +133,20 @@ pub fn agrees(
     order: &Map<String, Value>,
     queried: &Map<String, Value>,
 ) -> Vec<Deviation> {
-    let mut out = Vec::new();
-    if order.get("trade_state").and_then(Value::as_str) != Some("SUCCESS") {
-        out.push(delivery.deviation(
-            "N3",
-            "/resource/trade_state",
-            "SUCCESS",
-            show(order.get("trade_state")),
-        ));
-    }
-    for key in [
-        "out_trade_no",
-        "transaction_id",
-        "trade_state",
-        "amount",
-        "chain",
-        "currency",
-    ] {
-        if order.get(key) != queried.get(key) {
-            out.push(delivery.deviation(
-                "N3",
-                format!("/resource/{key}"),
-                format!("{} (as the query shows it)", show(queried.get(key))),
-                show(order.get(key)),
-            ));
-        }
-    }
-    out
+    crate::notify::agreement(
+        delivery,
+        "N3",
+        &Value::Object(order.clone()),
+        &Value::Object(queried.clone()),
+        &[
+            "/out_trade_no",
+            "/transaction_id",
+            "/trade_state",
+            "/amount",
+            "/chain",
+            "/currency",
+        ],
+    )
 }
 
 /// N5: whether two decrypted orders are the same payment event.

@@ -134,33 +134,20 @@ pub fn agrees(
             actual,
         ));
     }
-    let got = Value::Object(transaction.clone());
-    if got.pointer("/trade_state").and_then(Value::as_str) != Some("SUCCESS") {
-        out.push(at.deviation(
-            "WN3",
-            "/resource/trade_state",
-            "SUCCESS",
-            show(got.pointer("/trade_state")),
-        ));
-    }
-    for pointer in [
-        "/out_trade_no",
-        "/id",
-        "/trade_state",
-        "/amount/total",
-        "/amount/currency",
-        "/mchid",
-    ] {
-        let want = queried.pointer(pointer);
-        if want.is_some() && got.pointer(pointer) != want {
-            out.push(at.deviation(
-                "WN3",
-                format!("/resource{pointer}"),
-                format!("{} (as the query shows it)", show(want)),
-                show(got.pointer(pointer)),
-            ));
-        }
-    }
+    out.extend(crate::notify::agreement(
+        &at,
+        "WN3",
+        &Value::Object(transaction.clone()),
+        queried,
+        &[
+            "/out_trade_no",
+            "/id",
+            "/trade_state",
+            "/amount/total",
+            "/amount/currency",
+            "/mchid",
+        ],
+    ));
     out
 }
 
