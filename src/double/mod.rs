@@ -11,7 +11,8 @@
 //! stays for tests and for doubles still on wiremock, which keeps a clone of every matched
 //! request and is fine only for short in-process runs.
 //!
-//! [`callback::client`] delivers their notifications (header names in canonical case).
+//! [`callback::client`] delivers their notifications (header names in canonical case);
+//! [`notifier`] runs them: schedule, attempts, bounds, with hooks for the provider's form.
 //!
 //! A provider's double contributes its endpoints, validation, envelope and faults.
 
@@ -19,6 +20,7 @@ pub mod callback;
 mod catalogue;
 mod host;
 mod ids;
+pub mod notifier;
 mod rate;
 pub mod server;
 mod variants;

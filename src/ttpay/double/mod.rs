@@ -58,8 +58,8 @@ use std::fmt;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
+use crate::double::notifier::Notifier;
 use serde_json::Value;
-use tokio::task::JoinHandle;
 
 pub use config::{
     BUILTIN_PAID_OUT_TRADE_NO, DEFAULT_MAX_ORDERS, DoubleConfig, NotifyForm,
@@ -99,7 +99,8 @@ pub struct Double {
     server: Server,
     state: Arc<Mutex<State>>,
     config: DoubleConfig,
-    notifier: JoinHandle<()>,
+    /// Stops when the double goes.
+    _notifier: Notifier,
 }
 
 impl Double {
@@ -121,13 +122,12 @@ impl Double {
         config: DoubleConfig,
         limits: Limits,
     ) -> Result<Double, StartError> {
-        let (outbox, inbox) = tokio::sync::mpsc::unbounded_channel();
+        let (outbox, inbox) = crate::double::notifier::queue(config.max_orders);
         let mut fresh = State::new(&config, now_ms());
-        fresh.outbox = Some(outbox.clone());
+        fresh.outbox = Some(outbox);
         let state = Arc::new(Mutex::new(fresh));
         let notifier = notify::spawn(
             Arc::clone(&state),
-            outbox,
             inbox,
             config.notify_schedule.clone(),
             config.max_orders,
@@ -140,16 +140,13 @@ impl Double {
         });
         let server = match Server::start(listener, handler, limits).await {
             Ok(server) => server,
-            Err(e) => {
-                notifier.abort();
-                return Err(StartError::Serve(e));
-            }
+            Err(e) => return Err(StartError::Serve(e)),
         };
         Ok(Double {
             server,
             state,
             config,
-            notifier,
+            _notifier: notifier,
         })
     }
 
@@ -199,13 +196,6 @@ impl Double {
     /// Drops every order but the paid fixture (`POST /_control/reset`).
     pub fn reset(&self) {
         control::reset(&mut lock(&self.state));
-    }
-}
-
-impl Drop for Double {
-    /// Stops the notifier; the server stops (and frees its port) when it goes.
-    fn drop(&mut self) {
-        self.notifier.abort();
     }
 }
 

@@ -72,8 +72,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::double::notifier::Notifier;
 use serde_json::Value;
-use tokio::task::JoinHandle;
 
 pub use config::{
     BUILTIN_APIV3_KEY, BUILTIN_PAID_OUT_TRADE_NO, BUILTIN_PLATFORM_SERIAL, BUILTIN_PUBLIC_KEY_ID,
@@ -99,7 +99,8 @@ pub struct Double {
     server: Server,
     state: Arc<Mutex<State>>,
     config: Arc<DoubleConfig>,
-    notifier: JoinHandle<()>,
+    /// Stops when the double goes.
+    _notifier: Notifier,
 }
 
 impl Double {
@@ -130,27 +131,24 @@ impl Double {
         config: DoubleConfig,
     ) -> std::io::Result<Double> {
         let config = Arc::new(config);
-        let (outbox, inbox) = tokio::sync::mpsc::channel(config.max_orders.clamp(1, 65_536));
+        let (outbox, inbox) = crate::double::notifier::queue(config.max_orders);
         let mut fresh = State::new(&config);
         fresh.outbox = Some(outbox);
         let state = Arc::new(Mutex::new(fresh));
-        let notifier = tokio::spawn(notify::run(Arc::clone(&state), Arc::clone(&config), inbox));
+        let notifier = notify::spawn(Arc::clone(&state), Arc::clone(&config), inbox);
         let handler = endpoints::Endpoints {
             state: Arc::clone(&state),
             config: Arc::clone(&config),
         };
         let server = match Server::start(listener, Arc::new(handler), Limits::default()).await {
             Ok(server) => server,
-            Err(e) => {
-                notifier.abort();
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         };
         Ok(Double {
             server,
             state,
             config,
-            notifier,
+            _notifier: notifier,
         })
     }
 
@@ -205,12 +203,6 @@ impl Double {
     /// Drops every order but the paid fixture (`POST /_control/reset`).
     pub fn reset(&self) {
         lock(&self.state).reset(&self.config);
-    }
-}
-
-impl Drop for Double {
-    fn drop(&mut self) {
-        self.notifier.abort();
     }
 }
 

@@ -2,19 +2,19 @@
 //! `TRANSACTION.SUCCESS` event — the transaction JSON `AEAD_AES_256_GCM`-encrypted under the
 //! APIv3 key (`associated_data` `"transaction"`), the request signed by the platform like an
 //! answer (`Wechatpay-*` headers over `TS\nNONCE\nBODY\n`) — and retries on the provider's
-//! schedule until the receiver answers 2xx. At most `max_orders` deliveries are pending at once
-//! (one beyond is dropped: `notify_status` 3); each order logs at most 16 attempts.
+//! schedule until the receiver answers 2xx. The kit's [`Notifier`] runs the schedule: at most
+//! `max_orders` deliveries are pending at once (one beyond is dropped: `notify_status` 3); each
+//! order logs its latest 16 attempts.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::mpsc::Receiver;
-use tokio::task::JoinSet;
 
 use super::beijing_rfc3339;
 use super::config::DoubleConfig;
-use super::state::{Attempt, Job, MAX_LOGGED_ANSWER, MAX_LOGGED_ATTEMPTS, State, lock, now_s};
+use super::state::{State, lock, now_s};
+use crate::double::notifier::{self, Attempt, Inbox, Job, Notifier, Notify, Outgoing, Status};
 use crate::wechatpay::crypto::{
     AEAD_ALGORITHM, AeadError, ApiV3Key, SCHEME, aead_decrypt, aead_encrypt, aead_nonce, nonce,
     sign_response,
@@ -89,98 +89,51 @@ fn body(state: &Mutex<State>, key: &ApiV3Key, id: &str) -> Option<(String, Vec<u
     Some((url, event.to_string().into_bytes()))
 }
 
-fn record(state: &Mutex<State>, id: &str, attempt: Attempt, last: bool) {
-    let mut state = lock(state);
-    if let Some(order) = state.orders.get_mut(id) {
-        order.notify_status = match (attempt.acknowledged, last) {
-            (true, _) => 2,
-            (false, true) => 3,
-            (false, false) => 1,
-        };
-        if order.notifications.len() < MAX_LOGGED_ATTEMPTS {
-            order.notifications.push(attempt);
-        }
-    }
+/// Starts the notifier of a double: it runs until the handle is dropped.
+pub(crate) fn spawn(state: Arc<Mutex<State>>, config: Arc<DoubleConfig>, inbox: Inbox) -> Notifier {
+    let settings = notifier::Settings {
+        schedule: config.notify_schedule.clone(),
+        max_pending: config.max_orders,
+        attempt_timeout: ATTEMPT_TIMEOUT,
+        user_agent: None,
+    };
+    Notifier::spawn(WechatNotify { state, config }, settings, inbox)
 }
 
-async fn deliver(
+struct WechatNotify {
     state: Arc<Mutex<State>>,
     config: Arc<DoubleConfig>,
-    client: reqwest::Client,
-    id: String,
-) {
-    let schedule = config.notify_schedule.clone();
-    for (n, delay) in schedule.iter().enumerate() {
-        tokio::time::sleep(*delay).await;
-        let Some((url, body)) = body(&state, &config.apiv3_key, &id) else {
-            return;
-        };
+}
+
+impl Notify for WechatNotify {
+    /// The event, signed by the platform like an answer.
+    fn build(&self, job: &Job) -> Option<Outgoing> {
+        let config = &self.config;
+        let (url, body) = body(&self.state, &config.apiv3_key, &job.id)?;
         let ts = now_s();
         let nonce = nonce();
         let signature = sign_response(&config.platform_key, ts, &nonce, &body);
-        let sent = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("wechatpay-timestamp", ts.to_string())
-            .header("wechatpay-nonce", &nonce)
-            .header("wechatpay-signature", signature)
-            .header("wechatpay-serial", config.platform_serial())
-            .header("wechatpay-signature-type", SCHEME)
-            .body(body)
-            .send()
-            .await;
-        let (status, answer) = match sent {
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let text = resp.text().await.unwrap_or_default();
-                (Some(status), text.chars().take(MAX_LOGGED_ANSWER).collect())
-            }
-            Err(e) => (
-                None,
-                e.to_string().chars().take(MAX_LOGGED_ANSWER).collect(),
-            ),
-        };
-        let acknowledged = status.is_some_and(|s| (200..300).contains(&s));
-        let last = n + 1 == schedule.len();
-        let attempt = Attempt {
-            attempt: n + 1,
-            at: now_s(),
-            status,
-            answer,
-            acknowledged,
-        };
-        record(&state, &id, attempt, last);
-        if acknowledged {
-            return;
-        }
+        let headers = vec![
+            ("content-type", "application/json".to_owned()),
+            ("wechatpay-timestamp", ts.to_string()),
+            ("wechatpay-nonce", nonce),
+            ("wechatpay-signature", signature),
+            ("wechatpay-serial", config.platform_serial().to_owned()),
+            ("wechatpay-signature-type", SCHEME.to_owned()),
+        ];
+        Some(Outgoing { url, headers, body })
     }
-}
 
-/// The notifier: takes jobs from the queue and delivers each, at most `max_pending` at once.
-pub(crate) async fn run(
-    state: Arc<Mutex<State>>,
-    config: Arc<DoubleConfig>,
-    mut inbox: Receiver<Job>,
-) {
-    let Some(client) = crate::double::callback::client(ATTEMPT_TIMEOUT, None) else {
-        return;
-    };
-    let max_pending = config.max_orders.max(1);
-    let mut tasks = JoinSet::new();
-    loop {
-        tokio::select! {
-            job = inbox.recv() => {
-                let Some(job) = job else { break };
-                while tasks.try_join_next().is_some() {}
-                if tasks.len() >= max_pending {
-                    let attempt = Attempt { attempt: 0, at: now_s(), status: None,
-                        answer: "dropped: too many notifications pending".into(), acknowledged: false };
-                    record(&state, &job.order_id, attempt, true);
-                    continue;
-                }
-                tasks.spawn(deliver(Arc::clone(&state), Arc::clone(&config), client.clone(), job.order_id));
-            }
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+    /// Any 2xx acknowledges.
+    fn acknowledges(&self, status: u16, _body: &str) -> bool {
+        (200..300).contains(&status)
+    }
+
+    fn record(&self, job: &Job, attempt: Attempt, status: Status, _sent: bool) {
+        let mut state = lock(&self.state);
+        if let Some(order) = state.orders.get_mut(&job.id) {
+            order.notify_status = status.code();
+            order.notifications.push(attempt);
         }
     }
 }
