@@ -18,6 +18,7 @@
 
 pub mod callback;
 mod catalogue;
+mod handle;
 mod host;
 mod ids;
 pub mod notifier;
@@ -25,6 +26,7 @@ mod rate;
 pub mod server;
 mod variants;
 
+pub use handle::lock;
 pub use host::MockHost;
 pub use ids::Ids;
 pub use rate::RateLimiter;

@@ -54,7 +54,6 @@ mod state;
 mod validate;
 mod variants;
 
-use std::fmt;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
@@ -103,6 +102,8 @@ pub struct Double {
     _notifier: Notifier,
 }
 
+crate::double_handle!(Double, DoubleConfig, Fault);
+
 impl Double {
     /// Starts a double on `127.0.0.1` and a random free port.
     ///
@@ -150,31 +151,6 @@ impl Double {
         })
     }
 
-    /// The base URL, `http://127.0.0.1:PORT`.
-    pub fn uri(&self) -> String {
-        self.server.uri()
-    }
-
-    /// The configuration the double was started with (its `fault` is the initial one).
-    pub fn config(&self) -> &DoubleConfig {
-        &self.config
-    }
-
-    /// Puts `fault` in force from the next request on; `None` makes the double conform again.
-    pub fn set_fault(&self, fault: Option<Fault>) {
-        lock(&self.state).fault = fault;
-    }
-
-    /// The fault in force now.
-    pub fn fault(&self) -> Option<Fault> {
-        lock(&self.state).fault
-    }
-
-    /// How many orders the double holds, the paid fixture included.
-    pub fn order_count(&self) -> usize {
-        lock(&self.state).orders.len()
-    }
-
     /// A customer pays the order (`POST /_control/orders/{id}/pay`): it becomes `SUCCESS`
     /// with the chain facts given or generated, and a notification goes to its `notify_url`.
     /// `id` is a `transaction_id`, `prepay_id` or `out_trade_no`. Answers the new detail.
@@ -196,14 +172,5 @@ impl Double {
     /// Drops every order but the paid fixture (`POST /_control/reset`).
     pub fn reset(&self) {
         control::reset(&mut lock(&self.state));
-    }
-}
-
-impl fmt::Debug for Double {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Double")
-            .field("uri", &self.uri())
-            .field("config", &self.config)
-            .finish_non_exhaustive()
     }
 }

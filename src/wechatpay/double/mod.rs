@@ -68,7 +68,6 @@ pub mod test_keys;
 mod tests;
 mod validate;
 
-use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -102,6 +101,8 @@ pub struct Double {
     /// Stops when the double goes.
     _notifier: Notifier,
 }
+
+crate::double_handle!(Double, DoubleConfig, Fault);
 
 impl Double {
     /// Starts a double on `127.0.0.1` and a free port.
@@ -152,31 +153,6 @@ impl Double {
         })
     }
 
-    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
-    pub fn uri(&self) -> String {
-        self.server.uri()
-    }
-
-    /// The configuration it was started with (its `fault` is the initial one).
-    pub fn config(&self) -> &DoubleConfig {
-        &self.config
-    }
-
-    /// Puts `fault` in force from the next request on; `None` makes it conform again.
-    pub fn set_fault(&self, fault: Option<Fault>) {
-        lock(&self.state).fault = fault;
-    }
-
-    /// The fault in force now.
-    pub fn fault(&self) -> Option<Fault> {
-        lock(&self.state).fault
-    }
-
-    /// How many orders it holds, the paid fixture included.
-    pub fn order_count(&self) -> usize {
-        lock(&self.state).orders.len()
-    }
-
     /// A customer pays the order (`POST /_control/orders/{id}/pay`); answers its query view.
     pub fn pay(&self, id: &str) -> Result<Value, ControlError> {
         control::pay(&mut lock(&self.state), id)
@@ -203,14 +179,5 @@ impl Double {
     /// Drops every order but the paid fixture (`POST /_control/reset`).
     pub fn reset(&self) {
         lock(&self.state).reset(&self.config);
-    }
-}
-
-impl fmt::Debug for Double {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Double")
-            .field("uri", &self.uri())
-            .field("config", &self.config)
-            .finish_non_exhaustive()
     }
 }

@@ -2,7 +2,6 @@
 //! force, generated ids, the rate limiter, and the queue notifications leave by.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -20,11 +19,7 @@ pub(crate) fn now_s() -> i64 {
         .unwrap_or(0)
 }
 
-/// Locks the state even if a previous holder panicked (the data stays consistent: every
-/// change is made in one step).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+pub(crate) use crate::double::lock;
 
 /// The trade states an order of this double goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
