@@ -10,7 +10,6 @@ pub mod openapi;
 pub mod preflight;
 mod provider;
 pub mod rules;
-mod serve;
 pub mod settings;
 pub mod signing;
 pub mod steadiness;

@@ -49,7 +49,8 @@ mod endpoints;
 mod envelope;
 mod faults;
 pub mod notify;
-mod respond;
+mod router;
+pub(crate) mod serve;
 mod state;
 mod validate;
 mod variants;
@@ -70,7 +71,7 @@ pub use faults::{Fault, UnknownFault};
 pub use variants::Variant;
 
 use crate::double::server::{Handler, Limits, Server};
-use respond::{TtpayHandler, lock};
+use router::{TtpayHandler, lock};
 use state::{State, now_ms};
 
 /// The server limits TTPay's double runs within: the kit's defaults (1 MiB body, 10 s head,

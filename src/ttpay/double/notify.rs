@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::crypt::encrypt_resource;
 use super::detail::detail;
-use super::respond::lock;
+use super::router::lock;
 use super::state::{State, TradeState, now_ms};
 use crate::double::notifier::{self, Attempt, Inbox, Job, Notifier, Notify, Outgoing, Status};
 use crate::ttpay::signing::{Authorization, nonce, response_message};
