@@ -276,16 +276,6 @@ pub fn unknown_variant(provider: &dyn Provider, name: &str) -> ConfigError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rule_ids_are_a_capital_and_digits() {
-        use super::is_rule_tag;
-        assert!(is_rule_tag("C6") && is_rule_tag("Q10") && is_rule_tag("W7"));
-        assert!(!is_rule_tag("create") && !is_rule_tag("needs-paid-order") && !is_rule_tag("C"));
-    }
-}
-
 /// The [`Provider`] methods every provider writes the same way, for a provider laid out as
 /// `docs/adding-a-provider.md` says (`rules::RULES`, `double::Fault`, `double::serve::{serve,
 /// HELP}`, `steps::docs::DOCS`, `world::KNOWN`, `suite::load_features`): inside its `impl
@@ -351,4 +341,14 @@ macro_rules! provider_plumbing {
             super::double::serve::HELP
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rule_ids_are_a_capital_and_digits() {
+        use super::is_rule_tag;
+        assert!(is_rule_tag("C6") && is_rule_tag("Q10") && is_rule_tag("W7"));
+        assert!(!is_rule_tag("create") && !is_rule_tag("needs-paid-order") && !is_rule_tag("C"));
+    }
 }
