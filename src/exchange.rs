@@ -10,6 +10,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::findings::{Deviation, RuleList};
+use crate::http::{Incoming, Outgoing};
 use crate::redacted::Redacted;
 
 /// The result of checking a response signature.
@@ -48,7 +49,44 @@ pub struct Exchange {
     pub elapsed: Duration,
 }
 
+/// What a provider's client knows about an exchange beyond the request and its answer.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    /// The endpoint's path as the contract names it.
+    pub endpoint: String,
+    /// The URL path and query as sent (signed as sent).
+    pub url: String,
+    /// What was sent, as the reports show it.
+    pub sent: Value,
+    /// The answer's body parsed as strict JSON, or why it is not.
+    pub json: Result<Value, String>,
+    pub request_id: Option<String>,
+    pub signature: SignatureCheck,
+}
+
 impl Exchange {
+    /// The exchange of `outgoing` and its answer `incoming`, with what the provider read.
+    pub fn from_parts(outgoing: &Outgoing, incoming: Incoming, parts: Parts) -> Exchange {
+        Exchange {
+            endpoint: parts.endpoint,
+            method: outgoing.method.clone(),
+            url: parts.url,
+            request_headers: outgoing
+                .headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+            sent: parts.sent,
+            status: incoming.status,
+            headers: incoming.headers,
+            json: parts.json,
+            request_id: parts.request_id,
+            signature: parts.signature,
+            elapsed: incoming.elapsed,
+            body: incoming.body,
+        }
+    }
+
     /// A header's value as text, if present and readable.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())

@@ -1,29 +1,30 @@
 //! What every provider's embedded double is built from: the generated identifiers ([`Ids`]:
 //! seeded for reproducible runs, random otherwise), a sliding-window [`RateLimiter`], the
-//! lifecycle of the wiremock server a double runs on ([`MockHost`]: started on a loopback
-//! port, stopped safely), and the macro that declares a fault catalogue
-//! ([`fault_catalogue!`](crate::fault_catalogue)), and the one that declares the variants the
-//! contract allows ([`variant_catalogue!`](crate::variant_catalogue)).
+//! common methods of a double's handle ([`double_handle!`](crate::double_handle)), the macro
+//! that declares a fault catalogue ([`fault_catalogue!`](crate::fault_catalogue)), and the one
+//! that declares the variants the contract allows
+//! ([`variant_catalogue!`](crate::variant_catalogue)).
 //!
 //! [`server`] is the bounded HTTP/1.1 server (hyper) a double answers on: a provider's double
 //! implements [`server::Handler`] once. TTPay's double runs on it both embedded (`run`) and
-//! long-running (`serve`) — one server, so the suite tests what `serve` users get. [`MockHost`]
-//! stays for tests and for doubles still on wiremock, which keeps a clone of every matched
-//! request and is fine only for short in-process runs.
+//! long-running (`serve`), and so does WeChat Pay's — one server, so the suite tests what
+//! `serve` users get.
 //!
-//! [`callback::client`] delivers their notifications (header names in canonical case).
+//! [`callback::client`] delivers their notifications (header names in canonical case);
+//! [`notifier`] runs them: schedule, attempts, bounds, with hooks for the provider's form.
 //!
 //! A provider's double contributes its endpoints, validation, envelope and faults.
 
 pub mod callback;
 mod catalogue;
-mod host;
+mod handle;
 mod ids;
+pub mod notifier;
 mod rate;
 pub mod server;
 mod variants;
 
-pub use host::MockHost;
+pub use handle::lock;
 pub use ids::Ids;
 pub use rate::RateLimiter;
 pub use variants::VariantInfo;

@@ -4,7 +4,7 @@
 
 pub mod features;
 pub mod lint;
-mod record;
+mod outcome;
 mod sink;
 
 use std::collections::HashMap;
@@ -17,7 +17,7 @@ use cucumber::gherkin;
 use cucumber::tag::Ext as _;
 use futures::FutureExt as _;
 
-pub use record::{Counts, Outcome, RunReport, ScenarioRecord, Verdict};
+pub use outcome::{Counts, Outcome, RunReport, ScenarioRecord, Verdict};
 
 use crate::findings::Findings;
 use crate::world::ProviderWorld;

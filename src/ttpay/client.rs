@@ -80,6 +80,7 @@ pub enum Payload {
     Raw(Vec<u8>),
 }
 
+use crate::exchange::Parts;
 pub use crate::exchange::{Exchange, SignatureCheck};
 
 /// What a TTPay answer holds beyond any provider's: the envelope's `code` and `data`.
@@ -406,24 +407,15 @@ impl TtpayClient {
             .and_then(|v| v.get("request_id"))
             .and_then(Value::as_str)
             .map(str::to_owned);
-        Exchange {
+        let parts = Parts {
             endpoint: endpoint.path().to_owned(),
-            method: outgoing.method.clone(),
             url: signed_path(&outgoing.url, endpoint),
-            request_headers: outgoing
-                .headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
             sent,
-            status: incoming.status,
-            headers: incoming.headers,
             json,
             request_id,
             signature,
-            elapsed: incoming.elapsed,
-            body: incoming.body,
-        }
+        };
+        Exchange::from_parts(outgoing, incoming, parts)
     }
 }
 

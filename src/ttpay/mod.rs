@@ -9,9 +9,8 @@ pub mod double;
 pub mod openapi;
 pub mod preflight;
 mod provider;
+pub mod readings;
 pub mod rules;
-mod serve;
-pub mod settings;
 pub mod signing;
 pub mod steadiness;
 mod steps;
@@ -22,7 +21,7 @@ use std::fmt;
 
 pub use config::{Credentials, TtpayArgs, TtpayServeArgs, TtpaySettings};
 pub use provider::{TTPAY, Ttpay};
-pub use settings::{AmountUnit, Profile, QueryMethod, TimestampUnit};
+pub use readings::{AmountUnit, Profile, QueryMethod, TimestampUnit};
 pub use signing::AppSecret;
 pub use suite::TtpayRun;
 

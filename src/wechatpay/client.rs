@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::checks::{self, PlatformKeys};
 use super::config::{Merchant, PathFlavour};
 use super::crypto::{ParamOrder, PrivateKey, SCHEME, nonce, sign_request};
-use crate::exchange::{Exchange, SignatureCheck};
+use crate::exchange::{Exchange, Parts, SignatureCheck};
 use crate::findings::Inconclusive;
 use crate::http::{Incoming, Outgoing, Pacer, Transport, TransportError};
 
@@ -330,24 +330,15 @@ impl WxClient {
             Err(_) if outgoing.body.is_empty() => Value::Null,
             Err(_) => Value::String(String::from_utf8_lossy(&outgoing.body).into_owned()),
         };
-        Exchange {
+        let parts = Parts {
             endpoint: call.endpoint.clone(),
-            method: outgoing.method.clone(),
             url: call.target.clone(),
-            request_headers: outgoing
-                .headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
             sent,
-            status: incoming.status,
-            headers: incoming.headers,
             json,
             request_id,
             signature: verdict.check,
-            elapsed: incoming.elapsed,
-            body: incoming.body,
-        }
+        };
+        Exchange::from_parts(outgoing, incoming, parts)
     }
 
     /// The double's control API (unsigned, plain JSON): `POST /_control/orders/{id}/pay` and

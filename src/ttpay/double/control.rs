@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use super::detail::detail;
 use super::notify;
-use super::respond::lock;
+use super::router::lock;
 use super::state::{State, TradeState, now_ms};
 use crate::double::server::{DoubleReply, DoubleRequest};
 

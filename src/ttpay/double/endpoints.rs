@@ -11,6 +11,7 @@ use super::envelope::{Reply, code};
 use super::state::{Order, State, TradeState};
 use super::validate::{self, Invalid, NewOrder, Params};
 use crate::double::Ids;
+use crate::double::notifier::Log;
 
 /// The page a crashed backend's gateway sends (`502-on-wrong-type`).
 const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
@@ -100,7 +101,7 @@ fn new_order(mch_id: String, new: NewOrder, now: i64, ids: &mut Ids) -> Order {
         from_address: String::new(),
         notify_num: 0,
         notify_status: 0,
-        deliveries: Vec::new(),
+        deliveries: Log::default(),
     }
 }
 

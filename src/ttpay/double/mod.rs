@@ -49,17 +49,17 @@ mod endpoints;
 mod envelope;
 mod faults;
 pub mod notify;
-mod respond;
+mod router;
+pub(crate) mod serve;
 mod state;
 mod validate;
 mod variants;
 
-use std::fmt;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
+use crate::double::notifier::Notifier;
 use serde_json::Value;
-use tokio::task::JoinHandle;
 
 pub use config::{
     BUILTIN_PAID_OUT_TRADE_NO, DEFAULT_MAX_ORDERS, DoubleConfig, NotifyForm,
@@ -71,7 +71,7 @@ pub use faults::{Fault, UnknownFault};
 pub use variants::Variant;
 
 use crate::double::server::{Handler, Limits, Server};
-use respond::{TtpayHandler, lock};
+use router::{TtpayHandler, lock};
 use state::{State, now_ms};
 
 /// The server limits TTPay's double runs within: the kit's defaults (1 MiB body, 10 s head,
@@ -99,8 +99,11 @@ pub struct Double {
     server: Server,
     state: Arc<Mutex<State>>,
     config: DoubleConfig,
-    notifier: JoinHandle<()>,
+    /// Stops when the double goes.
+    _notifier: Notifier,
 }
+
+crate::double_handle!(Double, DoubleConfig, Fault);
 
 impl Double {
     /// Starts a double on `127.0.0.1` and a random free port.
@@ -121,13 +124,12 @@ impl Double {
         config: DoubleConfig,
         limits: Limits,
     ) -> Result<Double, StartError> {
-        let (outbox, inbox) = tokio::sync::mpsc::unbounded_channel();
+        let (outbox, inbox) = crate::double::notifier::queue(config.max_orders);
         let mut fresh = State::new(&config, now_ms());
-        fresh.outbox = Some(outbox.clone());
+        fresh.outbox = Some(outbox);
         let state = Arc::new(Mutex::new(fresh));
         let notifier = notify::spawn(
             Arc::clone(&state),
-            outbox,
             inbox,
             config.notify_schedule.clone(),
             config.max_orders,
@@ -140,42 +142,14 @@ impl Double {
         });
         let server = match Server::start(listener, handler, limits).await {
             Ok(server) => server,
-            Err(e) => {
-                notifier.abort();
-                return Err(StartError::Serve(e));
-            }
+            Err(e) => return Err(StartError::Serve(e)),
         };
         Ok(Double {
             server,
             state,
             config,
-            notifier,
+            _notifier: notifier,
         })
-    }
-
-    /// The base URL, `http://127.0.0.1:PORT`.
-    pub fn uri(&self) -> String {
-        self.server.uri()
-    }
-
-    /// The configuration the double was started with (its `fault` is the initial one).
-    pub fn config(&self) -> &DoubleConfig {
-        &self.config
-    }
-
-    /// Puts `fault` in force from the next request on; `None` makes the double conform again.
-    pub fn set_fault(&self, fault: Option<Fault>) {
-        lock(&self.state).fault = fault;
-    }
-
-    /// The fault in force now.
-    pub fn fault(&self) -> Option<Fault> {
-        lock(&self.state).fault
-    }
-
-    /// How many orders the double holds, the paid fixture included.
-    pub fn order_count(&self) -> usize {
-        lock(&self.state).orders.len()
     }
 
     /// A customer pays the order (`POST /_control/orders/{id}/pay`): it becomes `SUCCESS`
@@ -199,21 +173,5 @@ impl Double {
     /// Drops every order but the paid fixture (`POST /_control/reset`).
     pub fn reset(&self) {
         control::reset(&mut lock(&self.state));
-    }
-}
-
-impl Drop for Double {
-    /// Stops the notifier; the server stops (and frees its port) when it goes.
-    fn drop(&mut self) {
-        self.notifier.abort();
-    }
-}
-
-impl fmt::Debug for Double {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Double")
-            .field("uri", &self.uri())
-            .field("config", &self.config)
-            .finish_non_exhaustive()
     }
 }

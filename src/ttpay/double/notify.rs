@@ -1,11 +1,8 @@
 //! Payment notifications (CONTRACT 1, "Callbacks"): when an order with a `notify_url` is paid,
 //! the double POSTs the provider's encrypted notification to it and retries on the provider's
-//! schedule until the merchant acknowledges it.
-//!
-//! The responders are synchronous and run under the state's lock, so they only drop a [`Job`] in
-//! an unbounded channel ([`Outbox`]). One notifier task per double, spawned at start, keeps the
-//! jobs in a timer queue (bounded by `max_orders`; a job beyond it is dropped and logged on its
-//! order) and sends each when due with one shared `reqwest::Client`, built on first use.
+//! schedule until the merchant acknowledges it. The kit's [`Notifier`] keeps the schedule, the
+//! bound on pending deliveries and the attempts; this file says what TTPay sends and what
+//! acknowledges it.
 //!
 //! What the order shows: `notify_num` counts the attempts made; `notify_status` is 0 (nothing to
 //! send: no `notify_url`, or not paid), 1 (pending: the next attempt is scheduled),
@@ -15,66 +12,31 @@
 //! Each attempt carries the detail as it is when sent (its `notify_num` counts the attempts
 //! before it).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
-use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 use super::crypt::encrypt_resource;
 use super::detail::detail;
 use super::faults::Fault;
-use super::respond::lock;
+use super::router::lock;
 use super::state::{State, TradeState, now_ms};
+use crate::double::notifier::{self, Attempt, Inbox, Job, Notifier, Notify, Outgoing, Status};
 use crate::ttpay::AppSecret;
 use crate::ttpay::signing::{Authorization, nonce, response_message};
 
 /// `notify_status`: nothing to send.
-pub const NOTIFY_NONE: i64 = 0;
+pub const NOTIFY_NONE: i64 = Status::None.code() as i64;
 /// `notify_status`: an attempt is scheduled.
-pub const NOTIFY_PENDING: i64 = 1;
+pub const NOTIFY_PENDING: i64 = Status::Pending.code() as i64;
 /// `notify_status`: the merchant acknowledged.
-pub const NOTIFY_DELIVERED: i64 = 2;
+pub const NOTIFY_DELIVERED: i64 = Status::Delivered.code() as i64;
 /// `notify_status`: no more attempts (schedule ran out, or the queue was full).
-pub const NOTIFY_GAVE_UP: i64 = 3;
+pub const NOTIFY_GAVE_UP: i64 = Status::GaveUp.code() as i64;
 
-/// At most this many attempts are logged per order (the schedule has 10).
-const LOG_LIMIT: usize = 16;
-/// At most this much of a receiver's answer is logged.
-const BODY_LIMIT: usize = 200;
 /// How long one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The next attempt for one order: `attempt` indexes the schedule.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Job {
-    pub transaction_id: String,
-    pub attempt: usize,
-    /// Fault `notify-second-event`: this job carries another payment event.
-    pub second_event: bool,
-}
-
-/// Where the synchronous side drops jobs.
-pub(crate) type Outbox = UnboundedSender<Job>;
-
-/// One attempt, as `GET /_control/orders/{id}` shows it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Delivery {
-    /// 1 for the first attempt.
-    pub attempt: usize,
-    /// When it was sent, Unix ms.
-    pub at: i64,
-    /// The receiver's HTTP status, if it answered.
-    pub status: Option<u16>,
-    /// The start of the receiver's body, or why there was no answer.
-    pub answer: String,
-    pub acknowledged: bool,
-}
 
 /// Whether the receiver's answer acknowledges the notification.
 pub(crate) fn acknowledges(status: u16, body: &str) -> bool {
@@ -94,193 +56,90 @@ pub(crate) fn on_paid(state: &mut State, transaction_id: &str) {
     if order.notify_url.is_empty() {
         return;
     }
-    order.notify_status = match &state.outbox {
-        Some(outbox) => {
-            let job = Job {
-                transaction_id: transaction_id.to_owned(),
-                attempt: 0,
-                second_event: false,
-            };
-            match outbox.send(job) {
-                Ok(()) => NOTIFY_PENDING,
-                Err(_) => NOTIFY_GAVE_UP,
-            }
-        }
-        None => NOTIFY_NONE,
-    };
+    let queued = state
+        .outbox
+        .as_ref()
+        .map_or(Status::None, |outbox| outbox.queue(transaction_id));
+    order.notify_status = i64::from(queued.code());
 }
 
-/// Starts the notifier of a double: it runs until the handle is aborted.
+/// Starts the notifier of a double: it runs until the handle is dropped.
 pub(crate) fn spawn(
     state: Arc<Mutex<State>>,
-    outbox: Outbox,
-    inbox: UnboundedReceiver<Job>,
+    inbox: Inbox,
     schedule: Vec<Duration>,
     max_pending: usize,
-) -> JoinHandle<()> {
-    let notifier = Notifier {
-        state,
-        outbox,
-        schedule: Arc::new(schedule),
-        client: None,
+) -> Notifier {
+    let settings = notifier::Settings {
+        schedule,
+        max_pending,
+        attempt_timeout: ATTEMPT_TIMEOUT,
+        user_agent: Some("TTPay API (https://ttpay.io)"),
     };
-    tokio::spawn(notifier.run(inbox, max_pending.max(1)))
+    Notifier::spawn(TtpayNotify { state }, settings, inbox)
 }
 
-struct Notifier {
+struct TtpayNotify {
     state: Arc<Mutex<State>>,
-    outbox: Outbox,
-    schedule: Arc<Vec<Duration>>,
-    client: Option<reqwest::Client>,
 }
 
-impl Notifier {
-    async fn run(mut self, mut inbox: UnboundedReceiver<Job>, max_pending: usize) {
-        let mut pending: BinaryHeap<Reverse<(Instant, Job)>> = BinaryHeap::new();
-        loop {
-            let next = pending.peek().map(|Reverse((due, _))| *due);
-            tokio::select! {
-                job = inbox.recv() => {
-                    let Some(job) = job else { return };
-                    let Some(mut wait) = self.schedule.get(job.attempt).copied() else { continue };
-                    if lock(&self.state).fault == Some(Fault::NotifyRetriesTooSoon) {
-                        wait = Duration::ZERO;
-                    }
-                    if pending.len() >= max_pending {
-                        self.give_up(&job, "dropped: the notification queue is full");
-                        continue;
-                    }
-                    match Instant::now().checked_add(wait) {
-                        Some(due) => pending.push(Reverse((due, job))),
-                        None => self.give_up(&job, "dropped: the schedule's wait is too long"),
-                    }
-                }
-                () = sleep_until(next) => {
-                    while let Some(Reverse((due, _))) = pending.peek() {
-                        if *due > Instant::now() {
-                            break;
-                        }
-                        if let Some(Reverse((_, job))) = pending.pop() {
-                            self.send(job);
-                        }
-                    }
-                }
+impl Notify for TtpayNotify {
+    fn build(&self, job: &Job) -> Option<Outgoing> {
+        let note = notification(&self.state, &job.id, job.event > 0)?;
+        let mut headers = vec![("content-type", "application/json".to_owned())];
+        if let Some(authorization) = note.authorization {
+            headers.push(("authorization", authorization));
+        }
+        Some(Outgoing {
+            url: note.url,
+            headers,
+            body: note.body.into_bytes(),
+        })
+    }
+
+    fn acknowledges(&self, status: u16, body: &str) -> bool {
+        acknowledges(status, body)
+    }
+
+    /// Logs an attempt on its order (if still held), counting it when one was `sent`.
+    fn record(&self, job: &Job, attempt: Attempt, status: Status, sent: bool) {
+        let mut state = lock(&self.state);
+        let counts = state.fault != Some(Fault::NotifyNotCounted);
+        if let Some(order) = state.orders.get_mut(&job.id) {
+            if sent && counts {
+                order.notify_num += 1;
             }
+            order.notify_status = i64::from(status.code());
+            order.deliveries.push(attempt);
         }
     }
 
-    /// Sends one attempt in a task of its own; its result queues the next one.
-    fn send(&mut self, job: Job) {
-        let Some(client) = self.client() else {
-            self.give_up(&job, "cannot build the http client");
-            return;
-        };
-        let state = Arc::clone(&self.state);
-        let outbox = self.outbox.clone();
-        let schedule = Arc::clone(&self.schedule);
-        tokio::spawn(async move {
-            let Some(note) = notification(&state, &job.transaction_id, job.second_event) else {
-                return;
-            };
-            let fault = lock(&state).fault;
-            let at = now_ms();
-            let mut post = client
-                .post(&note.url)
-                .header("content-type", "application/json")
-                .body(note.body);
-            if let Some(authorization) = note.authorization {
-                post = post.header("authorization", authorization);
-            }
-            let answer = post.send().await;
-            let (status, answer) = match answer {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    (Some(status), response.text().await.unwrap_or_default())
-                }
-                Err(e) => (None, format!("no answer: {e}")),
-            };
-            let acknowledged = status.is_some_and(|s| acknowledges(s, &answer));
-            let more = job.attempt + 1 < schedule.len() && fault != Some(Fault::NotifyNoRetry);
-            let delivery = Delivery {
-                attempt: job.attempt + 1,
-                at,
-                status,
-                answer: answer.chars().take(BODY_LIMIT).collect(),
-                acknowledged,
-            };
-            let status = match (acknowledged, more) {
-                (true, _) => NOTIFY_DELIVERED,
-                (false, true) => NOTIFY_PENDING,
-                (false, false) => NOTIFY_GAVE_UP,
-            };
-            record(&state, &job.transaction_id, delivery, status, true);
-            let again = status == NOTIFY_PENDING
-                || (acknowledged && more && fault == Some(Fault::NotifyRetriesAfterSuccess));
-            if again {
-                let next = Job {
-                    attempt: job.attempt + 1,
-                    ..job.clone()
-                };
-                let _ = outbox.send(next);
-            }
-            if acknowledged && !job.second_event && fault == Some(Fault::NotifySecondEvent) {
-                let _ = outbox.send(Job {
+    /// The notification faults that change what follows an attempt (N4, N5).
+    fn follow_up(&self, job: &Job, acknowledged: bool, more: bool) -> Vec<Job> {
+        let fault = lock(&self.state).fault;
+        match fault {
+            Some(Fault::NotifyNoRetry) => Vec::new(),
+            Some(Fault::NotifyRetriesAfterSuccess) if more => vec![job.retry()],
+            Some(Fault::NotifySecondEvent) if acknowledged && job.event == 0 => {
+                // The other event's first attempt comes at the schedule's second slot.
+                vec![Job {
                     attempt: 1,
-                    second_event: true,
-                    ..job
-                });
+                    ..job.event(1)
+                }]
             }
-        });
-    }
-
-    fn client(&mut self) -> Option<reqwest::Client> {
-        if self.client.is_none() {
-            self.client = crate::double::callback::client(
-                ATTEMPT_TIMEOUT,
-                Some("TTPay API (https://ttpay.io)"),
-            );
+            _ if !acknowledged && more => vec![job.retry()],
+            _ => Vec::new(),
         }
-        self.client.clone()
     }
 
-    fn give_up(&self, job: &Job, why: &str) {
-        let delivery = Delivery {
-            attempt: job.attempt + 1,
-            at: now_ms(),
-            status: None,
-            answer: why.to_owned(),
-            acknowledged: false,
-        };
-        record(
-            &self.state,
-            &job.transaction_id,
-            delivery,
-            NOTIFY_GAVE_UP,
-            false,
-        );
-    }
-}
-
-async fn sleep_until(due: Option<Instant>) {
-    match due {
-        Some(due) => tokio::time::sleep_until(due).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Logs an attempt on its order (if the order is still held), counting it when one was `sent`.
-fn record(state: &Mutex<State>, id: &str, delivery: Delivery, status: i64, sent: bool) {
-    let mut state = lock(state);
-    let counts = state.fault != Some(Fault::NotifyNotCounted);
-    if let Some(order) = state.orders.get_mut(id) {
-        if sent && counts {
-            order.notify_num += 1;
+    /// Fault `notify-retries-too-soon`: every retry at once.
+    fn wait(&self, job: &Job, scheduled: Duration) -> Duration {
+        let soon = lock(&self.state).fault == Some(Fault::NotifyRetriesTooSoon);
+        if soon && job.attempt > 0 {
+            Duration::ZERO
+        } else {
+            scheduled
         }
-        order.notify_status = status;
-        if order.deliveries.len() >= LOG_LIMIT {
-            order.deliveries.remove(0);
-        }
-        order.deliveries.push(delivery);
     }
 }
 

@@ -10,10 +10,10 @@ use serde_json::Number;
 
 use super::chains::{self, Currency};
 use super::config::{DoubleConfig, NotifyForm};
-use super::notify::{Delivery, Outbox};
 use super::{Fault, Variant};
 use crate::double::Ids;
 use crate::double::RateLimiter;
+use crate::double::notifier::{Log, Outbox};
 use crate::ttpay::{AmountUnit, Merchant};
 
 /// Now, in Unix milliseconds.
@@ -77,7 +77,7 @@ pub(crate) struct Order {
     pub notify_num: i64,
     pub notify_status: i64,
     /// The notification attempts made for this order, oldest first (bounded).
-    pub deliveries: Vec<Delivery>,
+    pub deliveries: Log,
 }
 
 impl Order {
@@ -114,7 +114,7 @@ impl Order {
             from_address: "TDoub1ePayerWalletOfTheFixtureXXX1".to_owned(),
             notify_num: 1,
             notify_status: 2,
-            deliveries: Vec::new(),
+            deliveries: Log::default(),
         }
     }
 }

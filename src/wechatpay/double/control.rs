@@ -20,7 +20,8 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::config::DoubleConfig;
-use super::state::{Job, State, TradeState, lock, now_s};
+use super::state::{State, TradeState, lock, now_s};
+use crate::double::notifier::Status;
 use crate::double::server::{DoubleReply, DoubleRequest};
 
 /// Where the control routes live.
@@ -80,13 +81,8 @@ pub(crate) fn pay(state: &mut State, id: &str) -> Result<Value, ControlError> {
     order.state = TradeState::Success;
     order.success_s = Some(now);
     if order.notify_url.is_some() {
-        let queued = outbox.is_some_and(|o| {
-            o.try_send(Job {
-                order_id: id.clone(),
-            })
-            .is_ok()
-        });
-        order.notify_status = if queued { 1 } else { 3 };
+        let queued = outbox.map_or(Status::GaveUp, |o| o.queue(&id));
+        order.notify_status = queued.code();
     }
     Ok(order.query_view(false))
 }

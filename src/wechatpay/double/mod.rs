@@ -68,12 +68,11 @@ pub mod test_keys;
 mod tests;
 mod validate;
 
-use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::double::notifier::Notifier;
 use serde_json::Value;
-use tokio::task::JoinHandle;
 
 pub use config::{
     BUILTIN_APIV3_KEY, BUILTIN_PAID_OUT_TRADE_NO, BUILTIN_PLATFORM_SERIAL, BUILTIN_PUBLIC_KEY_ID,
@@ -99,8 +98,11 @@ pub struct Double {
     server: Server,
     state: Arc<Mutex<State>>,
     config: Arc<DoubleConfig>,
-    notifier: JoinHandle<()>,
+    /// Stops when the double goes.
+    _notifier: Notifier,
 }
+
+crate::double_handle!(Double, DoubleConfig, Fault);
 
 impl Double {
     /// Starts a double on `127.0.0.1` and a free port.
@@ -130,53 +132,25 @@ impl Double {
         config: DoubleConfig,
     ) -> std::io::Result<Double> {
         let config = Arc::new(config);
-        let (outbox, inbox) = tokio::sync::mpsc::channel(config.max_orders.clamp(1, 65_536));
+        let (outbox, inbox) = crate::double::notifier::queue(config.max_orders);
         let mut fresh = State::new(&config);
         fresh.outbox = Some(outbox);
         let state = Arc::new(Mutex::new(fresh));
-        let notifier = tokio::spawn(notify::run(Arc::clone(&state), Arc::clone(&config), inbox));
+        let notifier = notify::spawn(Arc::clone(&state), Arc::clone(&config), inbox);
         let handler = endpoints::Endpoints {
             state: Arc::clone(&state),
             config: Arc::clone(&config),
         };
         let server = match Server::start(listener, Arc::new(handler), Limits::default()).await {
             Ok(server) => server,
-            Err(e) => {
-                notifier.abort();
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         };
         Ok(Double {
             server,
             state,
             config,
-            notifier,
+            _notifier: notifier,
         })
-    }
-
-    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
-    pub fn uri(&self) -> String {
-        self.server.uri()
-    }
-
-    /// The configuration it was started with (its `fault` is the initial one).
-    pub fn config(&self) -> &DoubleConfig {
-        &self.config
-    }
-
-    /// Puts `fault` in force from the next request on; `None` makes it conform again.
-    pub fn set_fault(&self, fault: Option<Fault>) {
-        lock(&self.state).fault = fault;
-    }
-
-    /// The fault in force now.
-    pub fn fault(&self) -> Option<Fault> {
-        lock(&self.state).fault
-    }
-
-    /// How many orders it holds, the paid fixture included.
-    pub fn order_count(&self) -> usize {
-        lock(&self.state).orders.len()
     }
 
     /// A customer pays the order (`POST /_control/orders/{id}/pay`); answers its query view.
@@ -205,20 +179,5 @@ impl Double {
     /// Drops every order but the paid fixture (`POST /_control/reset`).
     pub fn reset(&self) {
         lock(&self.state).reset(&self.config);
-    }
-}
-
-impl Drop for Double {
-    fn drop(&mut self) {
-        self.notifier.abort();
-    }
-}
-
-impl fmt::Debug for Double {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Double")
-            .field("uri", &self.uri())
-            .field("config", &self.config)
-            .finish_non_exhaustive()
     }
 }

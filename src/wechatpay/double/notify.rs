@@ -2,20 +2,20 @@
 //! `TRANSACTION.SUCCESS` event — the transaction JSON `AEAD_AES_256_GCM`-encrypted under the
 //! APIv3 key (`associated_data` `"transaction"`), the request signed by the platform like an
 //! answer (`Wechatpay-*` headers over `TS\nNONCE\nBODY\n`) — and retries on the provider's
-//! schedule until the receiver answers 2xx. At most `max_orders` deliveries are pending at once
-//! (one beyond is dropped: `notify_status` 3); each order logs at most 16 attempts.
+//! schedule until the receiver answers 2xx. The kit's [`Notifier`] runs the schedule: at most
+//! `max_orders` deliveries are pending at once (one beyond is dropped: `notify_status` 3); each
+//! order logs its latest 16 attempts.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::mpsc::Receiver;
-use tokio::task::JoinSet;
 
 use super::beijing_rfc3339;
 use super::config::DoubleConfig;
 use super::faults::Fault;
-use super::state::{Attempt, Job, MAX_LOGGED_ANSWER, MAX_LOGGED_ATTEMPTS, State, lock, now_s};
+use super::state::{State, lock, now_s};
+use crate::double::notifier::{self, Attempt, Inbox, Job, Notifier, Notify, Outgoing, Status};
 use crate::wechatpay::crypto::{
     AEAD_ALGORITHM, AeadError, ApiV3Key, SCHEME, aead_decrypt, aead_encrypt, aead_nonce, nonce,
     sign_response,
@@ -58,15 +58,33 @@ pub fn decrypt_notification(key: &ApiV3Key, body: &[u8]) -> Result<Value, Notifi
     serde_json::from_slice(&plain).map_err(|e| NotificationError::Shape(e.to_string()))
 }
 
-/// The notification body of order `id`, or `None` once it is gone.
-fn body(
-    state: &Mutex<State>,
-    key: &ApiV3Key,
-    id: &str,
-    event_id: &str,
-) -> Option<(String, Vec<u8>)> {
-    let mut state = lock(state);
-    let order = state.orders.get(id)?;
+/// The notification id of one event: the same on every retry (WN4), derived from the order
+/// and the event; fault `notify-new-id-per-retry` mixes the attempt in.
+fn event_id(job: &Job, fault: Option<Fault>) -> String {
+    let attempt = match fault {
+        Some(Fault::NotifyNewIdPerRetry) => job.attempt,
+        _ => 0,
+    };
+    let seed = format!("{}/{}/{attempt}", job.id, job.event);
+    let digest = ring::digest::digest(&ring::digest::SHA256, seed.as_bytes());
+    let hex: String = digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// The notification body of `job`'s order, or `None` once it is gone.
+fn body(state: &Mutex<State>, key: &ApiV3Key, job: &Job) -> Option<(String, Vec<u8>)> {
+    let state = lock(state);
+    let order = state.orders.get(&job.id)?;
     let url = order.notify_url.clone()?;
     // WN3: the Global resource names the order `id`, as the Global query does.
     let mut transaction = order.query_view(false);
@@ -97,12 +115,8 @@ fn body(
         transaction.to_string().as_bytes(),
     )
     .ok()?;
-    let event_id = match fault {
-        Some(Fault::NotifyNewIdPerRetry) => state.request_id(),
-        _ => event_id.to_owned(),
-    };
     let event = json!({
-        "id": event_id,
+        "id": event_id(job, fault),
         "create_time": beijing_rfc3339(now_s()),
         "resource_type": "encrypt-resource",
         "event_type": "TRANSACTION.SUCCESS",
@@ -118,35 +132,29 @@ fn body(
     Some((url, event.to_string().into_bytes()))
 }
 
-fn record(state: &Mutex<State>, id: &str, attempt: Attempt, last: bool) {
-    let mut state = lock(state);
-    if let Some(order) = state.orders.get_mut(id) {
-        order.notify_status = match (attempt.acknowledged, last) {
-            (true, _) => 2,
-            (false, true) => 3,
-            (false, false) => 1,
-        };
-        if order.notifications.len() < MAX_LOGGED_ATTEMPTS {
-            order.notifications.push(attempt);
-        }
-    }
+/// Starts the notifier of a double: it runs until the handle is dropped.
+pub(crate) fn spawn(state: Arc<Mutex<State>>, config: Arc<DoubleConfig>, inbox: Inbox) -> Notifier {
+    let settings = notifier::Settings {
+        schedule: config.notify_schedule.clone(),
+        max_pending: config.max_orders,
+        attempt_timeout: ATTEMPT_TIMEOUT,
+        user_agent: None,
+    };
+    Notifier::spawn(WechatNotify { state, config }, settings, inbox)
 }
 
-async fn deliver(
+struct WechatNotify {
     state: Arc<Mutex<State>>,
     config: Arc<DoubleConfig>,
-    client: reqwest::Client,
-    id: String,
-) {
-    let schedule = config.notify_schedule.clone();
-    let event_id = lock(&state).request_id();
-    for (n, delay) in schedule.iter().enumerate() {
-        tokio::time::sleep(*delay).await;
-        let Some((url, body)) = body(&state, &config.apiv3_key, &id, &event_id) else {
-            return;
-        };
-        let fault = lock(&state).fault;
-        let mut post = client.post(&url).header("content-type", "application/json");
+}
+
+impl Notify for WechatNotify {
+    /// The event, signed by the platform like an answer (as the WN1 faults sign it).
+    fn build(&self, job: &Job) -> Option<Outgoing> {
+        let config = &self.config;
+        let (url, body) = body(&self.state, &config.apiv3_key, job)?;
+        let fault = lock(&self.state).fault;
+        let mut headers = vec![("content-type", "application/json".to_owned())];
         if fault != Some(Fault::NotifyUnsigned) {
             let ts = match fault {
                 Some(Fault::NotifyStaleTimestamp) => now_s() - 3600,
@@ -162,67 +170,37 @@ async fn deliver(
                 Some(Fault::NotifyWrongSerial) => "PUB_KEY_ID_0000000000000000000000000000",
                 _ => config.platform_serial(),
             };
-            post = post
-                .header("wechatpay-timestamp", ts.to_string())
-                .header("wechatpay-nonce", &nonce)
-                .header("wechatpay-signature", signature)
-                .header("wechatpay-serial", serial)
-                .header("wechatpay-signature-type", SCHEME);
+            headers.extend([
+                ("wechatpay-timestamp", ts.to_string()),
+                ("wechatpay-nonce", nonce),
+                ("wechatpay-signature", signature),
+                ("wechatpay-serial", serial.to_owned()),
+                ("wechatpay-signature-type", SCHEME.to_owned()),
+            ]);
         }
-        let sent = post.body(body).send().await;
-        let (status, answer) = match sent {
-            Ok(resp) => {
-                let status = resp.status().as_u16();
-                let text = resp.text().await.unwrap_or_default();
-                (Some(status), text.chars().take(MAX_LOGGED_ANSWER).collect())
-            }
-            Err(e) => (
-                None,
-                e.to_string().chars().take(MAX_LOGGED_ANSWER).collect(),
-            ),
-        };
-        let acknowledged = status.is_some_and(|s| (200..300).contains(&s));
-        let last = n + 1 == schedule.len();
-        let attempt = Attempt {
-            attempt: n + 1,
-            at: now_s(),
-            status,
-            answer,
-            acknowledged,
-        };
-        record(&state, &id, attempt, last);
-        let retries_anyway = fault == Some(Fault::NotifyRetriesAfterAck);
-        if (acknowledged && !retries_anyway) || fault == Some(Fault::NotifyNoRetry) {
-            return;
+        Some(Outgoing { url, headers, body })
+    }
+
+    /// Any 2xx acknowledges.
+    fn acknowledges(&self, status: u16, _body: &str) -> bool {
+        (200..300).contains(&status)
+    }
+
+    fn record(&self, job: &Job, attempt: Attempt, status: Status, _sent: bool) {
+        let mut state = lock(&self.state);
+        if let Some(order) = state.orders.get_mut(&job.id) {
+            order.notify_status = status.code();
+            order.notifications.push(attempt);
         }
     }
-}
 
-/// The notifier: takes jobs from the queue and delivers each, at most `max_pending` at once.
-pub(crate) async fn run(
-    state: Arc<Mutex<State>>,
-    config: Arc<DoubleConfig>,
-    mut inbox: Receiver<Job>,
-) {
-    let Some(client) = crate::double::callback::client(ATTEMPT_TIMEOUT, None) else {
-        return;
-    };
-    let max_pending = config.max_orders.max(1);
-    let mut tasks = JoinSet::new();
-    loop {
-        tokio::select! {
-            job = inbox.recv() => {
-                let Some(job) = job else { break };
-                while tasks.try_join_next().is_some() {}
-                if tasks.len() >= max_pending {
-                    let attempt = Attempt { attempt: 0, at: now_s(), status: None,
-                        answer: "dropped: too many notifications pending".into(), acknowledged: false };
-                    record(&state, &job.order_id, attempt, true);
-                    continue;
-                }
-                tasks.spawn(deliver(Arc::clone(&state), Arc::clone(&config), client.clone(), job.order_id));
-            }
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+    /// The WN4 faults: no retry at all, or retries after an acknowledgement.
+    fn follow_up(&self, job: &Job, acknowledged: bool, more: bool) -> Vec<Job> {
+        match lock(&self.state).fault {
+            Some(Fault::NotifyNoRetry) => Vec::new(),
+            Some(Fault::NotifyRetriesAfterAck) if more => vec![job.retry()],
+            _ if !acknowledged && more => vec![job.retry()],
+            _ => Vec::new(),
         }
     }
 }

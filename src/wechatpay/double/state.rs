@@ -2,19 +2,14 @@
 //! force, generated ids, the rate limiter, and the queue notifications leave by.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
 use super::config::DoubleConfig;
 use super::{Fault, beijing_rfc3339};
+use crate::double::notifier::{Log, Outbox};
 use crate::double::{Ids, RateLimiter};
-
-/// Attempts kept per order in its notification log.
-pub(crate) const MAX_LOGGED_ATTEMPTS: usize = 16;
-/// Characters of a receiver's answer kept per attempt.
-pub(crate) const MAX_LOGGED_ANSWER: usize = 200;
 
 /// Now, Unix seconds.
 pub(crate) fn now_s() -> i64 {
@@ -24,11 +19,7 @@ pub(crate) fn now_s() -> i64 {
         .unwrap_or(0)
 }
 
-/// Locks the state even if a previous holder panicked (the data stays consistent: every
-/// change is made in one step).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+pub(crate) use crate::double::lock;
 
 /// The trade states an order of this double goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,16 +37,6 @@ impl TradeState {
             TradeState::Closed => "CLOSED",
         }
     }
-}
-
-/// One notification attempt, as the control API shows it.
-#[derive(Debug, Clone)]
-pub(crate) struct Attempt {
-    pub(crate) attempt: usize,
-    pub(crate) at: i64,
-    pub(crate) status: Option<u16>,
-    pub(crate) answer: String,
-    pub(crate) acknowledged: bool,
 }
 
 /// An order.
@@ -81,7 +62,7 @@ pub(crate) struct Order {
     pub(crate) created_s: i64,
     pub(crate) success_s: Option<i64>,
     pub(crate) closed_s: Option<i64>,
-    pub(crate) notifications: Vec<Attempt>,
+    pub(crate) notifications: Log,
     /// 0 none, 1 pending, 2 acknowledged, 3 gave up.
     pub(crate) notify_status: u8,
 }
@@ -135,17 +116,11 @@ impl Order {
             "notify_url": self.notify_url,
             "notify_status": self.notify_status,
             "notifications": self.notifications.iter().map(|a| json!({
-                "attempt": a.attempt, "at": a.at, "status": a.status,
+                "attempt": a.attempt, "at": a.at_ms / 1000, "status": a.status,
                 "answer": a.answer, "acknowledged": a.acknowledged,
             })).collect::<Vec<_>>(),
         })
     }
-}
-
-/// A notification to send: the order, and the attempt about to be made.
-#[derive(Debug, Clone)]
-pub(crate) struct Job {
-    pub(crate) order_id: String,
 }
 
 /// Everything the double remembers.
@@ -160,7 +135,7 @@ pub(crate) struct State {
     pub(crate) ids: Ids,
     pub(crate) rate: Option<RateLimiter>,
     pub(crate) max_orders: usize,
-    pub(crate) outbox: Option<tokio::sync::mpsc::Sender<Job>>,
+    pub(crate) outbox: Option<Outbox>,
     seq: u64,
 }
 
@@ -276,7 +251,7 @@ impl State {
             created_s,
             success_s: None,
             closed_s: None,
-            notifications: Vec::new(),
+            notifications: Log::default(),
             notify_status: 0,
         };
         self.by_otn.insert(order.key(), id.clone());

@@ -5,7 +5,7 @@
 //! the state's lock, and answers every other path with HTTP 404 JSON. The server's own
 //! refusals (413 body too large, 408, 400 framing) come back in the provider's envelope.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http::Method;
@@ -21,10 +21,7 @@ use super::validate;
 use crate::double::server::{DoubleReply, DoubleRequest, Handler};
 use crate::ttpay::{Endpoint, Merchant, TimestampUnit};
 
-/// The shared state, locked; a panic elsewhere never makes it unusable.
-pub(crate) fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
-}
+pub(crate) use crate::double::lock;
 
 /// TTPay's double: the one implementation both `run`'s embedded double and `serve` answer with.
 ///

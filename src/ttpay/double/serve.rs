@@ -1,11 +1,11 @@
 //! `pay-conformance serve --provider ttpay`: the double on its own, for `run --base-url` or a
 //! merchant's integration tests, until Ctrl-C.
 
-use super::config::{TtpayServeArgs, TtpaySettings};
-use super::double::{Double, DoubleConfig, Fault};
+use super::{Double, DoubleConfig, Fault};
 use crate::error::{ConfigError, exit};
 use crate::settings::serve::bind;
 use crate::settings::{FileSection, ServeSettings};
+use crate::ttpay::config::{TtpayServeArgs, TtpaySettings};
 
 /// Its double's routes, shown after `serve --help` ([`crate::Provider::serve_help`]).
 pub const HELP: &str = "\
@@ -32,7 +32,7 @@ The first stdout line ends with the base URL.";
 pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32, ConfigError> {
     let env = |name: &str| std::env::var(name).ok();
     let env_settings = TtpaySettings::resolve(
-        &super::config::TtpayArgs::default(),
+        &crate::ttpay::config::TtpayArgs::default(),
         &mut FileSection::empty(),
         &env,
         false,
@@ -41,7 +41,7 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
     let mut config = if builtin {
         DoubleConfig::builtin()
     } else {
-        super::suite::double_config(&env_settings, None)?
+        crate::ttpay::suite::double_config(&env_settings, None)?
     };
     config.timestamp_unit = args.timestamp_unit;
     config.amount_unit = args.amount_unit.unwrap_or_default();
@@ -57,12 +57,12 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
     if let Some(name) = &common.fault {
         config.fault = Some(
             Fault::from_name(name)
-                .ok_or_else(|| crate::provider::unknown_fault(&super::TTPAY, name))?,
+                .ok_or_else(|| crate::provider::unknown_fault(&crate::ttpay::TTPAY, name))?,
         );
     }
-    config.variant = super::suite::variant(common.variant.as_deref())?;
+    config.variant = crate::ttpay::suite::variant(common.variant.as_deref())?;
     let listener = bind(common.port)?;
-    let double = Double::start_on(listener, config, super::double::limits())
+    let double = Double::start_on(listener, config, super::limits())
         .await
         .map_err(|e| ConfigError::Start(e.to_string()))?;
     println!("pay-conformance double listening on {}", double.uri());

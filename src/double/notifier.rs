@@ -1,0 +1,412 @@
+//! The payment-notification machinery every double shares: a provider writes only what its
+//! notification looks like ([`Notify`]); the kit owns the schedule, the attempts, the bounds.
+//!
+//! # API
+//! - [`queue`] makes the pair a double holds: an [`Outbox`] for its synchronous side (the
+//!   "pay" responder calls [`Outbox::queue`] under the state's lock and stores the [`Status`]
+//!   it answers) and the inbox [`Notifier::spawn`] takes.
+//! - [`Notifier::spawn`] starts one task per double with a [`Notify`] implementation and
+//!   [`Settings`] (schedule, bound on pending deliveries, attempt timeout, user agent). The
+//!   [`Notifier`] handle aborts the task, and every attempt in flight, when dropped.
+//! - Per attempt the kit waits `schedule[job.attempt]`, asks [`Notify::build`] for the request
+//!   (URL, headers, body: built when sent, so it shows the order as it is then, and may differ
+//!   per attempt or per [`Job::event`]), POSTs it, reads at most 64 KiB of the answer, asks
+//!   [`Notify::acknowledges`], then [`Notify::follow_up`] for what comes next (by default the
+//!   next attempt of the schedule unless acknowledged; a fault may return nothing — no retry —,
+//!   a retry although acknowledged, or [`Job::event`] to start a second event; [`Notify::wait`]
+//!   may shorten a wait), and hands the
+//!   [`Attempt`] and the order's new [`Status`] to [`Notify::record`] (the provider logs it on
+//!   its order, e.g. in a [`Log`]).
+//! - Bounds: at most `max_pending` deliveries are in progress (queued or being sent); one more
+//!   is dropped and recorded as given up ([`Status::GaveUp`], not sent). A follow-up beyond the
+//!   schedule ends the delivery.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::mpsc::{self, Receiver, Sender};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
+
+/// Attempts a [`Log`] keeps per order (the latest).
+pub const LOG_LIMIT: usize = 16;
+/// Characters of a receiver's answer kept in an [`Attempt`].
+pub const ANSWER_LIMIT: usize = 200;
+/// Bytes of a receiver's answer read at most.
+const READ_LIMIT: usize = 64 * 1024;
+
+/// Where an order's notification stands (`notify_status` 0–3 in both providers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    /// Nothing to send (no `notify_url`, not paid, or no notifier).
+    #[default]
+    None,
+    /// The next attempt is scheduled.
+    Pending,
+    /// The receiver acknowledged.
+    Delivered,
+    /// No more attempts: the schedule ran out, or the delivery was dropped.
+    GaveUp,
+}
+
+impl Status {
+    /// 0 none, 1 pending, 2 acknowledged, 3 gave up.
+    pub const fn code(self) -> u8 {
+        match self {
+            Status::None => 0,
+            Status::Pending => 1,
+            Status::Delivered => 2,
+            Status::GaveUp => 3,
+        }
+    }
+}
+
+/// One attempt due: the order, the event (0 the payment event; a fault may add more) and the
+/// index of the attempt in the schedule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Job {
+    pub id: String,
+    pub event: u32,
+    pub attempt: usize,
+}
+
+impl Job {
+    /// The next attempt of the same event.
+    pub fn retry(&self) -> Job {
+        Job {
+            attempt: self.attempt + 1,
+            ..self.clone()
+        }
+    }
+
+    /// The first attempt of another event about the same order.
+    pub fn event(&self, event: u32) -> Job {
+        Job {
+            id: self.id.clone(),
+            event,
+            attempt: 0,
+        }
+    }
+}
+
+/// One attempt, as a double's control API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    /// 1 for the first attempt.
+    pub attempt: usize,
+    /// When it was sent (or dropped), Unix ms.
+    #[serde(rename = "at")]
+    pub at_ms: i64,
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// The start of the receiver's body, or why there was no answer.
+    pub answer: String,
+    pub acknowledged: bool,
+}
+
+/// An order's attempts, oldest first, the latest [`LOG_LIMIT`] kept.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(transparent)]
+pub struct Log(VecDeque<Attempt>);
+
+impl Log {
+    /// Adds an attempt, forgetting the oldest beyond [`LOG_LIMIT`].
+    pub fn push(&mut self, attempt: Attempt) {
+        if self.0.len() >= LOG_LIMIT {
+            self.0.pop_front();
+        }
+        self.0.push_back(attempt);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Attempt> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One notification request, ready to POST.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub url: String,
+    /// Sent in this order (the provider sets `content-type` too).
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What a provider's double says about its notifications; the kit does the rest.
+pub trait Notify: Send + Sync + 'static {
+    /// The request for `job`, or `None` when there is nothing (more) to send (the order is
+    /// gone, or not paid): the delivery then ends silently.
+    fn build(&self, job: &Job) -> Option<Outgoing>;
+
+    /// Whether the receiver's answer (status, body read up to 64 KiB) acknowledges.
+    fn acknowledges(&self, status: u16, body: &str) -> bool;
+
+    /// Logs an attempt on its order, if still held; `sent` is false for a dropped delivery.
+    fn record(&self, job: &Job, attempt: Attempt, status: Status, sent: bool);
+
+    /// The jobs that follow an attempt; `more` says whether the schedule has another attempt.
+    /// By default: the next attempt unless acknowledged. A fault's hook goes here.
+    fn follow_up(&self, job: &Job, acknowledged: bool, more: bool) -> Vec<Job> {
+        if !acknowledged && more {
+            vec![job.retry()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The wait before `job`, `scheduled` by the schedule. A fault's hook goes here (a retry
+    /// sooner than its slot).
+    fn wait(&self, job: &Job, scheduled: Duration) -> Duration {
+        let _ = job;
+        scheduled
+    }
+}
+
+/// How a double's notifier behaves.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The wait before each attempt (the first entry before the first one).
+    pub schedule: Vec<Duration>,
+    /// Deliveries in progress at most (at least 1).
+    pub max_pending: usize,
+    /// How long one attempt may take.
+    pub attempt_timeout: Duration,
+    /// The `User-Agent` of the attempts, if the provider sends one.
+    pub user_agent: Option<&'static str>,
+}
+
+/// Where the synchronous side queues a paid order's first attempt.
+#[derive(Debug, Clone)]
+pub struct Outbox(Sender<Job>);
+
+impl Outbox {
+    /// Queues event 0 of order `id`: [`Status::Pending`], or [`Status::GaveUp`] when the queue
+    /// is full or the notifier is gone.
+    pub fn queue(&self, id: &str) -> Status {
+        let job = Job {
+            id: id.to_owned(),
+            event: 0,
+            attempt: 0,
+        };
+        match self.0.try_send(job) {
+            Ok(()) => Status::Pending,
+            Err(_) => Status::GaveUp,
+        }
+    }
+}
+
+/// What [`Notifier::spawn`] reads the queued jobs from.
+#[derive(Debug)]
+pub struct Inbox(Receiver<Job>);
+
+/// The queue between a double's responders and its notifier, `capacity` jobs deep.
+pub fn queue(capacity: usize) -> (Outbox, Inbox) {
+    let (tx, rx) = mpsc::channel(capacity.clamp(1, 65_536));
+    (Outbox(tx), Inbox(rx))
+}
+
+/// A running notifier; dropping it stops it and every attempt in flight.
+#[derive(Debug)]
+pub struct Notifier {
+    task: JoinHandle<()>,
+}
+
+impl Notifier {
+    /// Starts the notifier of a double (inside a tokio runtime).
+    pub fn spawn<N: Notify>(notify: N, settings: Settings, inbox: Inbox) -> Notifier {
+        let run = Run {
+            notify: Arc::new(notify),
+            schedule: Arc::from(settings.schedule.clone()),
+            settings,
+            timers: BinaryHeap::new(),
+            sending: JoinSet::new(),
+            live: 0,
+            client: None,
+        };
+        Notifier {
+            task: tokio::spawn(run.run(inbox.0)),
+        }
+    }
+}
+
+impl Drop for Notifier {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Run<N> {
+    notify: Arc<N>,
+    settings: Settings,
+    schedule: Arc<[Duration]>,
+    timers: BinaryHeap<Reverse<(Instant, Job)>>,
+    /// Each attempt in flight answers the jobs that follow it.
+    sending: JoinSet<Vec<Job>>,
+    /// Deliveries in progress: queued in `timers` or in `sending`.
+    live: usize,
+    client: Option<reqwest::Client>,
+}
+
+impl<N: Notify> Run<N> {
+    async fn run(mut self, mut inbox: Receiver<Job>) {
+        loop {
+            let next = self.timers.peek().map(|Reverse((due, _))| *due);
+            tokio::select! {
+                job = inbox.recv() => {
+                    let Some(job) = job else { return };
+                    if self.live >= self.settings.max_pending.max(1) {
+                        self.give_up(&job, "dropped: too many notifications pending");
+                        continue;
+                    }
+                    self.live += 1;
+                    self.plan(job);
+                }
+                () = sleep_until(next) => self.send_due(),
+                Some(done) = self.sending.join_next(), if !self.sending.is_empty() => {
+                    self.live -= 1;
+                    for job in done.unwrap_or_default() {
+                        self.live += 1;
+                        self.plan(job);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Puts `job` in the timer queue, or ends its delivery.
+    fn plan(&mut self, job: Job) {
+        let Some(scheduled) = self.schedule.get(job.attempt).copied() else {
+            self.live -= 1;
+            return;
+        };
+        let wait = self.notify.wait(&job, scheduled);
+        match Instant::now().checked_add(wait) {
+            Some(due) => self.timers.push(Reverse((due, job))),
+            None => {
+                self.live -= 1;
+                self.give_up(&job, "dropped: the schedule's wait is too long");
+            }
+        }
+    }
+
+    fn send_due(&mut self) {
+        while let Some(Reverse((due, _))) = self.timers.peek() {
+            if *due > Instant::now() {
+                break;
+            }
+            let Some(Reverse((_, job))) = self.timers.pop() else {
+                break;
+            };
+            let Some(client) = self.client() else {
+                self.live -= 1;
+                self.give_up(&job, "cannot build the http client");
+                continue;
+            };
+            let notify = Arc::clone(&self.notify);
+            let steps = self.schedule.len();
+            self.sending.spawn(attempt(notify, client, job, steps));
+        }
+    }
+
+    fn client(&mut self) -> Option<reqwest::Client> {
+        if self.client.is_none() {
+            self.client =
+                super::callback::client(self.settings.attempt_timeout, self.settings.user_agent);
+        }
+        self.client.clone()
+    }
+
+    fn give_up(&self, job: &Job, why: &str) {
+        let attempt = Attempt {
+            attempt: job.attempt + 1,
+            at_ms: now_ms(),
+            status: None,
+            answer: why.to_owned(),
+            acknowledged: false,
+        };
+        self.notify.record(job, attempt, Status::GaveUp, false);
+    }
+}
+
+/// Makes one attempt; answers the jobs that follow it (within the schedule's `steps`).
+async fn attempt<N: Notify>(
+    notify: Arc<N>,
+    client: reqwest::Client,
+    job: Job,
+    steps: usize,
+) -> Vec<Job> {
+    let Some(out) = notify.build(&job) else {
+        return Vec::new();
+    };
+    let at_ms = now_ms();
+    let mut post = client.post(&out.url);
+    for (name, value) in out.headers {
+        post = post.header(name, value);
+    }
+    let (status, answer) = match post.body(out.body).send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            (Some(status), read_capped(response).await)
+        }
+        Err(e) => (None, format!("no answer: {e}")),
+    };
+    let acknowledged = status.is_some_and(|s| notify.acknowledges(s, &answer));
+    let mut next = notify.follow_up(&job, acknowledged, job.attempt + 1 < steps);
+    next.retain(|j| j.attempt < steps);
+    let now = match (acknowledged, next.is_empty()) {
+        (true, _) => Status::Delivered,
+        (false, false) => Status::Pending,
+        (false, true) => Status::GaveUp,
+    };
+    let logged = Attempt {
+        attempt: job.attempt + 1,
+        at_ms,
+        status,
+        answer: answer.chars().take(ANSWER_LIMIT).collect(),
+        acknowledged,
+    };
+    notify.record(&job, logged, now, true);
+    next
+}
+
+/// The start of an answer's body (at most [`READ_LIMIT`] bytes), lossily decoded.
+async fn read_capped(mut response: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while body.len() < READ_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body.truncate(READ_LIMIT);
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Unix ms now.
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests;
