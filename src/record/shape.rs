@@ -6,6 +6,7 @@
 //! - `null`, booleans and numbers are values; an integer under a key that names a time
 //!   (`…time…`, `…timestamp…`) is `<millis>` or `<seconds>` by its magnitude (0 stays 0);
 //!   any other integer of 11 digits or more is `<digits>`, a `block_no` other than 0 `<block>`;
+//! - a non-empty string under a key naming a nonce is `<nonce>`;
 //! - a string is a value after its generated parts are replaced: a UUID by `<uuid>`, a run of
 //!   16+ hex digits by `<hex>`, a 20+ character token of letters *and* digits (Base64, Base58
 //!   addresses) by `<token>`, a run of 10+ digits by `<digits>` (`<millis>` / `<seconds>` under
@@ -189,6 +190,10 @@ pub fn placeholders(key: &str, text: &str) -> String {
 
 /// A string's behaviour value: its placeholder form, if short enough.
 fn string_value(key: &str, text: &str) -> Option<Value> {
+    // A nonce is random by definition, whatever its length.
+    if key.to_ascii_lowercase().contains("nonce") && !text.is_empty() {
+        return Some(Value::String("<nonce>".into()));
+    }
     let text = placeholders(key, text);
     (text.chars().count() <= MAX_VALUE_CHARS).then_some(Value::String(text))
 }
