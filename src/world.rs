@@ -267,6 +267,37 @@ pub fn step_patterns<W: ProviderWorld>() -> Vec<crate::provider::StepInfo> {
     all
 }
 
+/// What every provider's world writes alike: `world_plumbing!(AcmeWorld, AcmeContext)` for a
+/// world with fields `ctx: Option<Arc<AcmeContext>>` and `state: ScenarioState` gives it
+/// `Deref`/`DerefMut` to its [`ScenarioState`] and `ctx()`, the run's context.
+#[macro_export]
+macro_rules! world_plumbing {
+    ($world:ty, $ctx:ty) => {
+        impl ::std::ops::Deref for $world {
+            type Target = $crate::world::ScenarioState;
+
+            fn deref(&self) -> &$crate::world::ScenarioState {
+                &self.state
+            }
+        }
+
+        impl ::std::ops::DerefMut for $world {
+            fn deref_mut(&mut self) -> &mut $crate::world::ScenarioState {
+                &mut self.state
+            }
+        }
+
+        impl $world {
+            /// The run's context.
+            pub fn ctx(&self) -> ::std::sync::Arc<$ctx> {
+                self.ctx
+                    .clone()
+                    .expect("the before hook attaches every world to the run")
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,9 +22,11 @@ mod ids;
 pub mod notifier;
 mod rate;
 pub mod server;
+mod trade;
 mod variants;
 
 pub use handle::lock;
 pub use ids::Ids;
 pub use rate::RateLimiter;
+pub use trade::TradeState;
 pub use variants::VariantInfo;

@@ -400,6 +400,23 @@ async fn sleep_until(due: Option<Instant>) {
     }
 }
 
+/// A schedule written in seconds (the providers publish theirs so).
+pub const fn seconds<const N: usize>(secs: [u64; N]) -> [Duration; N] {
+    let mut out = [Duration::ZERO; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = Duration::from_secs(secs[i]);
+        i += 1;
+    }
+    out
+}
+
+/// `schedule` `factor` times faster (`serve --notify-speedup N`); a factor of 0 counts as 1.
+pub fn compressed(schedule: &[Duration], factor: u32) -> Vec<Duration> {
+    let factor = factor.max(1);
+    schedule.iter().map(|d| *d / factor).collect()
+}
+
 /// Unix ms now.
 pub fn now_ms() -> i64 {
     let since = std::time::SystemTime::now()

@@ -111,32 +111,13 @@ pub struct TtpayWorld {
     pub own_connection: Option<Arc<TtpayClient>>,
 }
 
-impl std::ops::Deref for TtpayWorld {
-    type Target = ScenarioState;
-
-    fn deref(&self) -> &ScenarioState {
-        &self.state
-    }
-}
-
-impl std::ops::DerefMut for TtpayWorld {
-    fn deref_mut(&mut self) -> &mut ScenarioState {
-        &mut self.state
-    }
-}
+crate::world_plumbing!(TtpayWorld, TtpayContext);
 
 impl TtpayWorld {
     /// Binds the world to a run before the scenario's first step.
     pub fn attach(&mut self, ctx: Arc<TtpayContext>, tags: &[String]) {
         self.ctx = Some(ctx);
         self.state.begin(tags);
-    }
-
-    /// The run's context.
-    pub fn ctx(&self) -> Arc<TtpayContext> {
-        self.ctx
-            .clone()
-            .expect("the before hook attaches every world to the run")
     }
 
     /// The credentials of `who`.

@@ -159,27 +159,9 @@ pub struct WechatpayWorld {
     pub halted: Option<String>,
 }
 
-impl std::ops::Deref for WechatpayWorld {
-    type Target = ScenarioState;
-    fn deref(&self) -> &ScenarioState {
-        &self.state
-    }
-}
-
-impl std::ops::DerefMut for WechatpayWorld {
-    fn deref_mut(&mut self) -> &mut ScenarioState {
-        &mut self.state
-    }
-}
+crate::world_plumbing!(WechatpayWorld, WxContext);
 
 impl WechatpayWorld {
-    /// The run's context.
-    pub fn ctx(&self) -> Arc<WxContext> {
-        self.ctx
-            .clone()
-            .expect("the before hook attaches every world to the run")
-    }
-
     /// The credentials of `who`.
     pub fn merchant(&self, who: Who) -> Result<Merchant, StepFailure> {
         let ctx = self.ctx();

@@ -14,18 +14,8 @@ pub const DEFAULT_MAX_ORDERS: usize = 100_000;
 
 /// The provider's retry schedule for payment notifications: the wait before each delivery
 /// attempt, counted from the payment for the first and from the previous answer after that.
-pub const PROVIDER_NOTIFY_SCHEDULE: [Duration; 10] = [
-    Duration::from_secs(0),
-    Duration::from_secs(15),
-    Duration::from_secs(30),
-    Duration::from_secs(180),
-    Duration::from_secs(600),
-    Duration::from_secs(1200),
-    Duration::from_secs(1800),
-    Duration::from_secs(3600),
-    Duration::from_secs(3 * 3600),
-    Duration::from_secs(6 * 3600),
-];
+pub const PROVIDER_NOTIFY_SCHEDULE: [Duration; 10] =
+    crate::double::notifier::seconds([0, 15, 30, 180, 600, 1200, 1800, 3600, 3 * 3600, 6 * 3600]);
 
 /// Everything a [`Double`](super::Double) is started with. `Debug` never shows a secret.
 #[derive(Clone, Debug)]
@@ -126,13 +116,8 @@ impl DoubleConfig {
     /// The same configuration with the provider's notification schedule `factor` times faster
     /// (`serve --notify-speedup N`; 1000 turns 6 h into 21.6 s). A factor of 0 counts as 1.
     pub fn with_notify_speedup(self, factor: u32) -> DoubleConfig {
-        let factor = factor.max(1);
-        let notify_schedule = PROVIDER_NOTIFY_SCHEDULE
-            .iter()
-            .map(|d| *d / factor)
-            .collect();
         DoubleConfig {
-            notify_schedule,
+            notify_schedule: crate::double::notifier::compressed(&PROVIDER_NOTIFY_SCHEDULE, factor),
             ..self
         }
     }

@@ -34,23 +34,7 @@ pub(crate) fn random_hex(len: usize) -> String {
 }
 
 /// Where an order is in its life (Q5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TradeState {
-    NotPay,
-    Success,
-    Closed,
-}
-
-impl TradeState {
-    /// The provider's spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TradeState::NotPay => "NOTPAY",
-            TradeState::Success => "SUCCESS",
-            TradeState::Closed => "CLOSED",
-        }
-    }
-}
+pub(crate) use crate::double::TradeState;
 
 /// One order, with times in Unix milliseconds (0 for "not yet") and the amount in minor units.
 #[derive(Debug, Clone)]

@@ -18,18 +18,8 @@ pub const DEFAULT_MAX_ORDERS: usize = 100_000;
 /// turns it off; `POST /_control/orders/{id}/age` makes an order old enough without waiting.
 pub const DEFAULT_CLOSE_MIN_AGE: Duration = Duration::from_secs(300);
 /// The provider's notification retry schedule (delay before each attempt).
-pub const NOTIFY_SCHEDULE: [Duration; 10] = [
-    Duration::from_secs(0),
-    Duration::from_secs(15),
-    Duration::from_secs(15),
-    Duration::from_secs(30),
-    Duration::from_secs(180),
-    Duration::from_secs(600),
-    Duration::from_secs(1200),
-    Duration::from_secs(1800),
-    Duration::from_secs(1800),
-    Duration::from_secs(3600),
-];
+pub const NOTIFY_SCHEDULE: [Duration; 10] =
+    crate::double::notifier::seconds([0, 15, 15, 30, 180, 600, 1200, 1800, 1800, 3600]);
 
 /// How the platform names the key it signs answers with (`Wechatpay-Serial`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -234,8 +224,7 @@ impl DoubleConfig {
 
     /// The notification schedule `speedup` times faster (at least 1).
     pub fn with_notify_speedup(mut self, speedup: u32) -> DoubleConfig {
-        let speedup = speedup.max(1);
-        self.notify_schedule = NOTIFY_SCHEDULE.iter().map(|d| *d / speedup).collect();
+        self.notify_schedule = crate::double::notifier::compressed(&NOTIFY_SCHEDULE, speedup);
         self
     }
 

@@ -75,7 +75,7 @@ pub(crate) fn pay(state: &mut State, id: &str) -> Result<Value, ControlError> {
     if order.state != TradeState::NotPay {
         return Err(ControlError::Conflict {
             id,
-            state: order.state.name(),
+            state: order.state.as_str(),
         });
     }
     order.state = TradeState::Success;
@@ -119,7 +119,7 @@ pub(crate) fn expire(state: &mut State, id: &str) -> Result<Value, ControlError>
     if order.state != TradeState::NotPay {
         return Err(ControlError::Conflict {
             id,
-            state: order.state.name(),
+            state: order.state.as_str(),
         });
     }
     order.state = TradeState::Closed;

@@ -22,22 +22,7 @@ pub(crate) fn now_s() -> i64 {
 pub(crate) use crate::double::lock;
 
 /// The trade states an order of this double goes through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TradeState {
-    NotPay,
-    Success,
-    Closed,
-}
-
-impl TradeState {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            TradeState::NotPay => "NOTPAY",
-            TradeState::Success => "SUCCESS",
-            TradeState::Closed => "CLOSED",
-        }
-    }
-}
+pub(crate) use crate::double::TradeState;
 
 /// An order.
 #[derive(Debug, Clone)]
@@ -71,9 +56,9 @@ impl Order {
     /// The G2 query answer.
     pub(crate) fn query_view(&self, lowercase_state: bool) -> Value {
         let state = if lowercase_state {
-            self.state.name().to_ascii_lowercase()
+            self.state.as_str().to_ascii_lowercase()
         } else {
-            self.state.name().to_owned()
+            self.state.as_str().to_owned()
         };
         let mut v = json!({
             "id": self.id,
