@@ -9,7 +9,7 @@ use reqwest::Method;
 use super::{Key, close_body, close_call, create_order, query_state};
 use crate::wechatpay::checks;
 use crate::wechatpay::client::Tamper;
-use crate::wechatpay::world::{OrderKind, WechatpayWorld, Who};
+use crate::wechatpay::world::{OrderKind, Pooled, WechatpayWorld, Who};
 use crate::world::StepResult;
 
 /// Creates (or takes from the pool) an order of `kind`, judges its create (G1), queries it
@@ -28,17 +28,11 @@ pub async fn unpaid(
     };
     let pooled = if young { None } else { ctx.pooled(kind) };
     let pooled = match pooled {
-        Some(p) => {
-            w.state.note(&p.answer);
-            p
-        }
+        Some(p) => p,
         None => {
             w.state.findings.requests += 1;
             match create_order(&ctx, who, text).await {
-                Ok(p) => {
-                    w.state.note(&p.answer);
-                    p
-                }
+                Ok(p) => p,
                 Err(inconclusive) => {
                     let text = inconclusive.to_string();
                     w.state.findings.inconclusive = Some(inconclusive);
@@ -47,6 +41,17 @@ pub async fn unpaid(
             }
         }
     };
+    take_order(w, pooled).await?;
+    if !young {
+        old_enough(w).await?;
+    }
+    Ok(())
+}
+
+/// Makes a created order the order under test: its create judged (G1), then a query of it
+/// (G2: NOTPAY, and its `id`).
+pub async fn take_order(w: &mut WechatpayWorld, pooled: Pooled) -> StepResult {
+    w.state.note(&pooled.answer);
     w.judge("G1", &pooled.answer, checks::created(&pooled.answer))?;
     w.first_create = Some(pooled.answer.clone());
     w.order = Some(pooled.order);
@@ -57,9 +62,6 @@ pub async fn unpaid(
             &exchange,
             vec![("/trade_state".into(), "NOTPAY (a new order)".into(), state)],
         )?;
-    }
-    if !young {
-        old_enough(w).await?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The notification steps (CONTRACT WN1–WN4): an order whose `notify_url` is the scenario's
 //! mailbox, paid by the run's payer; what arrives is waited for on the provider's schedule
-//! ([`crate::notify::Watch`]) and judged by [`checks::notification`].
+//! ([`crate::notify::Watch`]) and judged by [`crate::wechatpay::checks::notification`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +15,6 @@ use crate::findings::{Observation, StepFailure};
 use crate::notify::steps::{Decrypt, NotifyWorld};
 use crate::notify::{Notifications, Reply, Rules};
 use crate::settings::ResponseSignatures;
-use crate::wechatpay::checks;
 use crate::wechatpay::checks::notification as judge;
 use crate::wechatpay::double::NOTIFY_SCHEDULE;
 use crate::wechatpay::world::{WechatpayWorld, Who};
@@ -83,18 +82,7 @@ async fn create_notified(w: &mut WechatpayWorld, url: String) -> StepResult {
                 .inconclusive(&inconclusive.endpoint, inconclusive.reason);
         }
     };
-    w.state.note(&placed.answer);
-    w.judge("G1", &placed.answer, checks::created(&placed.answer))?;
-    w.order = Some(placed.order);
-    let (state, exchange) = query_state(w, false).await?;
-    if state != "NOTPAY" {
-        w.judge(
-            "G2",
-            &exchange,
-            vec![("/trade_state".into(), "NOTPAY (a new order)".into(), state)],
-        )?;
-    }
-    Ok(())
+    super::given::take_order(w, placed).await
 }
 
 #[then(regex = r"^every notification is signed by the platform$")]
