@@ -71,12 +71,12 @@ impl Watch {
         rules: Rules,
         count: usize,
     ) -> StepResult {
-        let mut watch = std::mem::take(&mut state.notify);
-        let result = watch
-            .arrive_here(state, notifications, schedule, rules, count)
-            .await;
-        state.notify = watch;
-        result
+        with_watch(state, async |watch, state| {
+            watch
+                .arrive_here(state, notifications, schedule, rules, count)
+                .await
+        })
+        .await
     }
 
     async fn arrive_here(
@@ -153,12 +153,12 @@ impl Watch {
         decrypt: &dyn Fn(&Delivery) -> Option<Map<String, Value>>,
         same_event: fn(&Map<String, Value>, &Map<String, Value>) -> bool,
     ) -> StepResult {
-        let mut watch = std::mem::take(&mut state.notify);
-        let result = watch
-            .quiet_here(state, notifications, schedule, rules, decrypt, same_event)
-            .await;
-        state.notify = watch;
-        result
+        with_watch(state, async |watch, state| {
+            watch
+                .quiet_here(state, notifications, schedule, rules, decrypt, same_event)
+                .await
+        })
+        .await
     }
 
     async fn quiet_here(
@@ -245,4 +245,16 @@ impl Watch {
     pub fn attempts(&self) -> usize {
         self.deliveries.len()
     }
+}
+
+/// Runs `f` on the scenario's watch and the rest of its state: the watch lives in the state,
+/// so it is taken out for the call and put back after.
+async fn with_watch<R>(
+    state: &mut ScenarioState,
+    f: impl AsyncFnOnce(&mut Watch, &mut ScenarioState) -> R,
+) -> R {
+    let mut watch = std::mem::take(&mut state.notify);
+    let result = f(&mut watch, state).await;
+    state.notify = watch;
+    result
 }
