@@ -30,7 +30,7 @@ impl Handler for Receiver {
 }
 
 /// Creates an order of 5 HKD of the first merchant with `notify_url`, and pays it.
-async fn create_and_pay(h: &Harness, out_trade_no: &str, notify_url: &str) {
+pub async fn create_and_pay(h: &Harness, out_trade_no: &str, notify_url: &str) {
     let body = json!({"mchid": "1900000109", "appid": "wxd678efh567hg6787", "description": "n",
         "out_trade_no": out_trade_no, "notify_url": notify_url, "amount": {"total": 5, "currency": "HKD"}});
     let created = h

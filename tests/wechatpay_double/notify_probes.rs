@@ -10,7 +10,7 @@ use pay_conformance::wechatpay::crypto::verify_response;
 use pay_conformance::wechatpay::double::{Fault, decrypt_notification};
 use serde_json::{Value, json};
 
-use super::client::{Harness, Sign, ensure, now_s};
+use super::client::{Harness, ensure, now_s};
 
 struct Receiver(Mutex<Vec<DoubleRequest>>);
 
@@ -31,20 +31,7 @@ async fn deliveries(h: &Harness) -> Vec<DoubleRequest> {
     let server = Server::start(listener, receiver.clone(), Limits::default())
         .await
         .expect("receiver");
-    let body = json!({"mchid": "1900000109", "appid": "wxd678efh567hg6787", "description": "n",
-        "out_trade_no": "NP1", "notify_url": format!("{}/notify", server.uri()),
-        "amount": {"total": 5, "currency": "HKD"}});
-    let created = h
-        .send(
-            0,
-            "POST",
-            "/v3/global/transactions/native",
-            body.to_string().as_bytes(),
-            &Sign::default(),
-        )
-        .await;
-    assert_eq!(created.status, 200);
-    h.double.pay("NP1").expect("paid");
+    super::notify::create_and_pay(h, "NP1", &format!("{}/notify", server.uri())).await;
     let count = || receiver.0.lock().map(|s| s.len()).unwrap_or(0);
     for _ in 0..300 {
         if count() >= 3 {
