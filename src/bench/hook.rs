@@ -40,3 +40,9 @@ pub trait LoadGenerator: Send + Sync {
     /// Request number `i` of `worker`; `Err` says why it does not count as a success.
     fn send(&self, worker: u32, i: u64) -> BoxFuture<'_, Result<(), String>>;
 }
+
+/// The "3 queries : 1 create" mix both providers' generators send: request `i` of `worker` is
+/// a create (`None`) or a query of the order at this index of a pool of `pool` orders.
+pub fn three_queries_one_create(worker: u32, i: u64, pool: usize) -> Option<usize> {
+    (i % 4 != 3).then(|| (u64::from(worker) + i) as usize % pool.max(1))
+}

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use hook::{LoadGenerator, ProviderBench};
+pub use hook::{LoadGenerator, ProviderBench, three_queries_one_create};
 pub use load::{LoadLevel, Target, TargetLoad};
 
 use crate::error::ConfigError;

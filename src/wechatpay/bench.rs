@@ -72,11 +72,9 @@ impl LoadGenerator for Generator {
 
     fn send(&self, worker: u32, i: u64) -> BoxFuture<'_, Result<(), String>> {
         async move {
-            if i % 4 == 3 {
-                self.create(&fresh_out_trade_no()).await
-            } else {
-                let at = (u64::from(worker) + i) as usize % self.pool.len().max(1);
-                self.query(&self.pool[at]).await
+            match crate::bench::three_queries_one_create(worker, i, self.pool.len()) {
+                None => self.create(&fresh_out_trade_no()).await,
+                Some(at) => self.query(&self.pool[at]).await,
             }
         }
         .boxed()
