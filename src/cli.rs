@@ -29,6 +29,9 @@ enum Command {
     /// Serve the stateful double over HTTP, for `run --base-url` or your own integration tests.
     // After its flags, `--help` shows the routes of the provider it names (`parse`).
     Serve(ServeArgs),
+    /// Stand between your integration and the provider: forward every request unchanged and
+    /// report which rules your requests and the provider's answers broke.
+    Proxy(Box<pay_conformance::app::proxy::ProxyArgs>),
     /// List the providers this build knows.
     Providers,
     /// List the faults the double can inject, with the rules each one breaks.
@@ -165,6 +168,7 @@ pub fn main() -> i32 {
     let outcome = match cli.command {
         Command::Run(args) => runtime.block_on(run_cli::run(*args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Proxy(args) => runtime.block_on(pay_conformance::app::proxy::run(&args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
         Command::Variants(args) => args.provider().map(variants),

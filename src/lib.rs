@@ -52,6 +52,7 @@ pub mod preflight;
 pub mod proof;
 pub mod provider;
 pub mod providers;
+pub mod proxy;
 pub mod record;
 pub mod redact;
 pub mod redacted;

@@ -160,6 +160,33 @@ pub trait Provider: Send + Sync + 'static {
         ""
     }
 
+    /// `proxy --provider NAME`: the judge of a merchant's traffic (which rules each side's
+    /// half of an exchange broke). None by default: the provider has no proxy.
+    fn proxy_judge(
+        &self,
+        _setup: &crate::proxy::JudgeSetup<'_>,
+    ) -> Result<Box<dyn crate::proxy::Judge>, ConfigError> {
+        Err(ConfigError::Start(format!(
+            "provider {} has no proxy judge",
+            self.name()
+        )))
+    }
+
+    /// `proxy --upstream double`: its double started on a loopback port (as `serve` starts it,
+    /// with `common`), serving until the answer is dropped.
+    fn start_double<'a>(
+        &'a self,
+        _common: &'a ServeSettings,
+        _flags: &'a ProviderFlags,
+    ) -> LocalBoxFuture<'a, Result<crate::proxy::StartedDouble, ConfigError>> {
+        let name = self.name();
+        Box::pin(async move {
+            Err(ConfigError::Start(format!(
+                "provider {name} has no double to start on its own"
+            )))
+        })
+    }
+
     /// Its contract in its own words (`docs/contract-<name>.md`, each rule a `### ID — title`
     /// section), built in: `pay-conformance rules ID` prints a rule's section. None by default.
     fn contract(&self) -> Option<&'static str> {

@@ -8,6 +8,7 @@
 //! variables in [`Provider::configure`](crate::provider::Provider::configure).
 
 mod notify;
+pub mod proxy;
 mod serve;
 
 use std::path::PathBuf;

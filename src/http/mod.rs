@@ -12,7 +12,7 @@ pub use pacer::{Pacer, Ticket};
 pub use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 pub use stats::{KeySends, SendStats};
-pub use stop::{deadline_passed, interrupt, interrupted, past_deadline, stopped, stopping};
+pub use stop::{deadline_passed, interrupt, interrupted, past_deadline, signal, stopped, stopping};
 
 /// A request, fully built (signed) and ready to send.
 #[derive(Debug, Clone)]

@@ -47,3 +47,24 @@ pub async fn stopped() {
     let mut stop = STOP.subscribe();
     let _ = stop.wait_for(|stopped| *stopped).await;
 }
+
+/// Returns at Ctrl-C, or SIGTERM where there is one.
+pub async fn signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

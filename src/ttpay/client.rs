@@ -427,14 +427,25 @@ fn retry_after(exchange: &Exchange) -> Option<Duration> {
 
 /// A6: `TTPay-Signature` over `TS\nNONCE\nBODY` with the app secret.
 fn check_signature(incoming: &Incoming, secret: &AppSecret) -> SignatureCheck {
+    response_signature(&incoming.headers, &incoming.body, secret)
+}
+
+/// A6 of an answer's headers and body: `TTPay-Signature` over `TS\nNONCE\nBODY` with the app
+/// secret.
+pub fn response_signature(
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    secret: &AppSecret,
+) -> SignatureCheck {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(ts), Some(nonce), Some(signature)) = (
-        incoming.header("ttpay-timestamp"),
-        incoming.header("ttpay-nonce"),
-        incoming.header("ttpay-signature"),
+        header("ttpay-timestamp"),
+        header("ttpay-nonce"),
+        header("ttpay-signature"),
     ) else {
         return SignatureCheck::Missing;
     };
-    let message = signing::response_message(ts, nonce, &incoming.body);
+    let message = signing::response_message(ts, nonce, body);
     if secret.verifies(&message, signature) {
         SignatureCheck::Valid
     } else {

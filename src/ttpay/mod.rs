@@ -9,6 +9,7 @@ pub mod double;
 pub mod openapi;
 pub mod preflight;
 mod provider;
+pub mod proxy;
 pub mod readings;
 pub mod rules;
 pub mod signing;

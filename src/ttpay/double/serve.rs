@@ -30,6 +30,32 @@ The first stdout line ends with the base URL.";
 /// Starts the double as the flags and the `TTPAY_*` environment say, prints how to use it, and
 /// serves until Ctrl-C.
 pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32, ConfigError> {
+    let (double, lines) = start(common, args).await?;
+    println!("pay-conformance double listening on {}", double.uri());
+    for line in lines {
+        println!("{line}");
+    }
+    println!(
+        "then: pay-conformance run --base-url {} --response-signatures strict",
+        double.uri()
+    );
+    println!(
+        "control: POST {0}/_control/orders/{{id}}/pay | /expire, GET {0}/_control/orders/{{id}}, POST {0}/_control/reset, GET {0}/_control/health",
+        double.uri()
+    );
+    println!("(Ctrl-C stops it)");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
+    Ok(exit::CONFORMING)
+}
+
+/// The double as the flags and the `TTPAY_*` environment say, started on `common.port`, and
+/// what to tell its user: the fault or variant in force, the credentials to export.
+pub async fn start(
+    common: &ServeSettings,
+    args: &TtpayServeArgs,
+) -> Result<(Double, Vec<String>), ConfigError> {
     let env = |name: &str| std::env::var(name).ok();
     let env_settings = TtpaySettings::resolve(
         &crate::ttpay::config::TtpayArgs::default(),
@@ -65,36 +91,22 @@ pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32,
     let double = Double::start_on(listener, config, super::limits())
         .await
         .map_err(|e| ConfigError::Start(e.to_string()))?;
-    println!("pay-conformance double listening on {}", double.uri());
+    let mut lines = Vec::new();
     if let Some(fault) = double.fault() {
-        println!(
+        lines.push(format!(
             "fault in force: {} (breaks {})",
             fault.name(),
             fault.rules().join(", ")
-        );
+        ));
     }
     if let Some(variant) = double.config().variant {
-        println!(
+        lines.push(format!(
             "variant in force: {variant} ({}; the contract allows it)",
             variant.description()
-        );
+        ));
     }
-    for line in export_lines(double.config(), builtin) {
-        println!("{line}");
-    }
-    println!(
-        "then: pay-conformance run --base-url {} --response-signatures strict",
-        double.uri()
-    );
-    println!(
-        "control: POST {0}/_control/orders/{{id}}/pay | /expire, GET {0}/_control/orders/{{id}}, POST {0}/_control/reset, GET {0}/_control/health",
-        double.uri()
-    );
-    println!("(Ctrl-C stops it)");
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
-    Ok(exit::CONFORMING)
+    lines.extend(export_lines(double.config(), builtin));
+    Ok((double, lines))
 }
 
 /// The `export` lines for the double's merchants, valid bash as printed: every value

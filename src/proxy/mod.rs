@@ -1,0 +1,197 @@
+//! `pay-conformance proxy`: a reverse proxy a merchant's integration points at instead of the
+//! provider. Every request is forwarded unchanged and every answer returned unchanged
+//! ([`forward`]); a copy of each exchange within a bound goes to the provider's [`Judge`], which
+//! says which rules the merchant's request and the provider's answer broke. Findings show on
+//! the console as they come and in the JSON and JUnit reports, written at Ctrl-C / SIGTERM and
+//! every `--report-every N` exchanges.
+//!
+//! Memory stays flat whatever the traffic: the judge's queue is bounded (an exchange that does
+//! not fit is counted as not judged), the tally keeps a count per rule and its first
+//! [`tally::EXAMPLES`] examples, a body is kept only up to its bound and only until judged.
+//!
+//! Exit: 0 no finding, 1 a provider finding, 4 merchant findings only, 3 no finding but the
+//! upstream failed, 2 a setup error.
+
+mod forward;
+pub mod judge;
+mod report;
+pub mod tally;
+mod tee;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+pub use forward::{ProxyOptions, parse_upstream};
+pub use judge::{Body, Finding, Judge, JudgeSetup, Proxied, Side, StartedDouble, Verdict};
+pub use report::{MERCHANT_FINDINGS, exit_code};
+
+use crate::error::ConfigError;
+use crate::exchange::ExchangeRecord;
+use forward::{Counts, Event};
+use report::Traffic;
+use tally::{Failure, Tally};
+
+/// How many exchanges may wait for the judge; beyond it, they pass unjudged (and are counted).
+const QUEUE: usize = 4096;
+
+/// Where the proxy writes what it found.
+#[derive(Debug, Clone, Default)]
+pub struct Reports {
+    pub json: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    /// Every judged exchange, one JSON line each (redacted).
+    pub log_http: Option<PathBuf>,
+    /// Also write the reports every N judged exchanges (not only at the end).
+    pub every: Option<u64>,
+}
+
+/// A proxy to start: the provider's name, where to listen, its bounds and upstream.
+pub struct Setup {
+    pub provider: &'static str,
+    pub listener: std::net::TcpListener,
+    pub options: ProxyOptions,
+    pub reports: Reports,
+    /// Lines printed after the listening line (how to use the upstream double).
+    pub banner: Vec<String>,
+}
+
+/// Proxies until Ctrl-C / SIGTERM, or until `stop` resolves; then writes the reports and
+/// answers the exit code.
+pub async fn run(
+    setup: Setup,
+    mut judge: Box<dyn Judge>,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<i32, ConfigError> {
+    let started = Instant::now();
+    let counts = Arc::new(Counts::default());
+    let (events, mut queue) = tokio::sync::mpsc::channel(QUEUE);
+    let upstream = setup.options.upstream.clone();
+    let running = forward::start(setup.listener, setup.options, events, Arc::clone(&counts))
+        .map_err(ConfigError::Start)?;
+    println!(
+        "pay-conformance proxy ({}) listening on {}, forwarding to {upstream}",
+        setup.provider,
+        running.uri()
+    );
+    for line in &setup.banner {
+        println!("{line}");
+    }
+    let limits = judge.limits();
+    for limit in &limits {
+        println!("note: {limit}");
+    }
+    println!("(Ctrl-C stops it and writes the reports)");
+    let mut log = match &setup.reports.log_http {
+        Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path).map_err(
+            |source| ConfigError::WriteReport {
+                path: path.clone(),
+                source,
+            },
+        )?)),
+        None => None,
+    };
+    let mut tally = Tally::default();
+    let traffic = || Traffic {
+        provider: setup.provider,
+        upstream: upstream.clone(),
+        requests: counts.requests.load(Ordering::Relaxed),
+        unjudged: counts.unjudged.load(Ordering::Relaxed),
+        inconclusive: counts.upstream_failures.load(Ordering::Relaxed),
+        elapsed_s: started.elapsed().as_secs_f64(),
+        limits: limits.clone(),
+    };
+    tokio::pin!(stop);
+    let signal = crate::http::signal();
+    tokio::pin!(signal);
+    loop {
+        let event = tokio::select! {
+            event = queue.recv() => event,
+            () = &mut stop => None,
+            () = &mut signal => None,
+        };
+        let Some(event) = event else { break };
+        take(&mut *judge, &mut tally, &mut log, event);
+        if let Some(every) = setup.reports.every.filter(|n| *n > 0)
+            && tally.judged % every == 0
+        {
+            write(&setup.reports, &tally, &traffic())?;
+        }
+    }
+    // Stop accepting; judge what already passed.
+    drop(running);
+    while let Ok(event) = queue.try_recv() {
+        take(&mut *judge, &mut tally, &mut log, event);
+    }
+    if let Some(log) = &mut log {
+        let _ = log.flush();
+    }
+    let traffic = traffic();
+    write(&setup.reports, &tally, &traffic)?;
+    print!("{}", crate::redact::redact(&report::summary(&tally, &traffic)));
+    Ok(report::exit_code(&tally, &traffic))
+}
+
+/// Judges one event, prints its new findings, logs it.
+fn take(
+    judge: &mut dyn Judge,
+    tally: &mut Tally,
+    log: &mut Option<std::io::BufWriter<std::fs::File>>,
+    event: Event,
+) {
+    match event {
+        Event::Passed(exchange) => {
+            let verdict = judge.judge(&exchange);
+            if let Some(log) = log {
+                let endpoint = verdict.endpoint.clone().unwrap_or_else(|| exchange.path.clone());
+                let record = ExchangeRecord::of(&exchange.exchange(
+                    &endpoint,
+                    verdict.request_id.clone(),
+                    crate::exchange::SignatureCheck::NotApplicable,
+                ));
+                let line = serde_json::json!({
+                    "seq": exchange.seq,
+                    "exchange": record,
+                    "findings": verdict.findings,
+                });
+                let _ = writeln!(log, "{}", crate::redact::redact(&line.to_string()));
+            }
+            for example in tally.add(&exchange, verdict) {
+                println!("{}", crate::redact::redact(&report::line(&example)));
+            }
+        }
+        Event::Upstream {
+            seq,
+            method,
+            url,
+            status,
+            why,
+        } => {
+            println!(
+                "{}",
+                crate::redact::redact(&format!(
+                    "#{seq} inconclusive: {method} {url}: the upstream failed ({status}): {why}"
+                ))
+            );
+            tally.failure(Failure {
+                seq,
+                method,
+                url,
+                status,
+                why,
+            });
+        }
+    }
+}
+
+fn write(reports: &Reports, tally: &Tally, traffic: &Traffic) -> Result<(), ConfigError> {
+    if let Some(path) = &reports.json {
+        crate::report::write_file(path, &report::json(tally, traffic))?;
+    }
+    if let Some(path) = &reports.junit {
+        crate::report::write_file(path, &report::junit(tally, traffic))?;
+    }
+    Ok(())
+}

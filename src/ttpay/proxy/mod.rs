@@ -1,0 +1,100 @@
+//! TTPay's judge of a merchant's traffic (`proxy --provider ttpay`): the request side of the
+//! contract held to the merchant ([`request`]), the response side to the provider
+//! ([`answer`]), and the orders the traffic shows, remembered (bounded) so that a later answer
+//! can contradict an earlier one.
+
+mod answer;
+mod request;
+
+use std::sync::Arc;
+
+use crate::checks::schema::SchemaSet;
+use crate::error::ConfigError;
+use crate::proxy::{Judge, JudgeSetup, Proxied, Verdict};
+use crate::settings::{FileSection, ResponseSignatures};
+use crate::ttpay::config::{TtpayArgs, TtpaySettings};
+use crate::ttpay::double::DoubleConfig;
+use crate::ttpay::{AmountUnit, Merchant, TimestampUnit};
+
+/// The embedded double's control routes, which a merchant's tests call through the proxy too.
+const CONTROL: &str = "/_control/";
+
+/// The judge.
+pub struct TtpayJudge {
+    /// The merchants whose secrets are known: their signatures are verified.
+    merchants: Vec<Merchant>,
+    timestamp_unit: TimestampUnit,
+    amount_unit: AmountUnit,
+    signatures: ResponseSignatures,
+    schemas: Arc<SchemaSet>,
+    orders: answer::Orders,
+}
+
+impl TtpayJudge {
+    /// The judge as `setup` says: TTPay's `run` flags (units), the `TTPAY_*` merchants of the
+    /// environment — or the double's built-in ones when it is the upstream and the environment
+    /// names none.
+    pub fn new(setup: &JudgeSetup<'_>) -> Result<TtpayJudge, ConfigError> {
+        let args = setup.flags.get::<TtpayArgs>();
+        let settings = TtpaySettings::resolve(&args, &mut FileSection::empty(), setup.env, false)?;
+        let merchants = match settings.credentials {
+            Some(c) => std::iter::once(c.merchant).chain(c.other).collect(),
+            None if setup.double => DoubleConfig::builtin().merchants,
+            None => Vec::new(),
+        };
+        for m in &merchants {
+            crate::redact::register(m.secret.expose());
+        }
+        Ok(TtpayJudge {
+            merchants,
+            timestamp_unit: settings.timestamp_unit,
+            amount_unit: settings.amount_unit,
+            signatures: setup.signatures,
+            schemas: crate::ttpay::suite::load_schemas()?,
+            orders: answer::Orders::default(),
+        })
+    }
+
+    fn merchant(&self, app_id: &str) -> Option<&Merchant> {
+        self.merchants.iter().find(|m| m.app_id == app_id)
+    }
+}
+
+impl Judge for TtpayJudge {
+    fn judge(&mut self, p: &Proxied) -> Verdict {
+        let mut verdict = Verdict::default();
+        if p.path.starts_with(CONTROL) {
+            // The double's control API (paying an order in a test): not the provider's API.
+            return verdict;
+        }
+        let mut merchant = Vec::new();
+        let request = self.request(p, &mut merchant);
+        for deviation in merchant {
+            verdict.merchant(deviation);
+        }
+        if let Some(request) = request {
+            verdict.endpoint = Some(request.endpoint.path().to_owned());
+            self.answer(p, &request, &mut verdict);
+        }
+        verdict
+    }
+
+    fn limits(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.merchants.is_empty() {
+            out.push("TTPAY_APP_SECRET is not set: request and response signatures are checked for form only".to_owned());
+        }
+        out.push(format!(
+            "timestamps are held to {} (--timestamp-unit), amounts to {} units (--amount-unit)",
+            match self.timestamp_unit {
+                TimestampUnit::Ms => "milliseconds",
+                TimestampUnit::S => "seconds",
+            },
+            match self.amount_unit {
+                AmountUnit::Major => "major",
+                AmountUnit::Minor => "minor",
+            }
+        ));
+        out
+    }
+}
