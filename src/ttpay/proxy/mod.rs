@@ -5,6 +5,7 @@
 
 mod answer;
 mod request;
+mod story;
 
 use std::sync::Arc;
 
@@ -23,11 +24,16 @@ const CONTROL: &str = "/_control/";
 pub struct TtpayJudge {
     /// The merchants whose secrets are known: their signatures are verified.
     merchants: Vec<Merchant>,
+    /// The merchants are all the upstream has (its double's built-in ones): an unknown app is
+    /// one the provider must refuse (A5).
+    all_merchants_known: bool,
     timestamp_unit: TimestampUnit,
     amount_unit: AmountUnit,
     signatures: ResponseSignatures,
     schemas: Arc<SchemaSet>,
-    orders: answer::Orders,
+    orders: story::Orders,
+    /// C7: how this provider's queries read the amounts (decided by the first order).
+    reading: crate::ttpay::checks::amount::RunReading,
 }
 
 impl TtpayJudge {
@@ -37,6 +43,7 @@ impl TtpayJudge {
     pub fn new(setup: &JudgeSetup<'_>) -> Result<TtpayJudge, ConfigError> {
         let args = setup.flags.get::<TtpayArgs>();
         let settings = TtpaySettings::resolve(&args, &mut FileSection::empty(), setup.env, false)?;
+        let all_merchants_known = setup.double;
         let merchants = match settings.credentials {
             Some(c) => std::iter::once(c.merchant).chain(c.other).collect(),
             None if setup.double => DoubleConfig::builtin().merchants,
@@ -47,11 +54,13 @@ impl TtpayJudge {
         }
         Ok(TtpayJudge {
             merchants,
+            all_merchants_known,
             timestamp_unit: settings.timestamp_unit,
             amount_unit: settings.amount_unit,
             signatures: setup.signatures,
             schemas: crate::ttpay::suite::load_schemas()?,
-            orders: answer::Orders::default(),
+            orders: story::Orders::default(),
+            reading: crate::ttpay::checks::amount::RunReading::default(),
         })
     }
 

@@ -24,6 +24,26 @@ pub(super) struct Request {
     pub body: Option<Map<String, Value>>,
     /// The app it claims to be (its `Authorization`), if readable.
     pub app_id: Option<String>,
+    /// Why the provider must refuse it, each under the provider's rule (`A3`: the signature
+    /// does not verify; `C2`: a required field is missing): an answer with code 0 breaks it.
+    pub refusals: Vec<(&'static str, String)>,
+}
+
+/// The provider's rule that refusing a request with this merchant finding is, if any.
+fn refusal_rule(endpoint: Endpoint, deviation: &Deviation) -> Option<&'static str> {
+    let rule = deviation.rule.to_string();
+    let first = rule.split(',').next().unwrap_or("");
+    Some(match (first, deviation.pointer.as_str()) {
+        ("A1", "(authorization)") | ("A2", "(authorization signature)") => "A3",
+        ("T2", _) => "T7",
+        ("T1", "/mch_id") if endpoint == Endpoint::Create => "C3",
+        ("C1", p) if deviation.expected.starts_with("required property") && !p.is_empty() => "C2",
+        ("C1" | "C3" | "C7", _) if endpoint == Endpoint::Create => "C3",
+        ("C4", _) => "C4",
+        ("Q2", _) => "Q2",
+        ("X5", _) => "X5",
+        _ => return None,
+    })
 }
 
 impl TtpayJudge {
@@ -89,10 +109,31 @@ impl TtpayJudge {
         if let Some(body) = &body {
             self.body(endpoint, body, auth.as_ref(), out);
         }
+        let mut refusals: Vec<(&'static str, String)> = Vec::new();
+        for deviation in out.iter() {
+            if let Some(rule) = refusal_rule(endpoint, deviation)
+                && !refusals.iter().any(|(r, _)| *r == rule)
+            {
+                let why = format!("{} {}: {}", deviation.pointer, deviation.expected, deviation.actual);
+                refusals.push((rule, why));
+            }
+        }
+        if let Some(auth) = &auth {
+            if self.all_merchants_known && self.merchant(&auth.app_id).is_none() {
+                refusals.push(("A5", format!("app_id {:?} is no merchant of the double", auth.app_id)));
+            }
+            if let Ok(ts) = auth.timestamp.trim().parse::<i64>() {
+                let ms = if (-SECONDS_BELOW..SECONDS_BELOW).contains(&ts) { ts.saturating_mul(1000) } else { ts };
+                if ms.saturating_sub(crate::world::now_ms()).abs() >= 3_600_000 {
+                    refusals.push(("A4", format!("its timestamp {ts} is an hour or more off")));
+                }
+            }
+        }
         Some(Request {
             endpoint,
             body,
             app_id: auth.map(|a| a.app_id),
+            refusals,
         })
     }
 
