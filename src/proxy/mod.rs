@@ -66,6 +66,11 @@ pub async fn run(
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<i32, ConfigError> {
     let started = Instant::now();
+    // Listening for Ctrl-C / SIGTERM before anyone is told where the proxy is, so that a stop
+    // right after start still writes the reports.
+    let signal = crate::http::signal();
+    tokio::pin!(signal);
+    let _ = futures::poll!(&mut signal);
     let counts = Arc::new(Counts::default());
     let (events, mut queue) = tokio::sync::mpsc::channel(QUEUE);
     let upstream = setup.options.upstream.clone();
@@ -104,8 +109,6 @@ pub async fn run(
         limits: limits.clone(),
     };
     tokio::pin!(stop);
-    let signal = crate::http::signal();
-    tokio::pin!(signal);
     loop {
         let event = tokio::select! {
             event = queue.recv() => event,

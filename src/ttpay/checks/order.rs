@@ -81,6 +81,11 @@ pub fn echoes(
         "attach",
     ] {
         let sent_value = sent.get(key).cloned();
+        // An optional field sent as "" means absent (C1): the order may hold its own value
+        // (a platform order's to_address is the platform's wallet).
+        if key != "out_trade_no" && sent_value.as_ref().and_then(Value::as_str) == Some("") {
+            continue;
+        }
         let actual = detail.get(key);
         // attach may be absent until paid (Q4); when present it must echo.
         if key == "attach" && actual.is_none() {

@@ -271,3 +271,12 @@ fn set_up_checks_fail_on_what_breaks_them_and_only_that() {
         assert_eq!(closed(&found, &object(open))[0].rule, "X1");
     }
 }
+
+#[test]
+fn q6_an_optional_field_sent_empty_is_absent() {
+    let mut sent = sent();
+    sent.insert("to_address".into(), json!(""));
+    let mut d = detail();
+    d.insert("to_address".into(), json!("TPlatformWallet"));
+    assert!(echoes(&sent, &d).is_empty(), "{:?}", echoes(&sent, &d));
+}

@@ -36,6 +36,22 @@ impl TtpayJudge {
         verdict.providers(deviations);
         verdict.observations.extend(observations);
         let code = exchange.code();
+        if p.status >= 500 || exchange.json.is_err() {
+            // T5 / T7: a malformed request, or one with a method the API does not have, gets a
+            // JSON refusal; never a 5xx or garbage (T3 says what is wrong with the answer).
+            let rule = match request.refusals.iter().any(|(r, _)| *r == "T7") {
+                true => Some("T7"),
+                false => request.malformed.then_some("T5"),
+            };
+            if let Some(rule) = rule {
+                verdict.provider(exchange.deviation(
+                    rule,
+                    "(http status)",
+                    "a JSON refusal of the malformed request".to_owned(),
+                    format!("HTTP {}", p.status),
+                ));
+            }
+        }
         if code == Some(0) {
             for (rule, why) in &request.refusals {
                 verdict.provider(exchange.deviation(

@@ -27,6 +27,9 @@ pub(super) struct Request {
     /// Why the provider must refuse it, each under the provider's rule (`A3`: the signature
     /// does not verify; `C2`: a required field is missing): an answer with code 0 breaks it.
     pub refusals: Vec<(&'static str, String)>,
+    /// The merchant's request broke its side of the contract: whatever it is, the provider
+    /// must answer it with a JSON refusal, never a 5xx (T5).
+    pub malformed: bool,
 }
 
 /// The provider's rule that refusing a request with this merchant finding is, if any.
@@ -134,6 +137,7 @@ impl TtpayJudge {
             body,
             app_id: auth.map(|a| a.app_id),
             refusals,
+            malformed: !out.is_empty(),
         })
     }
 
