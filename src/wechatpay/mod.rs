@@ -13,6 +13,7 @@ mod forms;
 mod orders;
 mod preflight;
 mod provider;
+pub mod proxy;
 pub mod rules;
 mod steps;
 pub mod suite;

@@ -46,4 +46,28 @@ impl Provider for Wechatpay {
         // `Wechatpay-Signature: …` / `"wechatpay-signature": "…"`.
         &[r#"(?i)(wechatpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#]
     }
+
+    fn proxy_judge(
+        &self,
+        setup: &crate::proxy::JudgeSetup<'_>,
+    ) -> Result<Box<dyn crate::proxy::Judge>, crate::ConfigError> {
+        Ok(Box::new(super::proxy::WxJudge::new(setup)?))
+    }
+
+    fn start_double<'a>(
+        &'a self,
+        common: &'a crate::settings::ServeSettings,
+        flags: &'a crate::settings::ProviderFlags,
+    ) -> futures::future::LocalBoxFuture<'a, Result<crate::proxy::StartedDouble, crate::ConfigError>>
+    {
+        Box::pin(async move {
+            let args = flags.get::<super::WxServeArgs>();
+            let (double, banner) = super::double::serve::start(common, &args).await?;
+            Ok(crate::proxy::StartedDouble {
+                uri: double.uri(),
+                banner,
+                keep: Box::new(double),
+            })
+        })
+    }
 }

@@ -231,6 +231,35 @@ The first stdout line ends with the base URL.";
 
 /// Starts the double as the flags say, prints how to use it, and serves until Ctrl-C.
 pub async fn serve(common: &ServeSettings, args: &WxServeArgs) -> Result<i32, ConfigError> {
+    let (double, lines) = start(common, args).await?;
+    println!(
+        "pay-conformance wechatpay double listening on {}",
+        double.uri()
+    );
+    for line in lines {
+        println!("{line}");
+    }
+    println!(
+        "# then: pay-conformance run --provider wechatpay --base-url {} --response-signatures strict",
+        double.uri()
+    );
+    println!(
+        "# control: POST {0}/_control/orders/{{id}}/pay | /age | /expire, GET {0}/_control/orders/{{id}}, POST {0}/_control/reset, GET {0}/_control/health",
+        double.uri()
+    );
+    println!("# (Ctrl-C stops it)");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
+    Ok(exit::CONFORMING)
+}
+
+/// The double as the flags say, started on `common.port`, and what to tell its user: the fault
+/// in force, where the keys are, the `export` lines.
+pub async fn start(
+    common: &ServeSettings,
+    args: &WxServeArgs,
+) -> Result<(Double, Vec<String>), ConfigError> {
     let dir = keys_dir(args)?;
     let mut config = config_with_keys(&dir)?;
     config.mode = match args.platform_mode.as_deref() {
@@ -252,38 +281,21 @@ pub async fn serve(common: &ServeSettings, args: &WxServeArgs) -> Result<i32, Co
     let double = Double::try_start_on(listener, config)
         .await
         .map_err(|e| ConfigError::Start(format!("cannot serve: {e}")))?;
-    println!(
-        "pay-conformance wechatpay double listening on {}",
-        double.uri()
-    );
+    let mut lines = Vec::new();
     if let Some(fault) = double.fault() {
-        println!(
+        lines.push(format!(
             "fault in force: {} (breaks {})",
             fault.name(),
             fault.rules().join(", ")
-        );
+        ));
     }
     let c = double.config();
-    println!(
+    lines.push(format!(
         "# platform mode {}; minimum close age {} s; keys and certificate written to {}",
         c.mode.name(),
         c.close_min_age.as_secs(),
         dir.display()
-    );
-    for line in export_lines(c, &dir) {
-        println!("{line}");
-    }
-    println!(
-        "# then: pay-conformance run --provider wechatpay --base-url {} --response-signatures strict",
-        double.uri()
-    );
-    println!(
-        "# control: POST {0}/_control/orders/{{id}}/pay | /age | /expire, GET {0}/_control/orders/{{id}}, POST {0}/_control/reset, GET {0}/_control/health",
-        double.uri()
-    );
-    println!("# (Ctrl-C stops it)");
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
-    Ok(exit::CONFORMING)
+    ));
+    lines.extend(export_lines(c, &dir));
+    Ok((double, lines))
 }
