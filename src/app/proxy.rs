@@ -62,7 +62,9 @@ pub async fn run(args: &ProxyArgs) -> Result<i32, ConfigError> {
     let double = args.upstream.trim() == "double";
     if !double && (args.fault.is_some() || args.variant.is_some()) {
         return Err(ConfigError::Invalid {
-            what: "--fault and --variant change the embedded double only\n(hint: --upstream double)".into(),
+            what:
+                "--fault and --variant change the embedded double only\n(hint: --upstream double)"
+                    .into(),
         });
     }
     crate::provider::check_names(provider, args.fault.as_deref(), args.variant.as_deref())?;
@@ -98,7 +100,11 @@ pub async fn run(args: &ProxyArgs) -> Result<i32, ConfigError> {
         proxy::parse_upstream(&args.upstream).map_err(|what| ConfigError::Invalid {
             what: format!("--upstream: {what}\n(hint: the provider's base URL, e.g. https://api.ttpay.io, or `double`)"),
         })?;
-        (args.upstream.trim().trim_end_matches('/').to_owned(), Vec::new(), None)
+        (
+            args.upstream.trim().trim_end_matches('/').to_owned(),
+            Vec::new(),
+            None,
+        )
     };
     let listener = std::net::TcpListener::bind(args.listen).map_err(|e| {
         ConfigError::Start(format!(

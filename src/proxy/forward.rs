@@ -172,8 +172,8 @@ pub(super) fn start(
     listener
         .set_nonblocking(true)
         .map_err(|e| format!("cannot use the listening socket: {e}"))?;
-    let listener =
-        TcpListener::from_std(listener).map_err(|e| format!("cannot use the listening socket: {e}"))?;
+    let listener = TcpListener::from_std(listener)
+        .map_err(|e| format!("cannot use the listening socket: {e}"))?;
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
@@ -190,7 +190,11 @@ pub(super) fn start(
     Ok(Running { addr, stop, task })
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stopping: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stopping: watch::Receiver<bool>,
+) {
     let permits = Arc::new(Semaphore::new(shared.options.max_connections.max(1)));
     let mut builder = http1::Builder::new();
     builder
@@ -228,7 +232,9 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stopping: w
                 let shared = Arc::clone(&shared);
                 async move { Ok::<_, Infallible>(forward(&shared, request).await) }
             });
-            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
             drop(permit);
         });
     }
@@ -271,7 +277,10 @@ async fn forward(shared: &Shared, request: Request<Incoming>) -> Answer {
         "{}{}{}",
         shared.prefix,
         if path.is_empty() { "/" } else { &path },
-        query.as_deref().map(|q| format!("?{q}")).unwrap_or_default()
+        query
+            .as_deref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default()
     );
     let mut upstream = http::uri::Builder::new();
     if let Some(scheme) = shared.base.scheme() {
@@ -299,12 +308,16 @@ async fn forward(shared: &Shared, request: Request<Incoming>) -> Answer {
         Some(q) => format!("{path}?{q}"),
         None => path.clone(),
     };
-    let answer = tokio::time::timeout(shared.options.timeout, shared.client.request(outgoing)).await;
+    let answer =
+        tokio::time::timeout(shared.options.timeout, shared.client.request(outgoing)).await;
     let response = match answer {
         Ok(Ok(response)) => response,
         Ok(Err(e)) => {
             let why = crate::http::error_chain(&e);
-            shared.counts.upstream_failures.fetch_add(1, Ordering::Relaxed);
+            shared
+                .counts
+                .upstream_failures
+                .fetch_add(1, Ordering::Relaxed);
             let _ = shared.events.try_send(Event::Upstream {
                 seq,
                 method: method.to_string(),
@@ -319,7 +332,10 @@ async fn forward(shared: &Shared, request: Request<Incoming>) -> Answer {
                 "no answer within {} s",
                 shared.options.timeout.as_secs_f64()
             );
-            shared.counts.upstream_failures.fetch_add(1, Ordering::Relaxed);
+            shared
+                .counts
+                .upstream_failures
+                .fetch_add(1, Ordering::Relaxed);
             let _ = shared.events.try_send(Event::Upstream {
                 seq,
                 method: method.to_string(),
@@ -372,7 +388,8 @@ async fn forward(shared: &Shared, request: Request<Incoming>) -> Answer {
 fn refuse(status: u16, message: &str) -> Answer {
     let body = serde_json::json!({ "error": "proxy", "message": message }).to_string();
     let mut response = Response::new(Either::Right(Full::new(Bytes::from(body))));
-    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_GATEWAY);
+    *response.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_GATEWAY);
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),

@@ -90,12 +90,12 @@ pub async fn run(
     }
     println!("(Ctrl-C stops it and writes the reports)");
     let mut log = match &setup.reports.log_http {
-        Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path).map_err(
-            |source| ConfigError::WriteReport {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|source| ConfigError::WriteReport {
                 path: path.clone(),
                 source,
-            },
-        )?)),
+            })?,
+        )),
         None => None,
     };
     let mut tally = Tally::default();
@@ -133,7 +133,10 @@ pub async fn run(
     }
     let traffic = traffic();
     write(&setup.reports, &tally, &traffic)?;
-    print!("{}", crate::redact::redact(&report::summary(&tally, &traffic)));
+    print!(
+        "{}",
+        crate::redact::redact(&report::summary(&tally, &traffic))
+    );
     Ok(report::exit_code(&tally, &traffic))
 }
 
@@ -148,7 +151,10 @@ fn take(
         Event::Passed(exchange) => {
             let verdict = judge.judge(&exchange);
             if let Some(log) = log {
-                let endpoint = verdict.endpoint.clone().unwrap_or_else(|| exchange.path.clone());
+                let endpoint = verdict
+                    .endpoint
+                    .clone()
+                    .unwrap_or_else(|| exchange.path.clone());
                 let record = ExchangeRecord::of(&exchange.exchange(
                     &endpoint,
                     verdict.request_id.clone(),

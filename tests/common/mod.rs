@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test crate uses a part
 
 pub mod front;
+pub mod sdk;
 pub mod skip;
 
 use std::io::{BufRead, BufReader};

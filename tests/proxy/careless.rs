@@ -46,16 +46,27 @@ fn merchant(stopped: &Stopped) -> Vec<String> {
         .flatten()
         .filter(|r| r["side"] == "merchant")
         .flat_map(|r| r["examples"].as_array().cloned().unwrap_or_default())
-        .map(|e| format!("{} {} {}", e["rule"].as_str().unwrap_or(""), e["pointer"].as_str().unwrap_or(""), e["actual"]))
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["rule"].as_str().unwrap_or(""),
+                e["pointer"].as_str().unwrap_or(""),
+                e["actual"]
+            )
+        })
         .collect()
 }
 
 #[test]
 fn a_seconds_timestamp_is_the_merchants_a2() {
-    let Some((stopped, _)) = through_proxy("seconds", &[]) else { return };
+    let Some((stopped, _)) = through_proxy("seconds", &[]) else {
+        return;
+    };
     let found = merchant(&stopped);
     assert!(
-        found.iter().any(|f| f.starts_with("A2 (authorization timestamp)") && f.contains("in seconds")),
+        found
+            .iter()
+            .any(|f| f.starts_with("A2 (authorization timestamp)") && f.contains("in seconds")),
         "{found:?}\n{}",
         stopped.stdout
     );
@@ -66,30 +77,54 @@ fn a_seconds_timestamp_is_the_merchants_a2() {
 
 #[test]
 fn a_signature_over_the_wrong_string_is_the_merchants_a2_and_refused() {
-    let Some((stopped, _)) = through_proxy("wrong-string", &[]) else { return };
+    let Some((stopped, _)) = through_proxy("wrong-string", &[]) else {
+        return;
+    };
     let found = merchant(&stopped);
-    assert!(found.iter().any(|f| f.starts_with("A2 (authorization signature)")), "{found:?}");
-    assert_eq!(stopped.count("provider"), 0, "the double refused it (103): {}", stopped.stdout);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with("A2 (authorization signature)")),
+        "{found:?}"
+    );
+    assert_eq!(
+        stopped.count("provider"),
+        0,
+        "the double refused it (103): {}",
+        stopped.stdout
+    );
 }
 
 #[test]
 fn a_missing_field_is_the_merchants_c1_at_its_pointer() {
-    let Some((stopped, _)) = through_proxy("missing-field", &[]) else { return };
+    let Some((stopped, _)) = through_proxy("missing-field", &[]) else {
+        return;
+    };
     let found = merchant(&stopped);
-    assert!(found.iter().any(|f| f.starts_with("C1 /currency")), "{found:?}");
+    assert!(
+        found.iter().any(|f| f.starts_with("C1 /currency")),
+        "{found:?}"
+    );
     assert_eq!(stopped.count("provider"), 0, "{}", stopped.stdout);
 }
 
 #[test]
 fn a_missing_content_type_is_the_merchants_t1() {
-    let Some((stopped, _)) = through_proxy("no-content-type", &[]) else { return };
+    let Some((stopped, _)) = through_proxy("no-content-type", &[]) else {
+        return;
+    };
     let found = merchant(&stopped);
-    assert!(found.iter().any(|f| f.starts_with("T1 (content-type)")), "{found:?}");
+    assert!(
+        found.iter().any(|f| f.starts_with("T1 (content-type)")),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn a_careful_client_has_no_finding() {
-    let Some((stopped, _)) = through_proxy("fine", &[]) else { return };
+    let Some((stopped, _)) = through_proxy("fine", &[]) else {
+        return;
+    };
     assert_eq!(stopped.code, 0, "{}", stopped.stdout);
     assert_eq!(stopped.report["judged"], 2, "{}", stopped.stdout);
 }
@@ -99,8 +134,15 @@ fn no_secret_and_no_signature_shows_in_any_output_of_the_proxy() {
     let dir = TempDir::new("secrets");
     let junit = dir.0.join("proxy.xml");
     let log = dir.0.join("http.jsonl");
-    let extra = ["--junit", junit.to_str().unwrap(), "--log-http", log.to_str().unwrap()];
-    let Some((stopped, signatures)) = through_proxy("wrong-string", &extra) else { return };
+    let extra = [
+        "--junit",
+        junit.to_str().unwrap(),
+        "--log-http",
+        log.to_str().unwrap(),
+    ];
+    let Some((stopped, signatures)) = through_proxy("wrong-string", &extra) else {
+        return;
+    };
     assert_eq!(signatures.len(), 2);
     let outputs = [
         ("console", stopped.stdout.clone()),
@@ -114,9 +156,15 @@ fn no_secret_and_no_signature_shows_in_any_output_of_the_proxy() {
         for value in signatures.iter().map(String::as_str).chain([secret]) {
             for at in 0..=value.len().saturating_sub(16) {
                 let run = &value[at..at + 16];
-                assert!(!text.contains(run), "{name} shows {run:?} of a secret or signature:\n{text}");
+                assert!(
+                    !text.contains(run),
+                    "{name} shows {run:?} of a secret or signature:\n{text}"
+                );
             }
         }
     }
-    assert!(outputs[3].1.contains("/v1/transaction/prepayment"), "the log has the exchanges");
+    assert!(
+        outputs[3].1.contains("/v1/transaction/prepayment"),
+        "the log has the exchanges"
+    );
 }

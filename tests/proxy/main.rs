@@ -6,10 +6,10 @@
 mod careless;
 mod faults;
 mod traffic;
+mod wechatpay;
 mod wire;
 
 #[path = "../common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -62,7 +62,9 @@ impl Stopped {
     }
 
     pub fn count(&self, side: &str) -> u64 {
-        self.report[format!("{side}_findings")].as_u64().unwrap_or(0)
+        self.report[format!("{side}_findings")]
+            .as_u64()
+            .unwrap_or(0)
     }
 }
 
@@ -121,7 +123,9 @@ impl Proxy {
         });
         if rx.recv_timeout(std::time::Duration::from_secs(20)).is_err() {
             let _ = child.kill();
-            let err = child.wait_with_output().map(|o| String::from_utf8_lossy(&o.stderr).into_owned());
+            let err = child
+                .wait_with_output()
+                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned());
             panic!("the proxy did not start: {}\n{err:?}", out.lock().unwrap());
         }
         let url = out
@@ -142,9 +146,37 @@ impl Proxy {
         }
     }
 
+    /// The `NAME=VALUE` words of the `export` lines it printed (how to reach its double).
+    pub fn exports(&self) -> Vec<(String, String)> {
+        self.out
+            .lock()
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("export "))
+            .flat_map(|l| {
+                l.split("  #")
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .filter_map(|w| {
+                let (k, v) = w.split_once('=')?;
+                Some((k.to_owned(), v.trim_matches('\'').to_owned()))
+            })
+            .collect()
+    }
+
     /// The first line it printed (`… listening on URL, forwarding to UPSTREAM`).
     pub fn first_line(&self) -> String {
-        self.out.lock().unwrap().lines().next().unwrap_or_default().to_owned()
+        self.out
+            .lock()
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// SIGTERM; the exit code, what it printed, its JSON report.
@@ -179,11 +211,35 @@ impl Drop for Proxy {
 /// `pay-conformance run` against `url` as a merchant would point it at the proxy (unpaced);
 /// its exit code and output.
 pub fn run_suite(provider: &str, url: &str, extra: &[&str]) -> (i32, String) {
+    run_suite_with(provider, url, extra, &[])
+}
+
+/// [`run_suite`] with these environment variables too.
+pub fn run_suite_with(
+    provider: &str,
+    url: &str,
+    extra: &[&str],
+    envs: &[(String, String)],
+) -> (i32, String) {
     let out = Command::new(BIN)
-        .args(["run", "--provider", provider, "--base-url", url, "--rate-limit", "0"])
-        .args(["--response-signatures", "strict", "--notify-schedule-scale", "0.001"])
+        .args([
+            "run",
+            "--provider",
+            provider,
+            "--base-url",
+            url,
+            "--rate-limit",
+            "0",
+        ])
+        .args([
+            "--response-signatures",
+            "strict",
+            "--notify-schedule-scale",
+            "0.001",
+        ])
         .args(extra)
         .envs(TTPAY_ENV)
+        .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()
         .expect("run the suite");
     let text = format!(

@@ -15,9 +15,17 @@ fn the_suite_through_the_proxy_conforms_and_the_double_has_no_finding() {
     // are the merchant's findings, under their rules.
     let merchant = stopped.rules("merchant");
     for rule in ["A1", "A2", "C1", "T2", "X5", "Q2"] {
-        assert!(merchant.iter().any(|r| r == rule), "no merchant {rule}: {}", stopped.stdout);
+        assert!(
+            merchant.iter().any(|r| r == rule),
+            "no merchant {rule}: {}",
+            stopped.stdout
+        );
     }
-    assert_eq!(stopped.code, 4, "merchant findings only: exit 4\n{}", stopped.stdout);
+    assert_eq!(
+        stopped.code, 4,
+        "merchant findings only: exit 4\n{}",
+        stopped.stdout
+    );
     assert!(stopped.report["traffic"]["requests"].as_u64().unwrap() > 200);
 }
 
@@ -47,5 +55,9 @@ fn the_example_integration_through_the_proxy_works_and_has_no_finding() {
     let stopped = proxy.stop();
     assert_eq!(stopped.code, 0, "no finding, exit 0:\n{}", stopped.stdout);
     assert!(stopped.stdout.contains("NO FINDING"), "{}", stopped.stdout);
-    assert!(stopped.report["judged"].as_u64().unwrap() >= 3, "{}", stopped.stdout);
+    assert!(
+        stopped.report["judged"].as_u64().unwrap() >= 3,
+        "{}",
+        stopped.stdout
+    );
 }

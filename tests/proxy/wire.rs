@@ -11,7 +11,9 @@ use super::Proxy;
 /// One raw request to `url` (`http://IP:PORT`) on a connection of its own; the raw answer.
 fn raw(url: &str, request: &str) -> Vec<u8> {
     let mut stream = TcpStream::connect(url.trim_start_matches("http://")).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
@@ -40,14 +42,22 @@ fn answers_pass_unchanged_headers_in_their_case() {
     let through = without_date(&raw(&proxy.url, request));
     assert!(direct.starts_with("HTTP/1.1 200"), "{direct}");
     assert_eq!(through, direct, "the proxy changed the answer");
-    assert!(through.contains("Content-Type: application/json"), "header case kept: {through}");
+    assert!(
+        through.contains("Content-Type: application/json"),
+        "header case kept: {through}"
+    );
     drop(proxy);
 }
 
 /// The upstream's URL, as the proxy's first line names it.
 fn proxy_upstream(proxy: &Proxy) -> String {
     let first = proxy.first_line();
-    first.split("forwarding to ").nth(1).expect("forwarding to").trim().to_owned()
+    first
+        .split("forwarding to ")
+        .nth(1)
+        .expect("forwarding to")
+        .trim()
+        .to_owned()
 }
 
 #[test]
@@ -65,5 +75,9 @@ fn an_upstream_that_is_not_there_is_a_502_and_inconclusive() {
     let stopped = proxy.stop();
     assert_eq!(stopped.code, 3, "inconclusive: {}", stopped.stdout);
     assert_eq!(stopped.count("provider"), 0);
-    assert_eq!(stopped.report["traffic"]["inconclusive"], 1, "{}", stopped.stdout);
+    assert_eq!(
+        stopped.report["traffic"]["inconclusive"], 1,
+        "{}",
+        stopped.stdout
+    );
 }

@@ -18,7 +18,11 @@ const NOT_FOUND: i64 = 12002;
 impl TtpayJudge {
     /// The provider's findings of `p`, as the request read.
     pub(super) fn answer(&mut self, p: &Proxied, request: &Request, verdict: &mut Verdict) {
-        let merchant = request.app_id.as_deref().and_then(|id| self.merchant(id)).cloned();
+        let merchant = request
+            .app_id
+            .as_deref()
+            .and_then(|id| self.merchant(id))
+            .cloned();
         let signature = match &merchant {
             Some(m) => response_signature(&p.response_headers, &p.response_body.bytes, &m.secret),
             None => SignatureCheck::NotApplicable,
@@ -74,7 +78,8 @@ impl TtpayJudge {
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 let at = ms(p.at);
-                self.orders.create(&exchange, app, body, Some((at, prepay_id)), None)
+                self.orders
+                    .create(&exchange, app, body, Some((at, prepay_id)), None)
             }
             (Endpoint::Create, code) => {
                 let why = match (&must_refuse, code) {
@@ -85,7 +90,11 @@ impl TtpayJudge {
                 self.orders.create(&exchange, app, body, None, Some(why))
             }
             (Endpoint::Query, Some(0)) => {
-                verdict.providers(checks::schema(&exchange, &self.schemas, "ttpay/query_response"));
+                verdict.providers(checks::schema(
+                    &exchange,
+                    &self.schemas,
+                    "ttpay/query_response",
+                ));
                 match exchange.data() {
                     Some(detail) => self.orders.query(&exchange, app, detail, &self.reading),
                     None => Vec::new(),

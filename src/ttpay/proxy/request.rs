@@ -117,16 +117,26 @@ impl TtpayJudge {
             if let Some(rule) = refusal_rule(endpoint, deviation)
                 && !refusals.iter().any(|(r, _)| *r == rule)
             {
-                let why = format!("{} {}: {}", deviation.pointer, deviation.expected, deviation.actual);
+                let why = format!(
+                    "{} {}: {}",
+                    deviation.pointer, deviation.expected, deviation.actual
+                );
                 refusals.push((rule, why));
             }
         }
         if let Some(auth) = &auth {
             if self.all_merchants_known && self.merchant(&auth.app_id).is_none() {
-                refusals.push(("A5", format!("app_id {:?} is no merchant of the double", auth.app_id)));
+                refusals.push((
+                    "A5",
+                    format!("app_id {:?} is no merchant of the double", auth.app_id),
+                ));
             }
             if let Ok(ts) = auth.timestamp.trim().parse::<i64>() {
-                let ms = if (-SECONDS_BELOW..SECONDS_BELOW).contains(&ts) { ts.saturating_mul(1000) } else { ts };
+                let ms = if (-SECONDS_BELOW..SECONDS_BELOW).contains(&ts) {
+                    ts.saturating_mul(1000)
+                } else {
+                    ts
+                };
                 if ms.saturating_sub(crate::world::now_ms()).abs() >= 3_600_000 {
                     refusals.push(("A4", format!("its timestamp {ts} is an hour or more off")));
                 }
@@ -142,7 +152,12 @@ impl TtpayJudge {
     }
 
     /// A1/A2: the header's form, nonce, timestamp and (with the secret) signature.
-    fn authorization(&self, p: &Proxied, at: &str, out: &mut Vec<Deviation>) -> Option<Authorization> {
+    fn authorization(
+        &self,
+        p: &Proxied,
+        at: &str,
+        out: &mut Vec<Deviation>,
+    ) -> Option<Authorization> {
         let dev = |rule: &str, pointer: &str, expected: &str, actual: String| {
             Deviation::new(rule, at, pointer, expected, actual)
         };
@@ -159,7 +174,12 @@ impl TtpayJudge {
                 return None;
             }
             None => {
-                out.push(dev("A1", "(authorization)", "an Authorization header", "absent".into()));
+                out.push(dev(
+                    "A1",
+                    "(authorization)",
+                    "an Authorization header",
+                    "absent".into(),
+                ));
                 return None;
             }
         };
@@ -183,7 +203,10 @@ impl TtpayJudge {
                 let seconds = (-SECONDS_BELOW..SECONDS_BELOW).contains(&ts);
                 let (wrong_unit, expected) = match self.timestamp_unit {
                     TimestampUnit::Ms => (seconds, "Unix time in milliseconds (13 digits)"),
-                    TimestampUnit::S => (!seconds, "Unix time in seconds (10 digits; --timestamp-unit s)"),
+                    TimestampUnit::S => (
+                        !seconds,
+                        "Unix time in seconds (10 digits; --timestamp-unit s)",
+                    ),
                 };
                 if wrong_unit {
                     let unit = if seconds { "seconds" } else { "milliseconds" };
@@ -313,7 +336,9 @@ fn kind(value: &Value) -> &'static str {
 
 /// `a=1&b=2` as pairs, percent-decoded (`+` is a space).
 mod url {
-    pub(super) fn form_urlencoded_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    pub(super) fn form_urlencoded_pairs(
+        query: &str,
+    ) -> impl Iterator<Item = (String, String)> + '_ {
         query.split('&').filter(|p| !p.is_empty()).map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             (decode(k), decode(v))

@@ -55,10 +55,13 @@ impl Orders {
         if !self.seen.contains_key(&key) {
             if self.age.len() >= MAX_ORDERS
                 && let Some(old) = self.age.pop_front()
+                && let Some(id) = self
+                    .seen
+                    .remove(&old)
+                    .and_then(|s| s.detail)
+                    .and_then(|d| text(&d, "transaction_id"))
             {
-                if let Some(id) = self.seen.remove(&old).and_then(|s| s.detail).and_then(|d| text(&d, "transaction_id")) {
-                    self.by_transaction.remove(&id);
-                }
+                self.by_transaction.remove(&id);
             }
             self.age.push_back(key.clone());
         }
@@ -85,7 +88,10 @@ impl Orders {
                     out.push(exchange.deviation(
                         "C6",
                         "/data/prepay_id",
-                        format!("the first create's prepay_id {:?}, or a refusal (12001)", first.as_deref().unwrap_or("")),
+                        format!(
+                            "the first create's prepay_id {:?}, or a refusal (12001)",
+                            first.as_deref().unwrap_or("")
+                        ),
                         format!("{:?}", prepay_id.as_deref().unwrap_or("")),
                     ));
                 }
@@ -128,7 +134,12 @@ impl Orders {
         if let Some(owner) = id.as_ref().and_then(|id| self.by_transaction.get(id))
             && owner.0 != app
         {
-            out.push(dev("Q9", "/data", "a refusal: the order is another merchant's".into(), format!("the order {}", owner.1)));
+            out.push(dev(
+                "Q9",
+                "/data",
+                "a refusal: the order is another merchant's".into(),
+                format!("the order {}", owner.1),
+            ));
             return out;
         }
         let key = (app, no);
@@ -138,11 +149,19 @@ impl Orders {
         let seen = self.entry(key);
         let state = text(detail, "trade_state").unwrap_or_default();
         if let Some((rule, why)) = seen.refused.take() {
-            out.push(dev(rule, "/data", format!("no order: its create had to be refused ({why})"), format!("an order in state {state}")));
+            out.push(dev(
+                rule,
+                "/data",
+                format!("no order: its create had to be refused ({why})"),
+                format!("an order in state {state}"),
+            ));
         }
         if let Some((sent, at, _)) = &seen.created {
             if seen.detail.is_none() && state == "NOTPAY" {
-                let expire = sent.get("expire_second").and_then(Value::as_i64).unwrap_or(0);
+                let expire = sent
+                    .get("expire_second")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
                 for (pointer, expected, actual) in checks::new_order(detail, expire, *at) {
                     out.push(dev("Q7", &pointer, expected, actual));
                 }
@@ -159,33 +178,64 @@ impl Orders {
         if let Some(before) = &seen.detail {
             let was = text(before, "trade_state").unwrap_or_default();
             if let Some(rule) = goes_back(&was, &state) {
-                out.push(dev(rule, "/data/trade_state", format!("{was} (as an earlier query showed), or a state after it"), state.clone()));
+                out.push(dev(
+                    rule,
+                    "/data/trade_state",
+                    format!("{was} (as an earlier query showed), or a state after it"),
+                    state.clone(),
+                ));
             } else if was == state && (state == "NOTPAY" || state == "CLOSED") {
                 // A close again of a CLOSED order keeps its close_time (X3); nothing else of
                 // an order that did not move may differ between two views (Q1).
                 for (pointer, earlier, now) in checks::agree(before, detail) {
                     if !pointer.starts_with("/data/notify") {
-                        let rule = if pointer == "/data/close_time" { "X3" } else { "Q1" };
-                        out.push(dev(rule, &pointer, format!("{earlier} (as an earlier query of the order showed)"), now));
+                        let rule = if pointer == "/data/close_time" {
+                            "X3"
+                        } else {
+                            "Q1"
+                        };
+                        out.push(dev(
+                            rule,
+                            &pointer,
+                            format!("{earlier} (as an earlier query of the order showed)"),
+                            now,
+                        ));
                     }
                 }
             }
-            if was == "NOTPAY" && state == "CLOSED" && !seen.closed
+            if was == "NOTPAY"
+                && state == "CLOSED"
+                && !seen.closed
                 && let Some(rule) = seen.refused_close
                 && int(detail, "expire_time").is_none_or(|t| t > crate::world::now_ms())
             {
-                out.push(dev(rule, "/data/trade_state", "NOTPAY: the only close since was refused".into(), state.clone()));
+                out.push(dev(
+                    rule,
+                    "/data/trade_state",
+                    "NOTPAY: the only close since was refused".into(),
+                    state.clone(),
+                ));
             }
         }
         if seen.closed {
             if state == "NOTPAY" {
-                out.push(dev("X1", "/data/trade_state", "CLOSED after a close that succeeded".into(), state.clone()));
+                out.push(dev(
+                    "X1",
+                    "/data/trade_state",
+                    "CLOSED after a close that succeeded".into(),
+                    state.clone(),
+                ));
             } else if state == "CLOSED"
                 && int(detail, "close_time")
                     .is_none_or(|t| (t - crate::world::now_ms()).abs() > 600_000)
             {
                 let expected = "the time of the close, Unix ms (within 10 minutes of now)";
-                out.push(dev("X1", "/data/close_time", expected.into(), crate::checks::matcher::show(detail.get("close_time"))));
+                out.push(dev(
+                    "X1",
+                    "/data/close_time",
+                    expected.into(),
+                    crate::checks::matcher::show(detail.get("close_time")),
+                ));
             }
         }
         seen.detail = Some(detail.clone());
@@ -200,7 +250,10 @@ impl Orders {
             Some(key) if key.0 == app => vec![exchange.deviation(
                 "Q1",
                 "/code",
-                format!("the order {} (an earlier answer named this transaction_id)", key.1),
+                format!(
+                    "the order {} (an earlier answer named this transaction_id)",
+                    key.1
+                ),
                 "12002 (not found)".to_owned(),
             )],
             _ => Vec::new(),
@@ -209,25 +262,46 @@ impl Orders {
 
     /// A close of `app` of transaction `id`: code 0 (`accepted`), or refused / sent in a way
     /// that must have no effect (`refused_for`: the rule its effect would break).
-    pub fn close(&mut self, exchange: &Exchange, app: &str, id: &str, accepted: bool, refused_for: &'static str) -> Vec<Deviation> {
+    pub fn close(
+        &mut self,
+        exchange: &Exchange,
+        app: &str,
+        id: &str,
+        accepted: bool,
+        refused_for: &'static str,
+    ) -> Vec<Deviation> {
         let Some(key) = self.by_transaction.get(id).cloned() else {
             return Vec::new();
         };
         let Some(seen) = self.seen.get_mut(&key) else {
             return Vec::new();
         };
-        let state = seen.detail.as_ref().and_then(|d| text(d, "trade_state")).unwrap_or_default();
+        let state = seen
+            .detail
+            .as_ref()
+            .and_then(|d| text(d, "trade_state"))
+            .unwrap_or_default();
         let mut out = Vec::new();
         if key.0 != app {
             if accepted {
-                out.push(exchange.deviation("X6", "/code", "a refusal: the order is another merchant's".to_owned(), "0 (closed)".to_owned()));
+                out.push(exchange.deviation(
+                    "X6",
+                    "/code",
+                    "a refusal: the order is another merchant's".to_owned(),
+                    "0 (closed)".to_owned(),
+                ));
             }
             if state == "NOTPAY" {
                 seen.refused_close = Some("X6");
             }
         } else if accepted {
             if state == "SUCCESS" {
-                out.push(exchange.deviation("X2", "/code", "a refusal: the order was paid (as an earlier query showed)".to_owned(), "0 (closed)".to_owned()));
+                out.push(exchange.deviation(
+                    "X2",
+                    "/code",
+                    "a refusal: the order was paid (as an earlier query showed)".to_owned(),
+                    "0 (closed)".to_owned(),
+                ));
             }
             seen.closed = true;
         } else if state == "NOTPAY" && seen.refused_close.is_none() {

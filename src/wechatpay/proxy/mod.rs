@@ -36,7 +36,8 @@ impl WxJudge {
     /// names none.
     pub fn new(setup: &JudgeSetup<'_>) -> Result<WxJudge, ConfigError> {
         let args = setup.flags.get::<WechatpayArgs>();
-        let settings = WechatpaySettings::resolve(&args, &mut FileSection::empty(), setup.env, false)?;
+        let settings =
+            WechatpaySettings::resolve(&args, &mut FileSection::empty(), setup.env, false)?;
         let mut merchants = Vec::new();
         let mut platform = PlatformKeys::default();
         let mut downloads_certificates = false;
@@ -47,7 +48,9 @@ impl WxJudge {
                     merchants.push((m.mchid.clone(), m.serial_no.clone(), m.key.public_key()));
                 }
                 match c.platform {
-                    Platform::PublicKey { id, key } => platform = PlatformKeys::public_key(&id, key),
+                    Platform::PublicKey { id, key } => {
+                        platform = PlatformKeys::public_key(&id, key)
+                    }
                     Platform::Certificate(cert) => platform = PlatformKeys::certificates(&[cert]),
                     Platform::Download => downloads_certificates = true,
                 }
@@ -57,7 +60,7 @@ impl WxJudge {
                 for m in &double.merchants {
                     merchants.push((m.mchid.clone(), m.serial_no.clone(), m.key.public_key()));
                 }
-                platform = PlatformKeys::certificates(&[double.platform_cert.clone()]);
+                platform = PlatformKeys::certificates(std::slice::from_ref(&double.platform_cert));
             }
             None => {}
         }
@@ -105,7 +108,10 @@ impl Judge for WxJudge {
     fn limits(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.merchants.is_empty() {
-            out.push("no WECHATPAY_PRIVATE_KEY_FILE: request signatures are checked for form only".to_owned());
+            out.push(
+                "no WECHATPAY_PRIVATE_KEY_FILE: request signatures are checked for form only"
+                    .to_owned(),
+            );
         }
         if self.downloads_certificates || self.platform.is_empty() {
             out.push("no platform public key or certificate (WECHATPAY_PUBLIC_KEY_FILE / WECHATPAY_PLATFORM_CERT_FILE): response signatures are not verified (W7)".to_owned());

@@ -20,8 +20,14 @@ const WINDOW_S: i64 = 300;
 pub(super) enum Route {
     Create,
     /// By `out_trade_no` (`Some`) or by transaction id.
-    Query { out_trade_no: Option<String>, id: Option<String> },
-    Close { out_trade_no: Option<String>, id: Option<String> },
+    Query {
+        out_trade_no: Option<String>,
+        id: Option<String>,
+    },
+    Close {
+        out_trade_no: Option<String>,
+        id: Option<String>,
+    },
     Certificates,
 }
 
@@ -40,7 +46,9 @@ impl Route {
         if CERTIFICATES_PATHS.contains(&path) {
             return Some(Route::Certificates);
         }
-        let rest = TRANSACTIONS_PREFIXES.iter().find_map(|p| path.strip_prefix(p))?;
+        let rest = TRANSACTIONS_PREFIXES
+            .iter()
+            .find_map(|p| path.strip_prefix(p))?;
         let decode = |raw: &str| {
             percent_encoding::percent_decode_str(raw)
                 .decode_utf8_lossy()
@@ -49,10 +57,22 @@ impl Route {
         let parts: Vec<&str> = rest.split('/').collect();
         Some(match parts.as_slice() {
             ["native"] => Route::Create,
-            ["out-trade-no", no] => Route::Query { out_trade_no: Some(decode(no)), id: None },
-            ["id", id] => Route::Query { out_trade_no: None, id: Some(decode(id)) },
-            ["out-trade-no", no, "close"] => Route::Close { out_trade_no: Some(decode(no)), id: None },
-            ["id", id, "close"] => Route::Close { out_trade_no: None, id: Some(decode(id)) },
+            ["out-trade-no", no] => Route::Query {
+                out_trade_no: Some(decode(no)),
+                id: None,
+            },
+            ["id", id] => Route::Query {
+                out_trade_no: None,
+                id: Some(decode(id)),
+            },
+            ["out-trade-no", no, "close"] => Route::Close {
+                out_trade_no: Some(decode(no)),
+                id: None,
+            },
+            ["id", id, "close"] => Route::Close {
+                out_trade_no: None,
+                id: Some(decode(id)),
+            },
             _ => return None,
         })
     }
@@ -74,11 +94,19 @@ impl WxJudge {
     /// The merchant's findings of `p`, and what the request says.
     pub(super) fn request(&self, p: &Proxied, out: &mut Vec<Deviation>) -> Option<Request> {
         let Some(route) = Route::parse(&p.path) else {
-            out.push(Deviation::new("W1", &p.path, "(path)", "a path of the API (/v3/global/transactions/…)", p.path.clone()));
+            out.push(Deviation::new(
+                "W1",
+                &p.path,
+                "(path)",
+                "a path of the API (/v3/global/transactions/…)",
+                p.path.clone(),
+            ));
             return None;
         };
         let at = route.endpoint();
-        let dev = |rule: &str, pointer: &str, expected: &str, actual: String| Deviation::new(rule, at, pointer, expected, actual);
+        let dev = |rule: &str, pointer: &str, expected: &str, actual: String| {
+            Deviation::new(rule, at, pointer, expected, actual)
+        };
         let mut refusals: Vec<(&'static str, String)> = Vec::new();
         let want = match route {
             Route::Create | Route::Close { .. } => http::Method::POST,
@@ -90,10 +118,22 @@ impl WxJudge {
                 refusals.push(("W4", format!("{} on a close path", p.method)));
             }
         }
-        let header = |name: &str| p.request_header(name).map(str::trim).filter(|v| !v.is_empty());
-        let json_type = |v: Option<&str>| v.and_then(|t| t.split(';').next()).is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+        let header = |name: &str| {
+            p.request_header(name)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let json_type = |v: Option<&str>| {
+            v.and_then(|t| t.split(';').next())
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        };
         if p.method == http::Method::POST && !json_type(header("content-type")) {
-            out.push(dev("W1", "(content-type)", "application/json", show(header("content-type"))));
+            out.push(dev(
+                "W1",
+                "(content-type)",
+                "application/json",
+                show(header("content-type")),
+            ));
         }
         let accepts = header("accept").is_some_and(|a| {
             a.split(',').any(|t| {
@@ -102,7 +142,12 @@ impl WxJudge {
             })
         });
         if !accepts {
-            out.push(dev("W1", "(accept)", "application/json", show(header("accept"))));
+            out.push(dev(
+                "W1",
+                "(accept)",
+                "application/json",
+                show(header("accept")),
+            ));
         }
         if header("user-agent").is_none() {
             out.push(dev("W1", "(user-agent)", "a User-Agent", "absent".into()));
@@ -112,7 +157,12 @@ impl WxJudge {
             Route::Create | Route::Close { .. } => match p.request_json() {
                 Ok(Value::Object(map)) => Some(map),
                 Ok(_) | Err(_) => {
-                    out.push(dev("W1", "", "a JSON object", crate::checks::matcher::show(p.request_json().ok().as_ref())));
+                    out.push(dev(
+                        "W1",
+                        "",
+                        "a JSON object",
+                        crate::checks::matcher::show(p.request_json().ok().as_ref()),
+                    ));
                     refusals.push(("W4", "its body is not a JSON object".into()));
                     None
                 }
@@ -129,7 +179,13 @@ impl WxJudge {
         {
             for v in violations {
                 let why = format!("{} {}: {}", v.pointer, v.expected, v.actual);
-                out.push(Deviation::new(v.rule.unwrap_or_else(|| rule.to_owned()), at, v.pointer, v.expected, v.actual));
+                out.push(Deviation::new(
+                    v.rule.unwrap_or_else(|| rule.to_owned()),
+                    at,
+                    v.pointer,
+                    v.expected,
+                    v.actual,
+                ));
                 if rule == "W4" && !refusals.iter().any(|(r, _)| *r == "W4") {
                     refusals.push(("W4", why));
                 }
@@ -138,30 +194,68 @@ impl WxJudge {
         if let Route::Query { .. } = route {
             let query = p.query.as_deref().unwrap_or("");
             let has = |key: &str| query.split('&').any(|kv| kv.split('=').next() == Some(key));
-            if !has("mchid") && !(has("sp_mchid") && has("sub_mchid")) {
-                out.push(dev("G2", "(query)", "?mchid=… (institutional: ?sp_mchid=…&sub_mchid=…)", format!("{query:?}")));
+            if !(has("mchid") || has("sp_mchid") && has("sub_mchid")) {
+                out.push(dev(
+                    "G2",
+                    "(query)",
+                    "?mchid=… (institutional: ?sp_mchid=…&sub_mchid=…)",
+                    format!("{query:?}"),
+                ));
             }
         }
         if let (Some(signer), Some(body)) = (&mchid, &body) {
-            let named = body.get("mchid").or_else(|| body.get("sp_mchid")).and_then(Value::as_str);
+            let named = body
+                .get("mchid")
+                .or_else(|| body.get("sp_mchid"))
+                .and_then(Value::as_str);
             if let Some(named) = named.filter(|n| n != signer) {
-                out.push(dev("W4", "/mchid", "the mchid of the merchant who signs", format!("{named:?} (signed by {signer})")));
-                refusals.push(("W4", format!("its mchid {named} is not the signer's {signer}")));
+                out.push(dev(
+                    "W4",
+                    "/mchid",
+                    "the mchid of the merchant who signs",
+                    format!("{named:?} (signed by {signer})"),
+                ));
+                refusals.push((
+                    "W4",
+                    format!("its mchid {named} is not the signer's {signer}"),
+                ));
             }
         }
-        Some(Request { route, mchid, refusals, verified })
+        Some(Request {
+            route,
+            mchid,
+            refusals,
+            verified,
+        })
     }
 
     /// W6: the header, and the signature when the key is known; the signer's mchid.
-    fn authorization(&self, p: &Proxied, at: &str, out: &mut Vec<Deviation>, refusals: &mut Vec<(&'static str, String)>) -> (Option<String>, bool) {
+    fn authorization(
+        &self,
+        p: &Proxied,
+        at: &str,
+        out: &mut Vec<Deviation>,
+        refusals: &mut Vec<(&'static str, String)>,
+    ) -> (Option<String>, bool) {
         let header = p.request_header("authorization");
         let now = crate::world::now_ms() / 1000;
         let parsed = header.map(Authorization::parse);
-        let mchid = parsed.as_ref().and_then(|p| p.as_ref().ok()).map(|a| a.mchid.clone());
+        let mchid = parsed
+            .as_ref()
+            .and_then(|p| p.as_ref().ok())
+            .map(|a| a.mchid.clone());
         let url = p.url();
         let lookup = |mchid: &str, serial: &str| self.merchant_key(mchid, serial);
         let known = mchid.as_deref().is_some_and(|m| self.knows(m));
-        let verdict = verify_request(lookup, p.method.as_str(), &url, &p.request_body.bytes, header, now, WINDOW_S);
+        let verdict = verify_request(
+            lookup,
+            p.method.as_str(),
+            &url,
+            &p.request_body.bytes,
+            header,
+            now,
+            WINDOW_S,
+        );
         let refusal = match verdict {
             Ok(_) => return (mchid, true),
             Err(RequestRefusal::UnknownSerial { .. }) if !known && !self.all_merchants_known => {
@@ -169,12 +263,22 @@ impl WxJudge {
                 let Some(auth) = parsed.and_then(Result::ok) else {
                     return (mchid, false);
                 };
-                if let Err(e) = auth.checked_timestamp().and_then(|ts| auth.check_nonce().map(|()| ts)).map(|ts| (ts - now).abs()) {
+                if let Err(e) = auth
+                    .checked_timestamp()
+                    .and_then(|ts| auth.check_nonce().map(|()| ts))
+                    .map(|ts| (ts - now).abs())
+                {
                     out.push(Deviation::new("W6", at, "(authorization)", "WECHATPAY2-SHA256-RSA2048 mchid, nonce_str, timestamp, serial_no, signature", e.to_string()));
                 } else if let Ok(ts) = auth.checked_timestamp()
                     && (ts - now).abs() > WINDOW_S
                 {
-                    out.push(Deviation::new("W6", at, "(authorization timestamp)", "Unix seconds within 5 minutes of now", format!("{} s off", ts - now)));
+                    out.push(Deviation::new(
+                        "W6",
+                        at,
+                        "(authorization timestamp)",
+                        "Unix seconds within 5 minutes of now",
+                        format!("{} s off", ts - now),
+                    ));
                 }
                 return (mchid, false);
             }
@@ -187,12 +291,22 @@ impl WxJudge {
             _ => "(authorization)",
         };
         let expected = match &refusal {
-            RequestRefusal::BadSignature(_) => "RSA SHA-256 with the merchant's key over METHOD\\nURL\\nTS\\nNONCE\\nBODY\\n, as sent",
+            RequestRefusal::BadSignature(_) => {
+                "RSA SHA-256 with the merchant's key over METHOD\\nURL\\nTS\\nNONCE\\nBODY\\n, as sent"
+            }
             RequestRefusal::Stale { .. } => "Unix seconds within 5 minutes of now",
             RequestRefusal::UnknownSerial { .. } => "the serial of the merchant's API certificate",
-            _ => "WECHATPAY2-SHA256-RSA2048 mchid=\"…\",nonce_str=\"…\",timestamp=\"…\",serial_no=\"…\",signature=\"…\"",
+            _ => {
+                "WECHATPAY2-SHA256-RSA2048 mchid=\"…\",nonce_str=\"…\",timestamp=\"…\",serial_no=\"…\",signature=\"…\""
+            }
         };
-        out.push(Deviation::new("W6", at, pointer, expected, refusal.to_string()));
+        out.push(Deviation::new(
+            "W6",
+            at,
+            pointer,
+            expected,
+            refusal.to_string(),
+        ));
         refusals.push(("W6", refusal.to_string()));
         (mchid, false)
     }
