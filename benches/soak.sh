@@ -4,7 +4,10 @@
 # of `serve` is read from /proc after the first 100,000 requests and at the end. Nothing here
 # runs in `cargo test`.
 #
-#   benches/soak.sh [REQUESTS=1000000] [MAX_SECONDS=600] [PROVIDER=ttpay]
+#   benches/soak.sh [REQUESTS=1000000] [MAX_SECONDS=600] [PROVIDER=ttpay] [VIA=serve|proxy]
+#
+# VIA=proxy: the load goes through `proxy --upstream <serve>` (every exchange judged, the
+# double's merchants known to it), and the RSS read is the proxy's.
 #
 # PROVIDER is any provider `bench --provider` measures (ttpay, wechatpay: every WeChat Pay
 # request and answer RSA-signed, so a million take far longer than TTPay's).
@@ -19,10 +22,13 @@ root=$(dirname "$here")
 want=${1:-1000000}
 budget=${2:-600}
 provider=${3:-ttpay}
+via=${4:-serve}
 tmp=$(mktemp -d)
 pid=
+serve_pid=
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -40,6 +46,19 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 url=$(head -1 "$tmp/serve.log" | awk '{print $NF}')
+if [ "$via" = proxy ]; then
+  serve_pid=$pid
+  # The double's merchants, as serve printed them: the proxy verifies every signature.
+  eval "$(grep '^export' "$tmp/serve.log" | sed 's/  #.*//')"
+  "$bin" proxy --provider "$provider" --upstream "$url" --listen 127.0.0.1:0 \
+    --response-signatures strict >"$tmp/proxy.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    grep -q "Ctrl-C" "$tmp/proxy.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  url=$(head -1 "$tmp/proxy.log" | sed 's/.*listening on \([^,]*\),.*/\1/')
+fi
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 
 echo "soak: $provider at $url, want $want requests within $budget s; nproc $(nproc); $(uptime)"
@@ -73,3 +92,7 @@ echo "rss after $requests_100k requests: $rss_100k KiB; after $done_requests: $e
 python3 -c "import sys; a,b=int(sys.argv[1]),int(sys.argv[2]); print(f'growth {100*(b-a)/a:+.1f} % (limit +20 %)')" "$rss_100k" "$end_rss"
 curl -s "$url/_control/health" || true
 echo
+if [ "$via" = proxy ]; then
+  kill -TERM "$pid"; wait "$pid" || true; pid=
+  tail -4 "$tmp/proxy.log"
+fi
