@@ -28,7 +28,7 @@ fi
 
 wait_for() { for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return; sleep 0.1; done; }
 
-"$bin" serve --provider "$provider" --port 0 --max-orders 5000 >"$tmp/serve.log" 2>&1 &
+"$bin" serve --provider "$provider" --port 0 >"$tmp/serve.log" 2>&1 &
 pids+=($!)
 wait_for "$tmp/serve.log" "listening on"
 serve=$(head -1 "$tmp/serve.log" | awk '{print $NF}')

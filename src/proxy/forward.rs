@@ -23,8 +23,10 @@ use hyper::server::conn::http1;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use std::sync::mpsc::SyncSender;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc, watch};
+
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::judge::Proxied;
@@ -89,7 +91,7 @@ struct Shared {
     base: Uri,
     prefix: String,
     options: ProxyOptions,
-    events: mpsc::Sender<Event>,
+    events: SyncSender<Event>,
     counts: Arc<Counts>,
 }
 
@@ -165,7 +167,7 @@ fn client(timeout: Duration) -> Upstream {
 pub(super) fn start(
     listener: std::net::TcpListener,
     options: ProxyOptions,
-    events: mpsc::Sender<Event>,
+    events: SyncSender<Event>,
     counts: Arc<Counts>,
 ) -> Result<Running, String> {
     let (base, prefix) = parse_upstream(&options.upstream)?;

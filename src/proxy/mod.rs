@@ -21,8 +21,8 @@ mod tee;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 pub use forward::{ProxyOptions, parse_upstream};
 pub use judge::{Body, Finding, Judge, JudgeSetup, Proxied, Side, StartedDouble, Verdict};
@@ -72,7 +72,7 @@ pub async fn run(
     tokio::pin!(signal);
     let _ = futures::poll!(&mut signal);
     let counts = Arc::new(Counts::default());
-    let (events, mut queue) = tokio::sync::mpsc::channel(QUEUE);
+    let (events, queue) = std::sync::mpsc::sync_channel(QUEUE);
     let upstream = setup.options.upstream.clone();
     let running = forward::start(setup.listener, setup.options, events, Arc::clone(&counts))
         .map_err(ConfigError::Start)?;
@@ -89,7 +89,7 @@ pub async fn run(
         println!("note: {limit}");
     }
     println!("(Ctrl-C stops it and writes the reports)");
-    let mut log = match &setup.reports.log_http {
+    let log = match &setup.reports.log_http {
         Some(path) => Some(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|source| ConfigError::WriteReport {
                 path: path.clone(),
@@ -98,9 +98,9 @@ pub async fn run(
         )),
         None => None,
     };
-    let mut tally = Tally::default();
-    let traffic = || Traffic {
-        provider: setup.provider,
+    let provider = setup.provider;
+    let traffic = move || Traffic {
+        provider,
         upstream: upstream.clone(),
         requests: counts.requests.load(Ordering::Relaxed),
         unjudged: counts.unjudged.load(Ordering::Relaxed),
@@ -108,29 +108,29 @@ pub async fn run(
         elapsed_s: started.elapsed().as_secs_f64(),
         limits: limits.clone(),
     };
+    // The judge works on a thread of its own: the forwarding never waits behind it.
+    let stopping = Arc::new(AtomicBool::new(false));
+    let reports = setup.reports.clone();
+    let judging = {
+        let stopping = Arc::clone(&stopping);
+        let traffic = traffic.clone();
+        std::thread::Builder::new()
+            .name("proxy-judge".into())
+            .spawn(move || judge_all(&mut *judge, &queue, log, &reports, &stopping, &traffic))
+            .map_err(|e| ConfigError::Start(format!("cannot start the judge: {e}")))?
+    };
     tokio::pin!(stop);
-    loop {
-        let event = tokio::select! {
-            event = queue.recv() => event,
-            () = &mut stop => None,
-            () = &mut signal => None,
-        };
-        let Some(event) = event else { break };
-        take(&mut *judge, &mut tally, &mut log, event);
-        if let Some(every) = setup.reports.every.filter(|n| *n > 0)
-            && tally.judged % every == 0
-        {
-            write(&setup.reports, &tally, &traffic())?;
-        }
+    tokio::select! {
+        () = &mut stop => {}
+        () = &mut signal => {}
     }
-    // Stop accepting; judge what already passed.
+    // Stop accepting; the judge takes what already passed, then stops.
     drop(running);
-    while let Ok(event) = queue.try_recv() {
-        take(&mut *judge, &mut tally, &mut log, event);
-    }
-    if let Some(log) = &mut log {
-        let _ = log.flush();
-    }
+    stopping.store(true, Ordering::Relaxed);
+    let tally = tokio::task::spawn_blocking(move || judging.join())
+        .await
+        .map_err(|e| ConfigError::Start(format!("the judge stopped: {e}")))?
+        .map_err(|_| ConfigError::Start("the judge panicked".into()))??;
     let traffic = traffic();
     write(&setup.reports, &tally, &traffic)?;
     print!(
@@ -140,13 +140,46 @@ pub async fn run(
     Ok(report::exit_code(&tally, &traffic))
 }
 
-/// Judges one event, prints its new findings, logs it.
-fn take(
+type Log = Option<std::io::BufWriter<std::fs::File>>;
+
+/// The judge's thread: every event as it comes, the reports every `--report-every`, until the
+/// proxy stops and the queue is empty.
+fn judge_all(
     judge: &mut dyn Judge,
-    tally: &mut Tally,
-    log: &mut Option<std::io::BufWriter<std::fs::File>>,
-    event: Event,
-) {
+    queue: &std::sync::mpsc::Receiver<Event>,
+    mut log: Log,
+    reports: &Reports,
+    stopping: &AtomicBool,
+    traffic: &dyn Fn() -> Traffic,
+) -> Result<Tally, ConfigError> {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut tally = Tally::default();
+    loop {
+        match queue.recv_timeout(Duration::from_millis(50)) {
+            Ok(event) => {
+                take(judge, &mut tally, &mut log, event);
+                if let Some(every) = reports.every.filter(|n| *n > 0)
+                    && tally.judged % every == 0
+                {
+                    write(reports, &tally, &traffic())?;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) if stopping.load(Ordering::Relaxed) => break,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    while let Ok(event) = queue.try_recv() {
+        take(judge, &mut tally, &mut log, event);
+    }
+    if let Some(log) = &mut log {
+        let _ = log.flush();
+    }
+    Ok(tally)
+}
+
+/// Judges one event, prints its new findings, logs it.
+fn take(judge: &mut dyn Judge, tally: &mut Tally, log: &mut Log, event: Event) {
     match event {
         Event::Passed(exchange) => {
             let verdict = judge.judge(&exchange);
