@@ -35,7 +35,7 @@ use report::Traffic;
 use tally::{Failure, Tally};
 
 /// How many exchanges may wait for the judge; beyond it, they pass unjudged (and are counted).
-const QUEUE: usize = 4096;
+const QUEUE: usize = 1024;
 
 /// Where the proxy writes what it found.
 #[derive(Debug, Clone, Default)]

@@ -14,7 +14,7 @@ use crate::ttpay::checks::{self, amount::RunReading};
 use crate::ttpay::client::Exchange;
 
 /// Orders remembered at most.
-pub(super) const MAX_ORDERS: usize = 20_000;
+pub(super) const MAX_ORDERS: usize = 10_000;
 
 type Key = (String, String);
 

@@ -17,7 +17,7 @@ use crate::settings::ResponseSignatures;
 use crate::wechatpay::checks;
 
 /// Orders remembered at most.
-const MAX_ORDERS: usize = 20_000;
+const MAX_ORDERS: usize = 10_000;
 
 /// What the traffic showed of one order: its last state; whether a close succeeded, or one
 /// that must have had no effect was answered, since.
