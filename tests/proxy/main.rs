@@ -5,6 +5,7 @@
 
 mod careless;
 mod faults;
+mod independent;
 mod traffic;
 mod wechatpay;
 mod wire;
