@@ -81,3 +81,52 @@ fn an_upstream_that_is_not_there_is_a_502_and_inconclusive() {
         stopped.stdout
     );
 }
+
+/// `proxy` with `args`: its exit code and what it said on stderr.
+fn refused(args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(super::BIN)
+        .arg("proxy")
+        .args(args)
+        .output()
+        .expect("the proxy runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn setup_mistakes_are_exit_2_with_a_diagnosis() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().to_string();
+    for (args, says) in [
+        (
+            vec!["--upstream", "ftp://example.com"],
+            "not an http:// or https:// URL",
+        ),
+        (vec!["--upstream", "not a url"], "--upstream"),
+        (
+            vec![
+                "--upstream",
+                "http://127.0.0.1:9",
+                "--fault",
+                "trailing-comma-json",
+            ],
+            "--upstream double",
+        ),
+        (
+            vec!["--upstream", "double", "--fault", "no-such-fault"],
+            "unknown fault",
+        ),
+        (vec!["--upstream", "double", "--provider", "nope"], "nope"),
+        (
+            vec!["--upstream", "double", "--listen", port.as_str()],
+            "cannot listen",
+        ),
+    ] {
+        let (code, stderr) = refused(&args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
