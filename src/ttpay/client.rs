@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::signing::{self, MerchantSigner};
+use super::crypto::signing::{self, MerchantSigner};
 use super::{AppSecret, Endpoint, Merchant, QueryMethod, TimestampUnit};
 use crate::findings::Inconclusive;
 use crate::http::{Incoming, Method, Outgoing, Pacer, SendStats, Transport, TransportError};

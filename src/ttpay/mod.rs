@@ -5,13 +5,13 @@ pub mod bench;
 pub mod checks;
 pub mod client;
 pub mod config;
+pub mod crypto;
 pub mod double;
 pub mod openapi;
 pub mod preflight;
 mod provider;
 pub mod readings;
 pub mod rules;
-pub mod signing;
 pub mod steadiness;
 mod steps;
 pub mod suite;
@@ -22,7 +22,7 @@ use std::fmt;
 pub use config::{Credentials, TtpayArgs, TtpayServeArgs, TtpaySettings};
 pub use provider::{TTPAY, Ttpay};
 pub use readings::{AmountUnit, Profile, QueryMethod, TimestampUnit};
-pub use signing::AppSecret;
+pub use crypto::AppSecret;
 pub use suite::TtpayRun;
 
 /// The fields of a TransactionDetail that CONTRACT Q4 requires (`attach` may be absent).

@@ -4,7 +4,7 @@
 
 use pay_conformance::signer::Signed;
 use pay_conformance::ttpay::double::{Double, DoubleConfig};
-use pay_conformance::ttpay::signing::{self, Authorization, MerchantSigner};
+use pay_conformance::ttpay::crypto::signing::{self, Authorization, MerchantSigner};
 use pay_conformance::ttpay::{Endpoint, Merchant};
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderValue};

@@ -15,7 +15,7 @@ use crate::bench::{BenchError, LoadGenerator};
 use crate::signer::{Signed, Signer as _};
 use crate::ttpay::client::now_ms;
 use crate::ttpay::double::DoubleConfig;
-use crate::ttpay::signing::{self, MerchantSigner};
+use crate::ttpay::crypto::signing::{self, MerchantSigner};
 use crate::ttpay::{Endpoint, Merchant};
 
 /// Orders created before the first level; the queries go round them.

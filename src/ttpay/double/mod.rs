@@ -43,7 +43,6 @@ mod auth;
 mod chains;
 mod config;
 pub mod control;
-mod crypt;
 mod detail;
 mod endpoints;
 mod envelope;
@@ -66,7 +65,7 @@ pub use config::{
     PROVIDER_NOTIFY_SCHEDULE,
 };
 pub use control::{CONTROL_PREFIX, ControlError, PaymentFacts};
-pub use crypt::{NotificationError, decrypt_notification, encrypt_resource};
+pub use crate::ttpay::crypto::{NotificationError, decrypt_notification, encrypt_resource};
 pub use faults::{Fault, UnknownFault};
 pub use variants::Variant;
 
