@@ -4,7 +4,7 @@
 //! whatever each provider's [`redaction_patterns`](crate::Provider::redaction_patterns) name.
 
 use std::borrow::Cow;
-use std::sync::{LazyLock, RwLock};
+use std::sync::{LazyLock, OnceLock, RwLock};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -128,10 +128,28 @@ const ENGINE_PATTERNS: &[&str] = &[
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
 ];
 
+/// Each provider's own patterns ([`redaction_patterns`](crate::Provider::redaction_patterns)),
+/// handed in by the application before anything is redacted ([`crate::app::init`]): the engine
+/// lists no provider.
+static PROVIDER_PATTERNS: OnceLock<Vec<&'static str>> = OnceLock::new();
+
+/// Hands in the providers' own patterns, once, before the first redaction; `false` when they
+/// were handed in already (the first ones stay).
+pub fn use_provider_patterns(patterns: Vec<&'static str>) -> bool {
+    PROVIDER_PATTERNS.set(patterns).is_ok()
+}
+
+/// The patterns when the application handed in none: none (the unit tests of the library,
+/// which have no application, take every provider's).
+fn no_provider_patterns() -> Vec<&'static str> {
+    #[cfg(test)]
+    return crate::app::redaction_patterns();
+    #[cfg(not(test))]
+    Vec::new()
+}
+
 fn pattern_sources() -> impl Iterator<Item = &'static &'static str> {
-    let providers = crate::providers::all()
-        .iter()
-        .flat_map(|p| p.redaction_patterns().iter());
+    let providers = PROVIDER_PATTERNS.get_or_init(no_provider_patterns).iter();
     ENGINE_PATTERNS.iter().chain(providers)
 }
 
