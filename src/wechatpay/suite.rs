@@ -15,12 +15,11 @@ use std::time::Duration;
 use cucumber::gherkin;
 use futures::FutureExt as _;
 use futures::future::LocalBoxFuture;
-use reqwest::Method;
 
 use super::checks::PlatformKeys;
-use super::client::{Call, Tamper, WxClient};
+use super::client::WxClient;
 use super::config::{Credentials, PathFlavour, Platform, WechatpaySettings};
-use super::crypto::{PrivateKey, PublicKey, read_certificates};
+use super::crypto::PrivateKey;
 use super::double::test_keys::refuse_test_keys;
 use super::double::{Double, DoubleConfig, Fault};
 use super::preflight;
@@ -31,6 +30,10 @@ use crate::http::{Pacer, Transport, TransportPolicy};
 use crate::provider::Configured;
 use crate::runner::{self, RunOptions, RunReport, features};
 use crate::settings::{RunSettings, Target};
+
+mod keys;
+
+use keys::configured_keys;
 
 /// The production host of WeChat Pay Global (`--base-url production`).
 pub const PRODUCTION: &str = "https://apihk.mch.weixin.qq.com";
@@ -228,63 +231,6 @@ impl WechatpayRun {
         report
     }
 
-    /// The platform keys of `credentials`: configured, or downloaded and decrypted.
-    async fn platform_keys(
-        &self,
-        client: &WxClient,
-        credentials: &Credentials,
-    ) -> Result<PlatformKeys, ConfigError> {
-        match &credentials.platform {
-            Platform::PublicKey { id, key } => Ok(PlatformKeys::public_key(id, key.clone())),
-            Platform::Certificate(cert) => {
-                Ok(PlatformKeys::certificates(std::slice::from_ref(cert)))
-            }
-            // The preflight's download serves the run too.
-            Platform::Download if runner::lock(&self.downloaded).is_some() => {
-                Ok(runner::lock(&self.downloaded).clone().unwrap_or_default())
-            }
-            Platform::Download => {
-                let call = Call {
-                    endpoint: "/v3/global/certificates".into(),
-                    method: Method::GET,
-                    target: "/v3/global/certificates".into(),
-                    body: Vec::new(),
-                };
-                let fail = |why: String| {
-                    ConfigError::Start(format!(
-                        "downloading the platform certificates (GET /v3/global/certificates): {why}\n(hint: or configure WECHATPAY_PLATFORM_CERT_FILE, or WECHATPAY_PUBLIC_KEY_FILE and WECHATPAY_PUBLIC_KEY_ID)"
-                    ))
-                };
-                let exchange = client
-                    .call(&call, &credentials.merchant, &Tamper::None)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
-                if exchange.status != 200 {
-                    return Err(fail(format!(
-                        "answered {} {}",
-                        exchange.status,
-                        exchange.body_excerpt()
-                    )));
-                }
-                let key = credentials
-                    .apiv3_key
-                    .as_ref()
-                    .ok_or_else(|| fail("no WECHATPAY_APIV3_KEY".into()))?;
-                let body = exchange.json.clone().map_err(fail)?;
-                let certs = read_certificates(&body, key).map_err(|e| fail(e.to_string()))?;
-                refuse_test_keys(
-                    client.base_url(),
-                    certs
-                        .iter()
-                        .map(|c| ("a downloaded platform certificate", c.public_key().clone())),
-                )?;
-                let keys = PlatformKeys::certificates(&certs);
-                *runner::lock(&self.downloaded) = Some(keys.clone());
-                Ok(keys)
-            }
-        }
-    }
-
     /// Runs already loaded features at `destination`.
     pub async fn run_at(
         &self,
@@ -387,28 +333,6 @@ impl WechatpayRun {
             created: Mutex::new(Vec::new()),
         }
     }
-}
-
-/// Every key of `credentials` with the setting it came from.
-fn configured_keys(credentials: &Credentials) -> Vec<(&'static str, PublicKey)> {
-    let mut keys = vec![(
-        "WECHATPAY_PRIVATE_KEY_FILE",
-        credentials.merchant.key.public_key(),
-    )];
-    if let Some(other) = &credentials.other {
-        keys.push(("the other merchant's key", other.key.public_key()));
-    }
-    if let Some(institution) = &credentials.institution {
-        keys.push(("the institution's key", institution.sp.key.public_key()));
-    }
-    match &credentials.platform {
-        Platform::PublicKey { key, .. } => keys.push(("WECHATPAY_PUBLIC_KEY_FILE", key.clone())),
-        Platform::Certificate(cert) => {
-            keys.push(("WECHATPAY_PLATFORM_CERT_FILE", cert.public_key().clone()));
-        }
-        Platform::Download => {}
-    }
-    keys
 }
 
 impl Configured for WechatpayRun {
