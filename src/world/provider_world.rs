@@ -10,26 +10,46 @@ use serde_json::Value;
 use super::{ScenarioState, StepResult};
 use crate::findings::Findings;
 
-/// A provider's world, as the runner and the generic steps need it.
-pub trait ProviderWorld: cucumber::World + cucumber::codegen::WorldInventory + Debug {
+/// A provider's world, as the runner and the generic steps need it: it derefs to its
+/// [`ScenarioState`] ([`world_plumbing!`](crate::world_plumbing) writes that).
+pub trait ProviderWorld:
+    cucumber::World
+    + cucumber::codegen::WorldInventory
+    + Debug
+    + std::ops::DerefMut<Target = ScenarioState>
+{
     /// What every scenario of a run shares (client, credentials, schemas).
     type Context: Debug + Send + Sync + 'static;
 
     /// Binds a fresh world to the run; `tags` are the scenario's, its feature's and rule's.
     fn attach(&mut self, ctx: Arc<Self::Context>, tags: &[String]);
 
-    /// Why a scenario with these tags cannot run against this context, if it cannot.
-    fn skip_reason(ctx: &Self::Context, tags: &[String]) -> Option<String>;
+    /// Why a scenario with these tags cannot run against this context, if it cannot (by
+    /// default every scenario can).
+    fn skip_reason(ctx: &Self::Context, tags: &[String]) -> Option<String> {
+        let _ = (ctx, tags);
+        None
+    }
 
-    fn scenario(&self) -> &ScenarioState;
-    fn scenario_mut(&mut self) -> &mut ScenarioState;
+    fn scenario(&self) -> &ScenarioState {
+        self
+    }
+
+    fn scenario_mut(&mut self) -> &mut ScenarioState {
+        self
+    }
 
     /// A value `#(name)` stands for that the provider knows (the order's ids, the merchant's
-    /// identifiers), beyond those a step remembered.
-    fn known(&self, name: &str) -> Option<Value>;
+    /// identifiers), beyond those a step remembered. None by default.
+    fn known(&self, name: &str) -> Option<Value> {
+        let _ = name;
+        None
+    }
 
     /// The names [`known`](Self::known) answers, for messages.
-    fn known_names(&self) -> &'static [&'static str];
+    fn known_names(&self) -> &'static [&'static str] {
+        &[]
+    }
 
     /// What its feature files may name, for checking them when they are loaded
     /// ([`crate::runner::lint`]); `None` skips the check of `#(name)`.
