@@ -37,6 +37,23 @@ impl std::fmt::Debug for ProviderFlags {
     }
 }
 
+/// The settings of a provider that has none of its own (no flags, no TOML table, no
+/// environment), as `provider_plumbing!` resolves them: `NoSettings::resolve`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSettings;
+
+impl NoSettings {
+    /// Nothing to read; the file section's keys stay unknown.
+    pub fn resolve<A>(
+        _: &A,
+        _: &mut super::FileSection,
+        _: crate::provider::Env<'_>,
+        _: bool,
+    ) -> Result<NoSettings, crate::error::ConfigError> {
+        Ok(NoSettings)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ProviderFlags;

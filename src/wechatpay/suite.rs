@@ -13,8 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cucumber::gherkin;
-use futures::FutureExt as _;
-use futures::future::LocalBoxFuture;
 
 use super::checks::PlatformKeys;
 use super::client::WxClient;
@@ -27,7 +25,6 @@ use super::world::{WechatpayWorld, Who, WxContext};
 use crate::checks::schema::SchemaSet;
 use crate::error::ConfigError;
 use crate::http::{Pacer, Transport, TransportPolicy};
-use crate::provider::Configured;
 use crate::runner::{self, RunOptions, RunReport, features};
 use crate::settings::{RunSettings, Target};
 
@@ -40,13 +37,7 @@ pub const PRODUCTION: &str = "https://apihk.mch.weixin.qq.com";
 
 /// The built-in WeChat Pay features plus the ones under `extra`, parsed, expanded, step-checked.
 pub fn load_features(extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
-    let mut sources = features::embedded("wechatpay");
-    for path in extra {
-        sources.extend(features::from_path(path)?);
-    }
-    let parsed = features::parse(&sources)?;
-    features::check_steps::<WechatpayWorld>(&parsed)?;
-    Ok(parsed)
+    features::load::<WechatpayWorld>("wechatpay", extra)
 }
 
 /// Where a run goes: a base URL, the credentials, whether it has the double's control API,
@@ -179,7 +170,7 @@ impl WechatpayRun {
         match self.remote()? {
             Some(destination) => self.run_at(destination, features).await,
             None => {
-                self.run_embedded(features, self.settings.fault.as_deref())
+                self.run_with_fault(features, self.settings.fault.as_deref())
                     .await
             }
         }
@@ -187,7 +178,7 @@ impl WechatpayRun {
 
     /// Starts the embedded double (its built-in merchants, its 5-minute minimum close age aged
     /// away through its control API), with `fault` in force, and runs `features` against it.
-    async fn run_embedded(
+    pub async fn run_with_fault(
         &self,
         features: Vec<gherkin::Feature>,
         fault: Option<&str>,
@@ -229,6 +220,23 @@ impl WechatpayRun {
         let report = self.run_at(destination, features).await;
         drop(double);
         report
+    }
+
+    /// The settings the run uses, for reports (no secret in it).
+    pub fn settings(&self) -> serde_json::Value {
+        let c = self.wechatpay.credentials.as_ref();
+        serde_json::json!({
+            "close_min_age_seconds": self.wechatpay.close_min_age.as_secs(),
+            "path_flavour": self.wechatpay.path_flavour.to_string(),
+            "currency": self.wechatpay.currency,
+            "merchant": c.map(|c| c.merchant.mchid.clone()),
+            "platform": c.map(|c| match &c.platform {
+                Platform::PublicKey { id, .. } => format!("public key {id}"),
+                Platform::Certificate(cert) => format!("certificate {}", cert.serial()),
+                Platform::Download => "certificates downloaded".to_owned(),
+            }),
+            "institutional": c.and_then(|c| c.institution.as_ref()).map(|i| i.sub_mchid.clone()),
+        })
     }
 
     /// Runs already loaded features at `destination`.
@@ -335,39 +343,4 @@ impl WechatpayRun {
     }
 }
 
-impl Configured for WechatpayRun {
-    fn run(
-        &self,
-        features: Vec<gherkin::Feature>,
-    ) -> LocalBoxFuture<'_, Result<RunReport, ConfigError>> {
-        WechatpayRun::run(self, features).boxed_local()
-    }
-
-    fn run_with_fault<'a>(
-        &'a self,
-        features: Vec<gherkin::Feature>,
-        fault: Option<&'a str>,
-    ) -> LocalBoxFuture<'a, Result<RunReport, ConfigError>> {
-        self.run_embedded(features, fault).boxed_local()
-    }
-
-    fn preflight(&self) -> LocalBoxFuture<'_, Result<(), ConfigError>> {
-        WechatpayRun::preflight(self).boxed_local()
-    }
-
-    fn settings(&self) -> serde_json::Value {
-        let c = self.wechatpay.credentials.as_ref();
-        serde_json::json!({
-            "close_min_age_seconds": self.wechatpay.close_min_age.as_secs(),
-            "path_flavour": self.wechatpay.path_flavour.to_string(),
-            "currency": self.wechatpay.currency,
-            "merchant": c.map(|c| c.merchant.mchid.clone()),
-            "platform": c.map(|c| match &c.platform {
-                Platform::PublicKey { id, .. } => format!("public key {id}"),
-                Platform::Certificate(cert) => format!("certificate {}", cert.serial()),
-                Platform::Download => "certificates downloaded".to_owned(),
-            }),
-            "institutional": c.and_then(|c| c.institution.as_ref()).map(|i| i.sub_mchid.clone()),
-        })
-    }
-}
+crate::configured_plumbing!(WechatpayRun, preflight);
