@@ -225,7 +225,8 @@ fn sources() -> Vec<Source> {
             let declared = item
                 .rsplit_once("mod ")
                 .map(|(_, rest)| rest.trim().trim_end_matches(';').trim());
-            let Some(name) = declared.filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            let Some(name) =
+                declared.filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
             else {
                 continue;
             };
@@ -248,7 +249,10 @@ fn sources() -> Vec<Source> {
                 }
             }
         }
-        parsed.push((file.clone(), String::from_utf8(kept).expect("ASCII blanked")));
+        parsed.push((
+            file.clone(),
+            String::from_utf8(kept).expect("ASCII blanked"),
+        ));
     }
     for (file, code) in parsed {
         if test_files.contains(&file) || test_dirs.iter().any(|d| file.starts_with(d)) {
@@ -552,7 +556,10 @@ fn each_check_fails_on_a_violation() {
         violations.contains("`wechatpay` (layer 1) names `app` (layer 3)"),
         "{violations}"
     );
-    assert!(!violations.contains("`providers` (layer 2)"), "{violations}");
+    assert!(
+        !violations.contains("`providers` (layer 2)"),
+        "{violations}"
+    );
     let found = unknown_cycles(&layers);
     assert_eq!(found.len(), 1, "{found:?}");
     let two = [

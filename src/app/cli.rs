@@ -1,11 +1,11 @@
 //! The command line: each subcommand parses its own flags, dispatches to the provider it
 //! names (`--provider`, TTPay by default) and returns an exit code.
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::bench;
 use crate::error::{ConfigError, exit, report};
 use crate::providers;
 use crate::{Provider, RunArgs, ServeArgs, proof};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use super::qa_cli::{self, FeaturesArgs, LintArgs, StepsArgs};
 use super::run_cli;

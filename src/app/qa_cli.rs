@@ -55,10 +55,7 @@ pub(crate) fn features(args: &FeaturesArgs) -> Result<i32, ConfigError> {
 
 pub(crate) fn lint(args: &LintArgs) -> Result<i32, ConfigError> {
     let provider = args.provider.provider()?;
-    let report = crate::lint::lint(
-        provider,
-        &crate::lint::sources(provider, &args.paths)?,
-    );
+    let report = crate::lint::lint(provider, &crate::lint::sources(provider, &args.paths)?);
     print!("{}", report.render());
     Ok(report.exit_code())
 }

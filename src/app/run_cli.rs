@@ -41,8 +41,7 @@ pub(crate) async fn run(args: RunArgs) -> Result<i32, ConfigError> {
         .into_iter()
         .map(|s| s.path)
         .collect();
-    let selection =
-        crate::select::Selection::parse(args.name.as_deref(), &args.targets, &builtin)?;
+    let selection = crate::select::Selection::parse(args.name.as_deref(), &args.targets, &builtin)?;
     let mut extra = config.settings.features.clone();
     extra.extend(selection.extra.iter().cloned());
     let features = selection.apply(config.provider.load_features(&extra)?);

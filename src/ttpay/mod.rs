@@ -20,9 +20,9 @@ pub mod world;
 use std::fmt;
 
 pub use config::{Credentials, TtpayArgs, TtpayServeArgs, TtpaySettings};
+pub use crypto::AppSecret;
 pub use provider::{TTPAY, Ttpay};
 pub use readings::{AmountUnit, Profile, QueryMethod, TimestampUnit};
-pub use crypto::AppSecret;
 pub use suite::TtpayRun;
 
 /// The fields of a TransactionDetail that CONTRACT Q4 requires (`attach` may be absent).

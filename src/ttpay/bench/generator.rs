@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use crate::bench::{BenchError, LoadGenerator};
 use crate::signer::{Signed, Signer as _};
 use crate::ttpay::client::now_ms;
-use crate::ttpay::double::DoubleConfig;
 use crate::ttpay::crypto::signing::{self, MerchantSigner};
+use crate::ttpay::double::DoubleConfig;
 use crate::ttpay::{Endpoint, Merchant};
 
 /// Orders created before the first level; the queries go round them.

@@ -10,6 +10,6 @@ pub mod signing;
 
 pub use aead::{NotificationError, decrypt_notification, encrypt_resource};
 pub use signing::{
-    AppSecret, Authorization, AuthorizationError, MerchantSigner, SCHEME, SecretLengthError,
-    nonce, response_message,
+    AppSecret, Authorization, AuthorizationError, MerchantSigner, SCHEME, SecretLengthError, nonce,
+    response_message,
 };

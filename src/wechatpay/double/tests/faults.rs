@@ -37,7 +37,10 @@ fn response_faults_break_only_the_close_answer() {
 #[test]
 fn state_faults_misbehave_as_described() {
     let t = double(|c| c.fault = Some(Fault::ClosePaidOk));
-    assert_eq!(status(&t.close(super::super::BUILTIN_PAID_OUT_TRADE_NO)), 204);
+    assert_eq!(
+        status(&t.close(super::super::BUILTIN_PAID_OUT_TRADE_NO)),
+        204
+    );
     let t = double(|c| c.fault = Some(Fault::ErrorCodeNotString));
     assert!(body(&t.close("NONE"))["code"].is_number());
     let t = double(|c| c.fault = Some(Fault::ErrorNotJson));
