@@ -25,7 +25,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use hook::{LoadGenerator, ProviderBench, three_queries_one_create};
+pub use hook::{
+    LoadGenerator, PooledOrders, ProviderBench, QueriesAndCreates, queries_and_creates,
+    three_queries_one_create,
+};
 pub use load::{LoadLevel, Target, TargetLoad};
 
 use crate::error::ConfigError;
