@@ -43,11 +43,12 @@ impl std::fmt::Debug for ProviderFlags {
 pub struct NoSettings;
 
 impl NoSettings {
-    /// Nothing to read; the file section's keys stay unknown.
+    /// Nothing to read; the file section's keys stay unknown. (The environment is a
+    /// `provider::Env`, written out: the settings leaf names no seam.)
     pub fn resolve<A>(
         _: &A,
         _: &mut super::FileSection,
-        _: crate::provider::Env<'_>,
+        _: &dyn Fn(&str) -> Option<String>,
         _: bool,
     ) -> Result<NoSettings, crate::error::ConfigError> {
         Ok(NoSettings)
