@@ -1,16 +1,17 @@
-//! The plumbing every provider writes alike, as macros: [`provider_plumbing!`](crate::provider_plumbing)
-//! (its `Provider` methods) and [`configured_plumbing!`](crate::configured_plumbing) (its
-//! `Configured` impl).
+//! The plumbing every provider writes alike, as macros:
+//! [`provider_plumbing!`](crate::provider_plumbing) (its `Provider` methods) and
+//! [`configured_plumbing!`](crate::configured_plumbing) (its `Configured` impl).
 
-/// The [`Provider`](crate::Provider) methods every provider writes the same way, for a provider laid out as
-/// `docs/adding-a-provider.md` says (`rules::RULES`, `double::Fault`, `double::serve::{serve,
-/// HELP}`, `steps::docs::DOCS`, `world::KNOWN`, `suite::load_features`): inside its `impl
-/// Provider`, `provider_plumbing!(World, Args, Settings, Run, ServeArgs);` writes `rules`,
-/// `faults`, `steps`, `step_docs`, `known_variables`, `load_features`, `configure` (the
-/// provider's `Settings::resolve(&args, file, env, remote)` then `Run::new(run, settings)`),
-/// `serve` and `serve_help`. What is its own (name, title, tags, contract…) it writes itself.
-/// Without `ServeArgs` (`provider_plumbing!(World, Args, Settings, Run);`) it writes neither
-/// `serve` nor `serve_help`: the provider has no double to serve on its own.
+/// The [`Provider`](crate::Provider) methods every provider writes the same way, for a
+/// provider laid out as `docs/adding-a-provider.md` says (`rules::RULES`, `double::Fault`,
+/// `double::serve::{serve, HELP}`, `steps::docs::DOCS`, `world::KNOWN`,
+/// `suite::load_features`): inside its `impl Provider`, `provider_plumbing!(World, Args,
+/// Settings, Run, ServeArgs);` writes `rules`, `faults`, `steps`, `step_docs`,
+/// `known_variables`, `load_features`, `configure` (the provider's `Settings::resolve(&args,
+/// file, env, remote)` then `Run::new(run, settings)`), `serve` and `serve_help`. What is its
+/// own (name, title, tags, contract…) it writes itself. Without `ServeArgs`
+/// (`provider_plumbing!(World, Args, Settings, Run);`) it writes neither `serve` nor
+/// `serve_help`: the provider has no double to serve on its own.
 #[macro_export]
 macro_rules! provider_plumbing {
     ($world:ty, $args:ty, $settings:ty, $run:ty, $serve_args:ty) => {
@@ -74,7 +75,8 @@ macro_rules! provider_plumbing {
     };
 }
 
-/// The [`Configured`](crate::Configured) impl every provider writes alike: `configured_plumbing!(AcmeRun);` for a
+/// The [`Configured`](crate::Configured) impl every provider writes alike:
+/// `configured_plumbing!(AcmeRun);` for a
 /// run type with inherent `async fn run(&self, features)`, `async fn run_with_fault(&self,
 /// features, fault: Option<&str>)` (both `Result<RunReport, ConfigError>`) and `fn
 /// settings(&self) -> serde_json::Value`; `configured_plumbing!(AcmeRun, preflight)` forwards
