@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # benches/proxy.sh — what `proxy` adds: the load generator's signed TTPay mix at 16 connections
-# (and 1 and 64) straight to `serve` and through `proxy --upstream <serve>` (every exchange
-# judged, signatures verified), in one run: req/s, p50, p99. Then the proxy's memory over a
+# (and 1 and 64) straight to `serve`, through `proxy --pass-through` (forwarding only) and
+# through `proxy --upstream <serve>` (every exchange judged, signatures verified), in one run:
+# req/s, p50, p99. Then the proxy's memory over a
 # long run: benches/soak.sh … ttpay proxy. Loopback only; nothing here runs in `cargo test`.
 #
 #   benches/proxy.sh [SECONDS_PER_LEVEL=5] [PROVIDER=ttpay]
@@ -38,9 +39,15 @@ eval "$(grep '^export' "$tmp/serve.log" | sed 's/  #.*//')"
 pids+=($!)
 wait_for "$tmp/proxy.log" "Ctrl-C"
 proxy=$(head -1 "$tmp/proxy.log" | sed 's/.*listening on \([^,]*\),.*/\1/')
+"$bin" proxy --provider "$provider" --upstream "$serve" --listen 127.0.0.1:0 --pass-through \
+  >"$tmp/plain.log" 2>&1 &
+pids+=($!)
+wait_for "$tmp/plain.log" "Ctrl-C"
+plain=$(head -1 "$tmp/plain.log" | sed 's/.*listening on \([^,]*\),.*/\1/')
 
 echo "proxy bench: $provider, serve $serve, proxy $proxy; nproc $(nproc); $(uptime)"
-"$bin" bench --provider "$provider" --only load --target "serve=$serve" --target "proxy=$proxy" \
+"$bin" bench --provider "$provider" --only load --target "serve=$serve" \
+  --target "pass-through=$plain" --target "proxy=$proxy" \
   --connections 1,16,64 --duration "$seconds" --json "$here/proxy.json"
 kill -TERM "${pids[1]}"; wait "${pids[1]}" || true
 tail -4 "$tmp/proxy.log"

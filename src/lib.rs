@@ -46,6 +46,7 @@ pub mod exchange;
 pub mod findings;
 mod fsutil;
 pub mod http;
+pub mod judge;
 pub mod lint;
 pub mod notify;
 pub mod preflight;

@@ -17,6 +17,8 @@ use crate::error::ConfigError;
 use crate::runner::RunReport;
 use crate::settings::{FileSection, ProviderFlags, RunSettings, ServeSettings};
 
+mod plumbing;
+
 /// Looks an environment variable up (tests pass a closure over a fixed map).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -164,8 +166,8 @@ pub trait Provider: Send + Sync + 'static {
     /// half of an exchange broke). None by default: the provider has no proxy.
     fn proxy_judge(
         &self,
-        _setup: &crate::proxy::JudgeSetup<'_>,
-    ) -> Result<Box<dyn crate::proxy::Judge>, ConfigError> {
+        _setup: &crate::judge::JudgeSetup<'_>,
+    ) -> Result<Box<dyn crate::judge::Judge>, ConfigError> {
         Err(ConfigError::Start(format!(
             "provider {} has no proxy judge",
             self.name()
@@ -178,7 +180,7 @@ pub trait Provider: Send + Sync + 'static {
         &'a self,
         _common: &'a ServeSettings,
         _flags: &'a ProviderFlags,
-    ) -> LocalBoxFuture<'a, Result<crate::proxy::StartedDouble, ConfigError>> {
+    ) -> LocalBoxFuture<'a, Result<crate::judge::StartedDouble, ConfigError>> {
         let name = self.name();
         Box::pin(async move {
             Err(ConfigError::Start(format!(
@@ -305,73 +307,6 @@ pub fn unknown_variant(provider: &dyn Provider, name: &str) -> ConfigError {
             provider.name()
         ),
     }
-}
-
-/// The [`Provider`] methods every provider writes the same way, for a provider laid out as
-/// `docs/adding-a-provider.md` says (`rules::RULES`, `double::Fault`, `double::serve::{serve,
-/// HELP}`, `steps::docs::DOCS`, `world::KNOWN`, `suite::load_features`): inside its `impl
-/// Provider`, `provider_plumbing!(World, Args, Settings, Run, ServeArgs);` writes `rules`,
-/// `faults`, `steps`, `step_docs`, `known_variables`, `load_features`, `configure` (the
-/// provider's `Settings::resolve(&args, file, env, remote)` then `Run::new(run, settings)`),
-/// `serve` and `serve_help`. What is its own (name, title, tags, contract…) it writes itself.
-#[macro_export]
-macro_rules! provider_plumbing {
-    ($world:ty, $args:ty, $settings:ty, $run:ty, $serve_args:ty) => {
-        fn rules(&self) -> &'static [$crate::provider::Rule] {
-            super::rules::RULES
-        }
-
-        fn faults(&self) -> Vec<$crate::provider::FaultInfo> {
-            super::double::Fault::all()
-                .iter()
-                .map(|f| f.info())
-                .collect()
-        }
-
-        fn steps(&self) -> Vec<$crate::provider::StepInfo> {
-            $crate::world::step_patterns::<$world>()
-        }
-
-        fn step_docs(&self) -> &'static [$crate::steps::doc::StepDoc] {
-            super::steps::docs::DOCS
-        }
-
-        fn known_variables(&self) -> &'static [&'static str] {
-            super::world::KNOWN
-        }
-
-        fn load_features(
-            &self,
-            extra: &[::std::path::PathBuf],
-        ) -> Result<Vec<::cucumber::gherkin::Feature>, $crate::error::ConfigError> {
-            super::suite::load_features(extra)
-        }
-
-        fn configure(
-            &self,
-            run: &$crate::settings::RunSettings,
-            flags: &$crate::settings::ProviderFlags,
-            file: &mut $crate::settings::FileSection,
-            env: $crate::provider::Env<'_>,
-        ) -> Result<Box<dyn $crate::provider::Configured>, $crate::error::ConfigError> {
-            let own = <$settings>::resolve(&flags.get::<$args>(), file, env, run.is_remote())?;
-            Ok(Box::new(<$run>::new(run.clone(), own)?))
-        }
-
-        fn serve<'a>(
-            &'a self,
-            common: &'a $crate::settings::ServeSettings,
-            flags: &'a $crate::settings::ProviderFlags,
-        ) -> ::futures::future::LocalBoxFuture<'a, Result<i32, $crate::error::ConfigError>> {
-            use ::futures::FutureExt as _;
-            async move { super::double::serve::serve(common, &flags.get::<$serve_args>()).await }
-                .boxed_local()
-        }
-
-        fn serve_help(&self) -> &'static str {
-            super::double::serve::HELP
-        }
-    };
 }
 
 #[cfg(test)]

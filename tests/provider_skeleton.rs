@@ -1,151 +1,192 @@
 //! The seam is real: a whole provider — rules, a fault catalogue, a world with domain steps
 //! plus the engine's generic QA steps, a double on the engine's HTTP server — written here,
-//! outside the crate, with nothing but its public API. The engine runs its features, proves
-//! its fault is caught, and finds no gap in its rules (`docs/adding-a-provider.md`).
+//! outside the crate, with nothing but its public API and the kit's macros, laid out as
+//! `docs/adding-a-provider.md` says (each module below would be a file of `src/echo/`).
+//! The engine runs its features, proves its fault is caught, and finds no gap in its rules.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use cucumber::{World, gherkin, given, then};
-use futures::FutureExt as _;
-use futures::future::LocalBoxFuture;
-use pay_conformance::double::server::{DoubleReply, DoubleRequest, Handler, Limits, Server};
-use pay_conformance::exchange::{Exchange, SignatureCheck};
-use pay_conformance::http::{Method, Outgoing, Pacer, Transport, TransportPolicy};
-use pay_conformance::provider::Env;
 use pay_conformance::runner::features::{self, FeatureSource};
-use pay_conformance::runner::{self, RunOptions};
-use pay_conformance::settings::{FileSection, ProviderFlags, RunSettings};
-use pay_conformance::{
-    ConfigError, Configured, FaultInfo, Provider, ProviderWorld, Rule, RunReport, ScenarioState,
-    StepFailure, StepInfo, StepResult, proof,
-};
-use serde_json::{Value, json};
+use pay_conformance::{Provider, proof};
 
-pay_conformance::fault_catalogue! {
-    WrongGreeting = "wrong-greeting", ["E1"], "greets with `bye`";
-}
+use provider::ECHO;
+use world::EchoWorld;
 
-/// The double: `GET /hello` answers `{"greeting": "hello"}`.
-struct EchoDouble(Option<Fault>);
+mod provider {
+    use pay_conformance::Provider;
 
-impl Handler for EchoDouble {
-    fn handle(&self, request: DoubleRequest) -> DoubleReply {
-        if request.path != "/hello" {
-            return DoubleReply::json(404, &json!({"error": "no_route"}));
+    pub struct Echo;
+    pub static ECHO: Echo = Echo;
+
+    impl Provider for Echo {
+        fn name(&self) -> &'static str {
+            "echo"
         }
-        let greeting = match self.0 {
-            Some(Fault::WrongGreeting) => "bye",
-            None => "hello",
-        };
-        DoubleReply::json(200, &json!({ "greeting": greeting }))
+
+        fn title(&self) -> &'static str {
+            "a provider that greets back"
+        }
+
+        // rules, faults, steps, step_docs, known_variables, load_features and configure, from
+        // the modules beside this one (no `serve`: this double is not served on its own).
+        pay_conformance::provider_plumbing!(
+            super::world::EchoWorld,
+            (),
+            pay_conformance::settings::NoSettings,
+            super::suite::EchoRun
+        );
     }
 }
 
-#[derive(Debug)]
-struct EchoContext {
-    base: String,
-    transport: Transport,
+mod rules {
+    use pay_conformance::Rule;
+
+    pub static RULES: &[Rule] = &[Rule::checked("E1", "the provider greets back with hello")];
 }
 
-#[derive(Debug, Default, World)]
-struct EchoWorld {
-    ctx: Option<Arc<EchoContext>>,
-    state: ScenarioState,
-}
+mod double {
+    use pay_conformance::double::server::{DoubleReply, DoubleRequest, Handler};
+    use serde_json::json;
 
-impl EchoWorld {
-    async fn get(&mut self, path: &str) -> StepResult {
-        let ctx = self.ctx.clone().expect("attached");
-        let outgoing = Outgoing {
-            method: Method::GET,
-            url: format!("{}{path}", ctx.base),
-            headers: Vec::new(),
-            body: Vec::new(),
-        };
-        let incoming = ctx
-            .transport
-            .send(&outgoing)
-            .await
-            .map_err(|e| StepFailure::Inconclusive(e.to_string()))?;
-        let exchange = Exchange {
-            endpoint: path.to_owned(),
-            method: Method::GET,
-            url: path.to_owned(),
-            request_headers: Vec::new(),
-            sent: Value::Null,
-            status: incoming.status,
-            json: serde_json::from_slice(&incoming.body).map_err(|e| e.to_string()),
-            headers: incoming.headers,
-            body: incoming.body,
-            request_id: None,
-            signature: SignatureCheck::NotApplicable,
-            elapsed: incoming.elapsed,
-        };
-        self.state.findings.requests += 1;
-        self.state.note(&exchange);
-        self.state.last = Some(exchange);
-        Ok(())
+    pay_conformance::fault_catalogue! {
+        WrongGreeting = "wrong-greeting", ["E1"], "greets with `bye`";
+    }
+
+    /// `GET /hello` answers `{"greeting": "hello"}`.
+    pub struct Hello(pub Option<Fault>);
+
+    impl Handler for Hello {
+        fn handle(&self, request: DoubleRequest) -> DoubleReply {
+            if request.path != "/hello" {
+                return DoubleReply::json(404, &json!({"error": "no_route"}));
+            }
+            let greeting = match self.0 {
+                Some(Fault::WrongGreeting) => "bye",
+                None => "hello",
+            };
+            DoubleReply::json(200, &json!({ "greeting": greeting }))
+        }
     }
 }
 
-impl ProviderWorld for EchoWorld {
-    type Context = EchoContext;
+mod world {
+    use std::sync::Arc;
 
-    fn attach(&mut self, ctx: Arc<EchoContext>, tags: &[String]) {
-        self.ctx = Some(ctx);
-        self.state.begin(tags);
+    use futures::FutureExt as _;
+    use futures::future::LocalBoxFuture;
+    use pay_conformance::exchange::{Exchange, Parts, SignatureCheck};
+    use pay_conformance::http::{Method, Outgoing, Transport};
+    use pay_conformance::{ProviderWorld, ScenarioState, StepFailure, StepResult};
+    use serde_json::Value;
+
+    /// The names `#(name)` stands for beyond remembered ones: none.
+    pub const KNOWN: &[&str] = &[];
+
+    #[derive(Debug)]
+    pub struct EchoContext {
+        pub base: String,
+        pub transport: Transport,
     }
 
-    fn skip_reason(_: &EchoContext, _: &[String]) -> Option<String> {
-        None
+    #[derive(Debug, Default, cucumber::World)]
+    pub struct EchoWorld {
+        ctx: Option<Arc<EchoContext>>,
+        state: ScenarioState,
+    }
+    pay_conformance::world_plumbing!(EchoWorld, EchoContext);
+
+    impl EchoWorld {
+        pub async fn get(&mut self, path: &str) -> StepResult {
+            let outgoing = Outgoing {
+                method: Method::GET,
+                url: format!("{}{path}", self.ctx().base),
+                headers: Vec::new(),
+                body: Vec::new(),
+            };
+            let incoming = self.ctx().transport.send(&outgoing).await;
+            let incoming = incoming.map_err(|e| StepFailure::Inconclusive(e.to_string()))?;
+            let parts = Parts {
+                endpoint: path.to_owned(),
+                url: path.to_owned(),
+                sent: Value::Null,
+                json: serde_json::from_slice(&incoming.body).map_err(|e| e.to_string()),
+                request_id: None,
+                signature: SignatureCheck::NotApplicable,
+            };
+            let exchange = Exchange::from_parts(&outgoing, incoming, parts);
+            self.findings.requests += 1;
+            self.note(&exchange);
+            self.last = Some(exchange);
+            Ok(())
+        }
     }
 
-    fn scenario(&self) -> &ScenarioState {
-        &self.state
-    }
+    impl ProviderWorld for EchoWorld {
+        type Context = EchoContext;
 
-    fn scenario_mut(&mut self) -> &mut ScenarioState {
-        &mut self.state
-    }
+        fn attach(&mut self, ctx: Arc<EchoContext>, tags: &[String]) {
+            self.ctx = Some(ctx);
+            self.state.begin(tags);
+        }
 
-    fn known(&self, _: &str) -> Option<Value> {
-        None
-    }
-
-    fn known_names(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    fn send_json<'a>(
-        &'a mut self,
-        endpoint: &'a str,
-        _: bool,
-        _: Value,
-    ) -> LocalBoxFuture<'a, StepResult> {
-        async move { self.get(&format!("/{endpoint}")).await }.boxed_local()
+        fn send_json<'a>(
+            &'a mut self,
+            endpoint: &'a str,
+            _: bool,
+            _: Value,
+        ) -> LocalBoxFuture<'a, StepResult> {
+            async move { self.get(&format!("/{endpoint}")).await }.boxed_local()
+        }
     }
 }
 
-pay_conformance::generic_steps!(EchoWorld);
+mod steps {
+    use cucumber::{given, then};
+    use pay_conformance::StepResult;
+    use serde_json::json;
 
-#[given("I say hello")]
-async fn say_hello(w: &mut EchoWorld) -> StepResult {
-    w.get("/hello").await
-}
+    use super::world::EchoWorld;
 
-#[then("the provider greets back")]
-async fn greets_back(w: &mut EchoWorld) -> StepResult {
-    let last = w.state.last()?.clone();
-    let greeting = last.pointer("/greeting").cloned();
-    if greeting == Some(json!("hello")) {
-        return Ok(());
+    pay_conformance::generic_steps!(EchoWorld);
+
+    /// The docs of its own steps (`steps --provider echo`); a registered provider's are
+    /// held to its steps by the engine's tests.
+    pub mod docs {
+        pub static DOCS: &[pay_conformance::steps::doc::StepDoc] = &[];
     }
-    let deviation = last.deviation("E1", "/greeting", "\"hello\"", format!("{greeting:?}"));
-    w.state.deviate(vec![deviation])
+
+    #[given("I say hello")]
+    async fn say_hello(w: &mut EchoWorld) -> StepResult {
+        w.get("/hello").await
+    }
+
+    #[then("the provider greets back")]
+    async fn greets_back(w: &mut EchoWorld) -> StepResult {
+        let last = w.last()?.clone();
+        let greeting = last.pointer("/greeting").cloned();
+        if greeting == Some(json!("hello")) {
+            return Ok(());
+        }
+        let deviation = last.deviation("E1", "/greeting", "\"hello\"", format!("{greeting:?}"));
+        w.deviate(vec![deviation])
+    }
 }
 
-const FEATURE: &str = "\
+mod suite {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use cucumber::gherkin;
+    use pay_conformance::double::server::{Limits, Server};
+    use pay_conformance::http::{Transport, TransportPolicy};
+    use pay_conformance::runner::features::{self, FeatureSource};
+    use pay_conformance::runner::{self, RunOptions};
+    use pay_conformance::settings::{NoSettings, RunSettings};
+    use pay_conformance::{ConfigError, RunReport};
+    use serde_json::{Value, json};
+
+    use super::double::{Fault, Hello};
+    use super::world::{EchoContext, EchoWorld};
+
+    const FEATURE: &str = "\
 Feature: Echo
   @E1
   Scenario: The provider greets back
@@ -161,88 +202,7 @@ Feature: Echo
     Then /greeting is \"hello\"
 ";
 
-static RULES: &[Rule] = &[Rule::checked("E1", "the provider greets back with hello")];
-
-struct Echo;
-static ECHO: Echo = Echo;
-
-struct EchoRun(RunSettings);
-
-impl EchoRun {
-    async fn run_against(
-        &self,
-        features: Vec<gherkin::Feature>,
-        fault: Option<Fault>,
-    ) -> RunReport {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-        let server = Server::start(listener, Arc::new(EchoDouble(fault)), Limits::default())
-            .await
-            .expect("the double starts");
-        let ctx = EchoContext {
-            base: server.uri(),
-            transport: Transport::new("echo-test", TransportPolicy::default()).expect("client"),
-        };
-        let _pacer = Pacer::new(0);
-        let report = runner::run::<EchoWorld>(
-            features,
-            Arc::new(ctx),
-            RunOptions {
-                tags: None,
-                concurrency: self.0.concurrency,
-                target: server.uri(),
-                ..RunOptions::default()
-            },
-        )
-        .await;
-        server.shutdown().await;
-        report
-    }
-}
-
-impl Configured for EchoRun {
-    fn run(
-        &self,
-        features: Vec<gherkin::Feature>,
-    ) -> LocalBoxFuture<'_, Result<RunReport, ConfigError>> {
-        async move { Ok(self.run_against(features, None).await) }.boxed_local()
-    }
-
-    fn run_with_fault<'a>(
-        &'a self,
-        features: Vec<gherkin::Feature>,
-        fault: Option<&'a str>,
-    ) -> LocalBoxFuture<'a, Result<RunReport, ConfigError>> {
-        let fault = fault.and_then(Fault::from_name);
-        async move { Ok(self.run_against(features, fault).await) }.boxed_local()
-    }
-
-    fn settings(&self) -> Value {
-        json!({})
-    }
-}
-
-impl Provider for Echo {
-    fn name(&self) -> &'static str {
-        "echo"
-    }
-
-    fn title(&self) -> &'static str {
-        "a provider that greets back"
-    }
-
-    fn rules(&self) -> &'static [Rule] {
-        RULES
-    }
-
-    fn faults(&self) -> Vec<FaultInfo> {
-        Fault::all().iter().map(|f| f.info()).collect()
-    }
-
-    fn steps(&self) -> Vec<StepInfo> {
-        pay_conformance::world::step_patterns::<EchoWorld>()
-    }
-
-    fn load_features(&self, _: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
+    pub fn load_features(_: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
         let parsed = features::parse(&[FeatureSource {
             path: "features/echo/echo.feature".into(),
             text: FEATURE.to_owned(),
@@ -251,15 +211,46 @@ impl Provider for Echo {
         Ok(parsed)
     }
 
-    fn configure(
-        &self,
-        run: &RunSettings,
-        _: &ProviderFlags,
-        _: &mut FileSection,
-        _: Env<'_>,
-    ) -> Result<Box<dyn Configured>, ConfigError> {
-        Ok(Box::new(EchoRun(run.clone())))
+    pub struct EchoRun(RunSettings);
+
+    impl EchoRun {
+        pub fn new(run: RunSettings, _: NoSettings) -> Result<Self, ConfigError> {
+            Ok(EchoRun(run))
+        }
+
+        pub async fn run(&self, features: Vec<gherkin::Feature>) -> Result<RunReport, ConfigError> {
+            self.run_with_fault(features, None).await
+        }
+
+        pub async fn run_with_fault(
+            &self,
+            features: Vec<gherkin::Feature>,
+            fault: Option<&str>,
+        ) -> Result<RunReport, ConfigError> {
+            let fault = fault.and_then(Fault::from_name);
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+            let server = Server::start(listener, Arc::new(Hello(fault)), Limits::default());
+            let server = server.await.expect("the double starts");
+            let ctx = EchoContext {
+                base: server.uri(),
+                transport: Transport::new("echo-test", TransportPolicy::default()).expect("client"),
+            };
+            let options = RunOptions {
+                concurrency: self.0.concurrency,
+                target: server.uri(),
+                ..RunOptions::default()
+            };
+            let report = runner::run::<EchoWorld>(features, Arc::new(ctx), options).await;
+            server.shutdown().await;
+            Ok(report)
+        }
+
+        pub fn settings(&self) -> Value {
+            json!({})
+        }
     }
+
+    pay_conformance::configured_plumbing!(EchoRun);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,8 +7,11 @@
 //! [`RunArgs`] through [`crate::providers::ProviderArgs`]), its TOML table and its environment
 //! variables in [`Provider::configure`](crate::provider::Provider::configure).
 
+pub mod cli;
 mod notify;
 pub mod proxy;
+mod qa_cli;
+mod run_cli;
 mod serve;
 
 use std::path::PathBuf;
@@ -24,6 +27,23 @@ use crate::provider::{Configured, Env, Provider};
 use crate::providers::{self, ProviderArgs};
 use crate::runner::RunReport;
 use crate::settings::{FileSection, ResponseSignatures, RunSettings, Target, checks, or_file};
+
+/// What the application hands the engine before anything else: every provider's redaction
+/// patterns ([`crate::redact::use_provider_patterns`]). Idempotent.
+pub fn init() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        crate::redact::use_provider_patterns(redaction_patterns());
+    });
+}
+
+/// Every provider's own redaction patterns.
+pub fn redaction_patterns() -> Vec<&'static str> {
+    providers::all()
+        .iter()
+        .flat_map(|p| p.redaction_patterns().iter().copied())
+        .collect()
+}
 
 /// The flags of `pay-conformance run`.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -128,6 +148,7 @@ impl std::fmt::Debug for RunConfig {
 impl RunConfig {
     /// Resolves flags, the file they name, and the environment (`env` looks a variable up).
     pub fn resolve(args: &RunArgs, env: Env<'_>) -> Result<Self, ConfigError> {
+        init();
         let mut file = match &args.config {
             Some(path) => FileSection::load(path)?,
             None => FileSection::empty(),

@@ -42,6 +42,10 @@ pub struct ProxyArgs {
     /// Also write the reports every N judged exchanges.
     #[arg(long, value_name = "N")]
     pub report_every: Option<u64>,
+    /// Forward only, judge nothing: what the proxy itself costs (benches/proxy.sh compares it
+    /// with the judging proxy).
+    #[arg(long)]
+    pub pass_through: bool,
     /// `--upstream double` only: break one rule on purpose (see `pay-conformance faults`).
     #[arg(long, value_name = "NAME")]
     pub fault: Option<String>,
@@ -118,6 +122,7 @@ pub async fn run(args: &ProxyArgs) -> Result<i32, ConfigError> {
         options: ProxyOptions {
             upstream,
             timeout: Duration::from_secs(args.timeout.unwrap_or(30).max(1)),
+            judge: !args.pass_through,
             ..ProxyOptions::default()
         },
         reports: Reports {

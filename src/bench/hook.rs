@@ -41,6 +41,66 @@ pub trait LoadGenerator: Send + Sync {
     fn send(&self, worker: u32, i: u64) -> BoxFuture<'_, Result<(), String>>;
 }
 
+/// What a "3 queries : 1 create" generator says of its provider: the orders it created before
+/// the first level, how to create one and how to query one; [`QueriesAndCreates`] makes the
+/// [`LoadGenerator`] of it.
+pub trait PooledOrders: Send + Sync + 'static {
+    /// The out_trade_no of the orders created before the first level.
+    fn pool(&self) -> &[String];
+
+    /// What the mix's title says after "3 queries : 1 create, N orders pooled".
+    fn note(&self) -> &'static str {
+        ""
+    }
+
+    /// A fresh out_trade_no for a create.
+    fn fresh_out_trade_no(&self) -> String;
+
+    /// Creates the order `out_trade_no`; `Err` says why it does not count as a success.
+    fn create(&self, out_trade_no: &str) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// Queries the order `out_trade_no`.
+    fn query(&self, out_trade_no: &str) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// The "3 queries : 1 create" [`LoadGenerator`] of a provider's [`PooledOrders`].
+pub struct QueriesAndCreates<P>(pub P);
+
+impl<P: PooledOrders> LoadGenerator for QueriesAndCreates<P> {
+    fn mix(&self) -> String {
+        let pooled = self.0.pool().len();
+        format!(
+            "3 queries : 1 create, {pooled} orders pooled{}",
+            self.0.note()
+        )
+    }
+
+    fn prepared(&self) -> usize {
+        self.0.pool().len()
+    }
+
+    fn send(&self, worker: u32, i: u64) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            let pool = self.0.pool();
+            match three_queries_one_create(worker, i, pool.len()) {
+                None => self.0.create(&self.0.fresh_out_trade_no()).await,
+                Some(at) => self.0.query(&pool[at]).await,
+            }
+        })
+    }
+}
+
+/// What [`ProviderBench::generator`] returns for a generator that `prepare` makes: the
+/// "3 queries : 1 create" mix of its orders, boxed.
+pub fn queries_and_creates<'a, P: PooledOrders>(
+    prepare: impl Future<Output = Result<P, BenchError>> + Send + 'a,
+) -> BoxFuture<'a, Result<Box<dyn LoadGenerator>, BenchError>> {
+    Box::pin(async move {
+        let generator = prepare.await?;
+        Ok(Box::new(QueriesAndCreates(generator)) as Box<dyn LoadGenerator>)
+    })
+}
+
 /// The "3 queries : 1 create" mix both providers' generators send: request `i` of `worker` is
 /// a create (`None`) or a query of the order at this index of a pool of `pool` orders.
 pub fn three_queries_one_create(worker: u32, i: u64, pool: usize) -> Option<usize> {

@@ -25,7 +25,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use hook::{LoadGenerator, ProviderBench, three_queries_one_create};
+pub use hook::{
+    LoadGenerator, PooledOrders, ProviderBench, QueriesAndCreates, queries_and_creates,
+    three_queries_one_create,
+};
 pub use load::{LoadLevel, Target, TargetLoad};
 
 use crate::error::ConfigError;
@@ -129,17 +132,14 @@ pub struct Ratio {
     pub p50: f64,
 }
 
-/// Runs the parts `args` asks for of each provider it names, printing each table as it is done.
-/// `exe` is this binary, spawned as `serve --provider NAME` when no `--target` is given.
-pub async fn run(args: &BenchArgs, exe: &Path) -> Result<BenchReport, BenchError> {
-    let providers = if args.providers.is_empty() {
-        vec![crate::providers::find(None)?]
-    } else {
-        args.providers
-            .iter()
-            .map(|name| crate::providers::find(Some(name)))
-            .collect::<Result<Vec<_>, _>>()?
-    };
+/// Runs the parts `args` asks for of `providers` (those `args` names, as the application found
+/// them), printing each table as it is done. `exe` is this binary, spawned as
+/// `serve --provider NAME` when no `--target` is given.
+pub async fn run(
+    args: &BenchArgs,
+    providers: &[&'static dyn crate::provider::Provider],
+    exe: &Path,
+) -> Result<BenchReport, BenchError> {
     let targets = args
         .targets
         .iter()
@@ -149,7 +149,7 @@ pub async fn run(args: &BenchArgs, exe: &Path) -> Result<BenchReport, BenchError
         return Err(BenchError::TargetsOfOneProvider(providers.len()));
     }
     let mut report = BenchReport::default();
-    for provider in providers {
+    for &provider in providers {
         let Some(bench) = provider.bench() else {
             println!(
                 "\n{}: this provider offers nothing to measure",

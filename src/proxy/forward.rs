@@ -29,8 +29,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::judge::Proxied;
 use super::tee::Tee;
+use crate::judge::Proxied;
 
 /// What the proxy hands its judging task.
 #[derive(Debug)]
@@ -70,6 +70,9 @@ pub struct ProxyOptions {
     pub timeout: Duration,
     /// Connections served at once; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Judge the exchanges (`false`: a plain pass-through, `--pass-through`, which benches
+    /// compare the judging proxy with).
+    pub judge: bool,
 }
 
 impl Default for ProxyOptions {
@@ -79,6 +82,7 @@ impl Default for ProxyOptions {
             body_cap: 1024 * 1024,
             timeout: Duration::from_secs(30),
             max_connections: 1024,
+            judge: true,
         }
     }
 }
@@ -304,7 +308,12 @@ async fn forward(shared: &Shared, request: Request<Incoming>) -> Answer {
     let method = parts.method.clone();
     parts.uri = uri;
     parts.version = http::Version::HTTP_11;
-    let (tee, request_kept) = Tee::new(body, shared.options.body_cap);
+    let cap = if shared.options.judge {
+        shared.options.body_cap
+    } else {
+        0
+    };
+    let (tee, request_kept) = Tee::new(body, cap);
     let outgoing = Request::from_parts(parts, tee);
     let url = match &query {
         Some(q) => format!("{path}?{q}"),
@@ -353,7 +362,10 @@ async fn forward(shared: &Shared, request: Request<Incoming>) -> Answer {
     let status = parts.status.as_u16();
     let response_headers = parts.headers.clone();
     strip_hop_by_hop(&mut parts.headers);
-    let (tee, response_kept) = Tee::new(body, shared.options.body_cap);
+    let (tee, response_kept) = Tee::new(body, cap);
+    if !shared.options.judge {
+        return Response::from_parts(parts, Either::Left(tee));
+    }
     let events = shared.events.clone();
     let counts = Arc::clone(&shared.counts);
     // Waits for both bodies to pass (bounded: a body that never ends is dropped with its

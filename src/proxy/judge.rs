@@ -1,139 +1,29 @@
-//! What a provider plugs into the proxy ([`Judge`]): one exchange of a merchant's traffic as it
-//! passed ([`Proxied`]), and what was wrong with it ([`Finding`]), on the side it belongs to.
+//! What the proxy reads of a [`Proxied`] exchange: its bodies as strict JSON, and the
+//! [`Exchange`] the providers' response checks take.
 
-use std::time::{Duration, SystemTime};
-
-use bytes::Bytes;
-use http::{HeaderMap, Method};
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::exchange::{Exchange, Parts, SignatureCheck};
-use crate::findings::{Deviation, Observation};
+use crate::judge::Proxied;
 
-/// Whose side of the contract a finding is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    /// The merchant's request broke the request side (signature, timestamp, fields, headers).
-    Merchant,
-    /// The provider's answer broke the response side (envelope, schema, signature, state).
-    Provider,
-}
-
-impl Side {
-    pub fn name(self) -> &'static str {
-        match self {
-            Side::Merchant => "merchant",
-            Side::Provider => "provider",
-        }
-    }
-}
-
-/// A rule broken by one side in one exchange.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    pub side: Side,
-    #[serde(flatten)]
-    pub deviation: Deviation,
-}
-
-impl Finding {
-    /// The merchant's request broke `deviation`'s rule.
-    pub fn merchant(deviation: Deviation) -> Finding {
-        Finding {
-            side: Side::Merchant,
-            deviation,
-        }
-    }
-
-    /// The provider's answer broke `deviation`'s rule.
-    pub fn provider(deviation: Deviation) -> Finding {
-        Finding {
-            side: Side::Provider,
-            deviation,
-        }
-    }
-}
-
-/// What a judge says of one exchange.
-#[derive(Debug, Default)]
-pub struct Verdict {
-    pub findings: Vec<Finding>,
-    /// Worth knowing, never a failure (a response signature in observe mode).
-    pub observations: Vec<Observation>,
-    /// The provider's request id of the answer, for the reports.
-    pub request_id: Option<String>,
-    /// The endpoint as the contract names it (`/v1/transaction/query`), when the judge knows it.
-    pub endpoint: Option<String>,
-}
-
-impl Verdict {
-    pub fn merchant(&mut self, deviation: Deviation) {
-        self.findings.push(Finding::merchant(deviation));
-    }
-
-    pub fn provider(&mut self, deviation: Deviation) {
-        self.findings.push(Finding::provider(deviation));
-    }
-
-    pub fn providers(&mut self, deviations: impl IntoIterator<Item = Deviation>) {
-        self.findings
-            .extend(deviations.into_iter().map(Finding::provider));
-    }
-}
-
-/// One body as it passed: the bytes kept (at most the proxy's bound), whether there were more.
-#[derive(Debug, Clone, Default)]
-pub struct Body {
-    pub bytes: Bytes,
-    /// The body was longer than the bound: `bytes` is its beginning only.
-    pub over_cap: bool,
-}
-
-/// One exchange of the merchant's traffic, as the proxy forwarded it (unchanged both ways).
-#[derive(Debug, Clone)]
-pub struct Proxied {
-    /// Its number in the proxy's traffic, from 1.
-    pub seq: u64,
-    pub at: SystemTime,
-    pub method: Method,
-    /// The raw path, percent-encoding kept (as signed).
-    pub path: String,
-    /// The raw query without `?`.
-    pub query: Option<String>,
-    pub request_headers: HeaderMap,
-    pub request_body: Body,
-    pub status: u16,
-    pub response_headers: HeaderMap,
-    pub response_body: Body,
-    /// From the request's head to the answer's head.
-    pub elapsed: Duration,
-}
-
-impl Proxied {
-    /// The path and `?query` as sent.
-    pub fn url(&self) -> String {
-        match &self.query {
-            Some(query) => format!("{}?{query}", self.path),
-            None => self.path.clone(),
-        }
-    }
-
-    /// A request header as text.
-    pub fn request_header(&self, name: &str) -> Option<&str> {
-        self.request_headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// A response header as text.
-    pub fn response_header(&self, name: &str) -> Option<&str> {
-        self.response_headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-    }
-
+/// The request body, and the exchange as the response checks see it.
+pub trait ProxiedExt {
     /// The request body as strict JSON, or why not.
-    pub fn request_json(&self) -> Result<Value, String> {
+    fn request_json(&self) -> Result<Value, String>;
+
+    /// The exchange as the providers' response checks take it: `endpoint` as the contract
+    /// names it, what the provider's client would have read of the answer.
+    fn exchange(
+        &self,
+        endpoint: &str,
+        request_id: Option<String>,
+        signature: SignatureCheck,
+    ) -> Exchange;
+}
+
+impl ProxiedExt for Proxied {
+    /// The request body as strict JSON, or why not.
+    fn request_json(&self) -> Result<Value, String> {
         if self.request_body.over_cap {
             return Err("the body is over the proxy's bound; not read".to_owned());
         }
@@ -142,7 +32,7 @@ impl Proxied {
 
     /// The exchange as the providers' response checks take it: `endpoint` as the contract
     /// names it, what the provider's client would have read of the answer.
-    pub fn exchange(
+    fn exchange(
         &self,
         endpoint: &str,
         request_id: Option<String>,
@@ -189,39 +79,4 @@ impl Proxied {
             elapsed: self.elapsed,
         }
     }
-}
-
-/// A provider's judge of the traffic: which rules each side broke in one exchange. Called once
-/// per exchange, in the order the answers completed, on one task: it may keep state (the orders
-/// it has seen), bounded.
-pub trait Judge: Send + 'static {
-    fn judge(&mut self, exchange: &Proxied) -> Verdict;
-
-    /// What it cannot check with what it was given (a missing secret: signatures checked for
-    /// form only), for the console and the reports.
-    fn limits(&self) -> Vec<String> {
-        Vec::new()
-    }
-}
-
-/// What a provider's judge is built from: its `run` flags, the environment (its credentials,
-/// as `run` reads them), and whether the upstream is its own embedded double.
-pub struct JudgeSetup<'a> {
-    pub flags: &'a crate::settings::ProviderFlags,
-    pub env: crate::provider::Env<'a>,
-    /// The upstream is the provider's embedded double (`--upstream double`): its built-in
-    /// merchants are the ones to expect when the environment names none.
-    pub double: bool,
-    /// What a missing or wrong response signature is (`--response-signatures`).
-    pub signatures: crate::settings::ResponseSignatures,
-}
-
-/// A provider's double started for `proxy --upstream double`: it serves until this is dropped.
-pub struct StartedDouble {
-    /// `http://127.0.0.1:PORT`.
-    pub uri: String,
-    /// How to use it (the credentials to export), printed after the proxy's own line.
-    pub banner: Vec<String>,
-    /// The running double.
-    pub keep: Box<dyn std::any::Any>,
 }

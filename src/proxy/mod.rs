@@ -24,8 +24,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+pub use crate::judge::{Body, Finding, Judge, JudgeSetup, Proxied, Side, StartedDouble, Verdict};
 pub use forward::{ProxyOptions, parse_upstream};
-pub use judge::{Body, Finding, Judge, JudgeSetup, Proxied, Side, StartedDouble, Verdict};
+pub use judge::ProxiedExt;
 pub use report::{MERCHANT_FINDINGS, exit_code};
 
 use crate::error::ConfigError;

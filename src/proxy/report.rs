@@ -8,9 +8,9 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::Serialize;
 
-use super::judge::Side;
 use super::tally::{Example, Tally};
 use crate::error::exit;
+use crate::judge::Side;
 
 /// Exit code: only the merchant's requests broke the contract.
 pub const MERCHANT_FINDINGS: i32 = 4;

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::judge::{Finding, Proxied, Side, Verdict};
+use super::judge::ProxiedExt as _;
 use crate::exchange::ExchangeRecord;
 use crate::findings::Observation;
+use crate::judge::{Finding, Proxied, Side, Verdict};
 
 /// Examples kept per side and rule (and per observed rule).
 pub const EXAMPLES: usize = 3;

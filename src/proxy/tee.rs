@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 use hyper::body::{Body, Frame, SizeHint};
 use tokio::sync::oneshot;
 
-use super::judge;
+use crate::judge;
 
 /// What a tee kept of its body.
 #[derive(Debug)]

@@ -56,15 +56,15 @@ pub struct DiffArgs {
     pub json: bool,
 }
 
-/// `pay-conformance diff`.
-pub fn diff_command(args: &DiffArgs) -> Result<i32, ConfigError> {
+/// `pay-conformance diff`, between records of the providers `known` names.
+pub fn diff_command(args: &DiffArgs, known: &[&str]) -> Result<i32, ConfigError> {
     let old = load(&args.old)?;
     let new = load(&args.new)?;
-    comparable((&args.old, &old), (&args.new, &new))?;
+    comparable((&args.old, &old), (&args.new, &new), known)?;
     let mut options = DiffOptions::default();
     if let Some(path) = &args.noise {
         let noise = load(path)?;
-        comparable((&args.old, &old), (path, &noise))?;
+        comparable((&args.old, &old), (path, &noise), known)?;
         options.noise = diff::varying(&old, &noise);
     }
     let changes = diff::diff(&old, &new, &options);
@@ -96,14 +96,18 @@ pub async fn run(
     Ok(reports)
 }
 
-/// The baseline named by `--baseline`, read before the run (a bad file stops it: exit 2).
-/// A baseline of another provider than the run's is refused too.
-pub fn baseline(args: &RecordArgs, provider: &str) -> Result<Option<Record>, ConfigError> {
+/// The baseline named by `--baseline`, read before the run (a bad file stops it: exit 2): a
+/// record of one of the providers `known` names, and of the run's own (`provider`).
+pub fn baseline(
+    args: &RecordArgs,
+    provider: &str,
+    known: &[&str],
+) -> Result<Option<Record>, ConfigError> {
     let Some(path) = args.baseline.as_deref() else {
         return Ok(None);
     };
     let record = load(path)?;
-    super::io::known_provider(path, &record)?;
+    super::io::known_provider(path, &record, known)?;
     if record.provider != provider {
         return Err(ConfigError::Invalid {
             what: format!(

@@ -69,26 +69,28 @@ pub fn load(path: &Path) -> Result<Record, RecordError> {
     parse(path, &text)
 }
 
-/// The record of `path` is of a provider this build knows.
-pub fn known_provider(path: &Path, record: &Record) -> Result<(), RecordError> {
-    let all = crate::providers::all();
-    if all.iter().any(|p| p.name() == record.provider) {
+/// The record of `path` is of a provider this build knows (`known`: their names, as the
+/// application lists them).
+pub fn known_provider(path: &Path, record: &Record, known: &[&str]) -> Result<(), RecordError> {
+    if known.contains(&record.provider.as_str()) {
         return Ok(());
     }
     Err(RecordError::UnknownProvider {
         path: path.to_owned(),
         provider: record.provider.clone(),
-        known: all.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "),
+        known: known.join(", "),
     })
 }
 
-/// Two records (named by their paths) can be compared: both of the same, known provider.
+/// Two records (named by their paths) can be compared: both of the same provider, one of
+/// `known`.
 pub fn comparable(
     (old_path, old): (&Path, &Record),
     (new_path, new): (&Path, &Record),
+    known: &[&str],
 ) -> Result<(), RecordError> {
-    known_provider(old_path, old)?;
-    known_provider(new_path, new)?;
+    known_provider(old_path, old, known)?;
+    known_provider(new_path, new, known)?;
     if old.provider == new.provider {
         return Ok(());
     }

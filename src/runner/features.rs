@@ -104,6 +104,21 @@ pub fn parse(sources: &[FeatureSource]) -> Result<Vec<gherkin::Feature>, ConfigE
     }
 }
 
+/// A provider's built-in features (`features/<provider>/`) plus the `.feature` files under
+/// `extra`, parsed, expanded and checked against the steps of its world `W`.
+pub fn load<W: crate::world::ProviderWorld>(
+    provider: &str,
+    extra: &[PathBuf],
+) -> Result<Vec<gherkin::Feature>, ConfigError> {
+    let mut sources = embedded(provider);
+    for path in extra {
+        sources.extend(from_path(path)?);
+    }
+    let parsed = parse(&sources)?;
+    check_steps::<W>(&parsed)?;
+    Ok(parsed)
+}
+
 /// Every step of every scenario must match exactly one step definition of `W`.
 pub fn check_steps<W: crate::world::ProviderWorld>(
     features: &[gherkin::Feature],

@@ -37,6 +37,24 @@ impl std::fmt::Debug for ProviderFlags {
     }
 }
 
+/// The settings of a provider that has none of its own (no flags, no TOML table, no
+/// environment), as `provider_plumbing!` resolves them: `NoSettings::resolve`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSettings;
+
+impl NoSettings {
+    /// Nothing to read; the file section's keys stay unknown. (The environment is a
+    /// `provider::Env`, written out: the settings leaf names no seam.)
+    pub fn resolve<A>(
+        _: &A,
+        _: &mut super::FileSection,
+        _: &dyn Fn(&str) -> Option<String>,
+        _: bool,
+    ) -> Result<NoSettings, crate::error::ConfigError> {
+        Ok(NoSettings)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ProviderFlags;

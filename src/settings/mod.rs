@@ -15,7 +15,7 @@ use cucumber::gherkin::tagexpr::TagOperation;
 use serde::Deserialize;
 
 pub use file::FileSection;
-pub use flags::ProviderFlags;
+pub use flags::{NoSettings, ProviderFlags};
 pub use notify::{NotifySettings, PayMethod};
 pub use serve::ServeSettings;
 

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod checks;
 pub mod client;
 pub mod config;
+pub mod crypto;
 pub mod double;
 pub mod openapi;
 pub mod preflight;
@@ -12,7 +13,6 @@ mod provider;
 pub mod proxy;
 pub mod readings;
 pub mod rules;
-pub mod signing;
 pub mod steadiness;
 mod steps;
 pub mod suite;
@@ -21,9 +21,9 @@ pub mod world;
 use std::fmt;
 
 pub use config::{Credentials, TtpayArgs, TtpayServeArgs, TtpaySettings};
+pub use crypto::AppSecret;
 pub use provider::{TTPAY, Ttpay};
 pub use readings::{AmountUnit, Profile, QueryMethod, TimestampUnit};
-pub use signing::AppSecret;
 pub use suite::TtpayRun;
 
 /// The fields of a TransactionDetail that CONTRACT Q4 requires (`attach` may be absent).

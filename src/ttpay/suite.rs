@@ -6,8 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use cucumber::gherkin;
-use futures::FutureExt as _;
-use futures::future::LocalBoxFuture;
 
 use super::Endpoint;
 use super::client::{ClientSettings, TtpayClient};
@@ -18,19 +16,12 @@ use super::world::{TtpayContext, TtpayWorld};
 use crate::checks::schema::SchemaSet;
 use crate::error::ConfigError;
 use crate::http::{Pacer, Transport, TransportPolicy};
-use crate::provider::Configured;
 use crate::runner::{self, RunOptions, RunReport, features};
 use crate::settings::{RunSettings, Target};
 
 /// The built-in TTPay features plus the ones under `extra`, parsed, expanded and step-checked.
 pub fn load_features(extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
-    let mut sources = features::embedded("ttpay");
-    for path in extra {
-        sources.extend(features::from_path(path)?);
-    }
-    let parsed = features::parse(&sources)?;
-    features::check_steps::<TtpayWorld>(&parsed)?;
-    Ok(parsed)
+    features::load::<TtpayWorld>("ttpay", extra)
 }
 
 /// The schemas, compiled once.
@@ -179,6 +170,27 @@ impl TtpayRun {
     }
 
     /// Starts a double as `double` says, runs the features against it, and stops it.
+    /// Runs `features` against an embedded double with `fault` in force.
+    pub async fn run_with_fault(
+        &self,
+        features: Vec<gherkin::Feature>,
+        fault: Option<&str>,
+    ) -> Result<RunReport, ConfigError> {
+        let double = double_config(&self.ttpay, fault)?;
+        Ok(self.run_on_double(double, features).await)
+    }
+
+    /// The settings the run uses, for reports (no secret in it).
+    pub fn settings(&self) -> serde_json::Value {
+        serde_json::json!({
+            "profile": self.ttpay.profile.to_string(),
+            "query_method": self.ttpay.query_method.to_string(),
+            "timestamp_unit": self.ttpay.timestamp_unit.to_string(),
+            "amount_unit": self.ttpay.amount_unit.to_string(),
+            "merchant": self.ttpay.credentials.as_ref().map(|c| c.merchant.app_id.clone()),
+        })
+    }
+
     pub async fn run_on_double(
         &self,
         double: DoubleConfig,
@@ -279,37 +291,4 @@ impl TtpayRun {
     }
 }
 
-impl Configured for TtpayRun {
-    fn run(
-        &self,
-        features: Vec<gherkin::Feature>,
-    ) -> LocalBoxFuture<'_, Result<RunReport, ConfigError>> {
-        TtpayRun::run(self, features).boxed_local()
-    }
-
-    fn run_with_fault<'a>(
-        &'a self,
-        features: Vec<gherkin::Feature>,
-        fault: Option<&'a str>,
-    ) -> LocalBoxFuture<'a, Result<RunReport, ConfigError>> {
-        async move {
-            let double = double_config(&self.ttpay, fault)?;
-            Ok(self.run_on_double(double, features).await)
-        }
-        .boxed_local()
-    }
-
-    fn preflight(&self) -> LocalBoxFuture<'_, Result<(), ConfigError>> {
-        TtpayRun::preflight(self).boxed_local()
-    }
-
-    fn settings(&self) -> serde_json::Value {
-        serde_json::json!({
-            "profile": self.ttpay.profile.to_string(),
-            "query_method": self.ttpay.query_method.to_string(),
-            "timestamp_unit": self.ttpay.timestamp_unit.to_string(),
-            "amount_unit": self.ttpay.amount_unit.to_string(),
-            "merchant": self.ttpay.credentials.as_ref().map(|c| c.merchant.app_id.clone()),
-        })
-    }
-}
+crate::configured_plumbing!(TtpayRun, preflight);

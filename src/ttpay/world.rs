@@ -279,14 +279,6 @@ impl ProviderWorld for TtpayWorld {
         ctx.skip_reason(tags)
     }
 
-    fn scenario(&self) -> &ScenarioState {
-        &self.state
-    }
-
-    fn scenario_mut(&mut self) -> &mut ScenarioState {
-        &mut self.state
-    }
-
     fn known(&self, name: &str) -> Option<Value> {
         let ctx = self.ctx();
         let order = self.order.as_ref();

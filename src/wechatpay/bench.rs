@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::crypto::{ParamOrder, PublicKey, nonce, sign_request, verify_response};
 use super::double::{DoubleConfig, DoubleMerchant};
-use crate::bench::{BenchArgs, BenchError, LoadGenerator, ProviderBench};
+use crate::bench::{BenchArgs, BenchError, LoadGenerator, PooledOrders, ProviderBench};
 
 /// Orders created before the first level; the queries go round them.
 const POOL: usize = 16;
@@ -42,11 +42,7 @@ impl ProviderBench for WechatpayBench {
         client: reqwest::Client,
         base: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn LoadGenerator>, BenchError>> {
-        async move {
-            let generator = Generator::prepare(client, base).await?;
-            Ok(Box::new(generator) as Box<dyn LoadGenerator>)
-        }
-        .boxed()
+        crate::bench::queries_and_creates(Generator::prepare(client, base))
     }
 }
 
@@ -58,26 +54,39 @@ struct Generator {
     pool: Vec<String>,
 }
 
-impl LoadGenerator for Generator {
-    fn mix(&self) -> String {
-        format!(
-            "3 queries : 1 create, {} orders pooled, signed (RSA SHA-256) both ways",
-            self.pool.len()
-        )
+impl PooledOrders for Generator {
+    fn pool(&self) -> &[String] {
+        &self.pool
     }
 
-    fn prepared(&self) -> usize {
-        self.pool.len()
+    fn note(&self) -> &'static str {
+        ", signed (RSA SHA-256) both ways"
     }
 
-    fn send(&self, worker: u32, i: u64) -> BoxFuture<'_, Result<(), String>> {
-        async move {
-            match crate::bench::three_queries_one_create(worker, i, self.pool.len()) {
-                None => self.create(&fresh_out_trade_no()).await,
-                Some(at) => self.query(&self.pool[at]).await,
-            }
-        }
-        .boxed()
+    fn fresh_out_trade_no(&self) -> String {
+        fresh_out_trade_no()
+    }
+
+    async fn create(&self, out_trade_no: &str) -> Result<(), String> {
+        let body = json!({
+            "mchid": self.merchant.mchid,
+            "appid": self.merchant.appid,
+            "description": "pay-conformance bench",
+            "out_trade_no": out_trade_no,
+            "amount": {"total": 1, "currency": "HKD"},
+        });
+        let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+        self.send_signed(reqwest::Method::POST, NATIVE.to_owned(), body)
+            .await
+    }
+
+    async fn query(&self, out_trade_no: &str) -> Result<(), String> {
+        let target = format!(
+            "/v3/global/transactions/out-trade-no/{out_trade_no}?mchid={}",
+            self.merchant.mchid
+        );
+        self.send_signed(reqwest::Method::GET, target, Vec::new())
+            .await
     }
 }
 
@@ -109,28 +118,6 @@ impl Generator {
             generator.pool.push(fresh_out_trade_no());
         }
         Ok(generator)
-    }
-
-    async fn create(&self, out_trade_no: &str) -> Result<(), String> {
-        let body = json!({
-            "mchid": self.merchant.mchid,
-            "appid": self.merchant.appid,
-            "description": "pay-conformance bench",
-            "out_trade_no": out_trade_no,
-            "amount": {"total": 1, "currency": "HKD"},
-        });
-        let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
-        self.send_signed(reqwest::Method::POST, NATIVE.to_owned(), body)
-            .await
-    }
-
-    async fn query(&self, out_trade_no: &str) -> Result<(), String> {
-        let target = format!(
-            "/v3/global/transactions/out-trade-no/{out_trade_no}?mchid={}",
-            self.merchant.mchid
-        );
-        self.send_signed(reqwest::Method::GET, target, Vec::new())
-            .await
     }
 
     /// One signed request; `Err` says why it does not count as a success.

@@ -13,14 +13,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cucumber::gherkin;
-use futures::FutureExt as _;
-use futures::future::LocalBoxFuture;
-use reqwest::Method;
 
 use super::checks::PlatformKeys;
-use super::client::{Call, Tamper, WxClient};
+use super::client::WxClient;
 use super::config::{Credentials, PathFlavour, Platform, WechatpaySettings};
-use super::crypto::{PrivateKey, PublicKey, read_certificates};
+use super::crypto::PrivateKey;
 use super::double::test_keys::refuse_test_keys;
 use super::double::{Double, DoubleConfig, Fault};
 use super::preflight;
@@ -28,22 +25,19 @@ use super::world::{WechatpayWorld, Who, WxContext};
 use crate::checks::schema::SchemaSet;
 use crate::error::ConfigError;
 use crate::http::{Pacer, Transport, TransportPolicy};
-use crate::provider::Configured;
 use crate::runner::{self, RunOptions, RunReport, features};
 use crate::settings::{RunSettings, Target};
+
+mod keys;
+
+use keys::configured_keys;
 
 /// The production host of WeChat Pay Global (`--base-url production`).
 pub const PRODUCTION: &str = "https://apihk.mch.weixin.qq.com";
 
 /// The built-in WeChat Pay features plus the ones under `extra`, parsed, expanded, step-checked.
 pub fn load_features(extra: &[PathBuf]) -> Result<Vec<gherkin::Feature>, ConfigError> {
-    let mut sources = features::embedded("wechatpay");
-    for path in extra {
-        sources.extend(features::from_path(path)?);
-    }
-    let parsed = features::parse(&sources)?;
-    features::check_steps::<WechatpayWorld>(&parsed)?;
-    Ok(parsed)
+    features::load::<WechatpayWorld>("wechatpay", extra)
 }
 
 /// Where a run goes: a base URL, the credentials, whether it has the double's control API,
@@ -176,7 +170,7 @@ impl WechatpayRun {
         match self.remote()? {
             Some(destination) => self.run_at(destination, features).await,
             None => {
-                self.run_embedded(features, self.settings.fault.as_deref())
+                self.run_with_fault(features, self.settings.fault.as_deref())
                     .await
             }
         }
@@ -184,7 +178,7 @@ impl WechatpayRun {
 
     /// Starts the embedded double (its built-in merchants, its 5-minute minimum close age aged
     /// away through its control API), with `fault` in force, and runs `features` against it.
-    async fn run_embedded(
+    pub async fn run_with_fault(
         &self,
         features: Vec<gherkin::Feature>,
         fault: Option<&str>,
@@ -228,61 +222,21 @@ impl WechatpayRun {
         report
     }
 
-    /// The platform keys of `credentials`: configured, or downloaded and decrypted.
-    async fn platform_keys(
-        &self,
-        client: &WxClient,
-        credentials: &Credentials,
-    ) -> Result<PlatformKeys, ConfigError> {
-        match &credentials.platform {
-            Platform::PublicKey { id, key } => Ok(PlatformKeys::public_key(id, key.clone())),
-            Platform::Certificate(cert) => {
-                Ok(PlatformKeys::certificates(std::slice::from_ref(cert)))
-            }
-            // The preflight's download serves the run too.
-            Platform::Download if runner::lock(&self.downloaded).is_some() => {
-                Ok(runner::lock(&self.downloaded).clone().unwrap_or_default())
-            }
-            Platform::Download => {
-                let call = Call {
-                    endpoint: "/v3/global/certificates".into(),
-                    method: Method::GET,
-                    target: "/v3/global/certificates".into(),
-                    body: Vec::new(),
-                };
-                let fail = |why: String| {
-                    ConfigError::Start(format!(
-                        "downloading the platform certificates (GET /v3/global/certificates): {why}\n(hint: or configure WECHATPAY_PLATFORM_CERT_FILE, or WECHATPAY_PUBLIC_KEY_FILE and WECHATPAY_PUBLIC_KEY_ID)"
-                    ))
-                };
-                let exchange = client
-                    .call(&call, &credentials.merchant, &Tamper::None)
-                    .await
-                    .map_err(|e| fail(e.to_string()))?;
-                if exchange.status != 200 {
-                    return Err(fail(format!(
-                        "answered {} {}",
-                        exchange.status,
-                        exchange.body_excerpt()
-                    )));
-                }
-                let key = credentials
-                    .apiv3_key
-                    .as_ref()
-                    .ok_or_else(|| fail("no WECHATPAY_APIV3_KEY".into()))?;
-                let body = exchange.json.clone().map_err(fail)?;
-                let certs = read_certificates(&body, key).map_err(|e| fail(e.to_string()))?;
-                refuse_test_keys(
-                    client.base_url(),
-                    certs
-                        .iter()
-                        .map(|c| ("a downloaded platform certificate", c.public_key().clone())),
-                )?;
-                let keys = PlatformKeys::certificates(&certs);
-                *runner::lock(&self.downloaded) = Some(keys.clone());
-                Ok(keys)
-            }
-        }
+    /// The settings the run uses, for reports (no secret in it).
+    pub fn settings(&self) -> serde_json::Value {
+        let c = self.wechatpay.credentials.as_ref();
+        serde_json::json!({
+            "close_min_age_seconds": self.wechatpay.close_min_age.as_secs(),
+            "path_flavour": self.wechatpay.path_flavour.to_string(),
+            "currency": self.wechatpay.currency,
+            "merchant": c.map(|c| c.merchant.mchid.clone()),
+            "platform": c.map(|c| match &c.platform {
+                Platform::PublicKey { id, .. } => format!("public key {id}"),
+                Platform::Certificate(cert) => format!("certificate {}", cert.serial()),
+                Platform::Download => "certificates downloaded".to_owned(),
+            }),
+            "institutional": c.and_then(|c| c.institution.as_ref()).map(|i| i.sub_mchid.clone()),
+        })
     }
 
     /// Runs already loaded features at `destination`.
@@ -389,61 +343,4 @@ impl WechatpayRun {
     }
 }
 
-/// Every key of `credentials` with the setting it came from.
-fn configured_keys(credentials: &Credentials) -> Vec<(&'static str, PublicKey)> {
-    let mut keys = vec![(
-        "WECHATPAY_PRIVATE_KEY_FILE",
-        credentials.merchant.key.public_key(),
-    )];
-    if let Some(other) = &credentials.other {
-        keys.push(("the other merchant's key", other.key.public_key()));
-    }
-    if let Some(institution) = &credentials.institution {
-        keys.push(("the institution's key", institution.sp.key.public_key()));
-    }
-    match &credentials.platform {
-        Platform::PublicKey { key, .. } => keys.push(("WECHATPAY_PUBLIC_KEY_FILE", key.clone())),
-        Platform::Certificate(cert) => {
-            keys.push(("WECHATPAY_PLATFORM_CERT_FILE", cert.public_key().clone()));
-        }
-        Platform::Download => {}
-    }
-    keys
-}
-
-impl Configured for WechatpayRun {
-    fn run(
-        &self,
-        features: Vec<gherkin::Feature>,
-    ) -> LocalBoxFuture<'_, Result<RunReport, ConfigError>> {
-        WechatpayRun::run(self, features).boxed_local()
-    }
-
-    fn run_with_fault<'a>(
-        &'a self,
-        features: Vec<gherkin::Feature>,
-        fault: Option<&'a str>,
-    ) -> LocalBoxFuture<'a, Result<RunReport, ConfigError>> {
-        self.run_embedded(features, fault).boxed_local()
-    }
-
-    fn preflight(&self) -> LocalBoxFuture<'_, Result<(), ConfigError>> {
-        WechatpayRun::preflight(self).boxed_local()
-    }
-
-    fn settings(&self) -> serde_json::Value {
-        let c = self.wechatpay.credentials.as_ref();
-        serde_json::json!({
-            "close_min_age_seconds": self.wechatpay.close_min_age.as_secs(),
-            "path_flavour": self.wechatpay.path_flavour.to_string(),
-            "currency": self.wechatpay.currency,
-            "merchant": c.map(|c| c.merchant.mchid.clone()),
-            "platform": c.map(|c| match &c.platform {
-                Platform::PublicKey { id, .. } => format!("public key {id}"),
-                Platform::Certificate(cert) => format!("certificate {}", cert.serial()),
-                Platform::Download => "certificates downloaded".to_owned(),
-            }),
-            "institutional": c.and_then(|c| c.institution.as_ref()).map(|i| i.sub_mchid.clone()),
-        })
-    }
-}
+crate::configured_plumbing!(WechatpayRun, preflight);

@@ -3,8 +3,8 @@
 //! offers the domain calls: create, query, close.
 
 use pay_conformance::signer::Signed;
+use pay_conformance::ttpay::crypto::signing::{self, Authorization, MerchantSigner};
 use pay_conformance::ttpay::double::{Double, DoubleConfig};
-use pay_conformance::ttpay::signing::{self, Authorization, MerchantSigner};
 use pay_conformance::ttpay::{Endpoint, Merchant};
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderValue};

@@ -9,8 +9,8 @@ mod probes;
 use std::time::{Duration, Instant};
 
 use pay_conformance::double::server::Limits;
+use pay_conformance::ttpay::crypto::signing::response_message;
 use pay_conformance::ttpay::double::{BUILTIN_PAID_OUT_TRADE_NO, Double, DoubleConfig, Fault};
-use pay_conformance::ttpay::signing::response_message;
 use pay_conformance::ttpay::{AmountUnit, Endpoint, TimestampUnit};
 use reqwest::Method;
 use rstest::rstest;

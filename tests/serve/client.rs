@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use pay_conformance::signer::{Signed, Signer as _};
-use pay_conformance::ttpay::signing::{self, MerchantSigner};
+use pay_conformance::ttpay::crypto::signing::{self, MerchantSigner};
 use serde_json::{Value, json};
 
 pub use crate::common::{BIN, Served, now_ms, serve};

@@ -5,7 +5,7 @@
 
 use pay_conformance::signer::{Signed, Signer as _};
 use pay_conformance::ttpay::AppSecret;
-use pay_conformance::ttpay::signing::MerchantSigner;
+use pay_conformance::ttpay::crypto::MerchantSigner;
 use serde_json::{Value, json};
 
 use crate::client::{APP_ID, Client, MCH_ID, SECRET, now_ms, serve};
@@ -46,7 +46,7 @@ async fn create_as(base: &str, timestamp: i64, nonce: &str, overrides: Value) ->
 }
 
 fn uuid_like() -> String {
-    pay_conformance::ttpay::signing::nonce()
+    pay_conformance::ttpay::crypto::nonce()
 }
 
 const UPPER_HEX_NONCE: &str = "0123456789ABCDEF0123456789ABCDEF";

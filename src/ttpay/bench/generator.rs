@@ -6,16 +6,14 @@
 //! than 0 is an error. Response signatures are not checked (that is the suite's job, and a
 //! generic mock does not sign).
 
-use futures::FutureExt as _;
-use futures::future::BoxFuture;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 
-use crate::bench::{BenchError, LoadGenerator};
+use crate::bench::{BenchError, PooledOrders};
 use crate::signer::{Signed, Signer as _};
 use crate::ttpay::client::now_ms;
+use crate::ttpay::crypto::signing::{self, MerchantSigner};
 use crate::ttpay::double::DoubleConfig;
-use crate::ttpay::signing::{self, MerchantSigner};
 use crate::ttpay::{Endpoint, Merchant};
 
 /// Orders created before the first level; the queries go round them.
@@ -29,23 +27,37 @@ pub(super) struct Generator {
     pool: Vec<String>,
 }
 
-impl LoadGenerator for Generator {
-    fn mix(&self) -> String {
-        format!("3 queries : 1 create, {} orders pooled", self.pool.len())
+impl PooledOrders for Generator {
+    fn pool(&self) -> &[String] {
+        &self.pool
     }
 
-    fn prepared(&self) -> usize {
-        self.pool.len()
+    fn fresh_out_trade_no(&self) -> String {
+        fresh_out_trade_no()
     }
 
-    fn send(&self, worker: u32, i: u64) -> BoxFuture<'_, Result<(), String>> {
-        async move {
-            match crate::bench::three_queries_one_create(worker, i, self.pool.len()) {
-                None => self.create(&fresh_out_trade_no()).await,
-                Some(at) => self.query(&self.pool[at]).await,
-            }
-        }
-        .boxed()
+    async fn create(&self, out_trade_no: &str) -> Result<(), String> {
+        let body = json!({
+            "app_id": self.merchant.app_id,
+            "mch_id": self.merchant.mch_id,
+            "out_trade_no": out_trade_no,
+            "expire_second": 600,
+            "amount": 15_000_000,
+            "chain": "TRON",
+            "currency": "TRX",
+            "order_type": "platform_order",
+            "description": "pay-conformance bench",
+        });
+        self.send(Endpoint::Create, &body).await
+    }
+
+    async fn query(&self, out_trade_no: &str) -> Result<(), String> {
+        let body = json!({
+            "app_id": self.merchant.app_id,
+            "mch_id": self.merchant.mch_id,
+            "out_trade_no": out_trade_no,
+        });
+        self.send(Endpoint::Query, &body).await
     }
 }
 
@@ -81,30 +93,6 @@ impl Generator {
             pool.push(fresh_out_trade_no());
         }
         pool
-    }
-
-    async fn create(&self, out_trade_no: &str) -> Result<(), String> {
-        let body = json!({
-            "app_id": self.merchant.app_id,
-            "mch_id": self.merchant.mch_id,
-            "out_trade_no": out_trade_no,
-            "expire_second": 600,
-            "amount": 15_000_000,
-            "chain": "TRON",
-            "currency": "TRX",
-            "order_type": "platform_order",
-            "description": "pay-conformance bench",
-        });
-        self.send(Endpoint::Create, &body).await
-    }
-
-    async fn query(&self, out_trade_no: &str) -> Result<(), String> {
-        let body = json!({
-            "app_id": self.merchant.app_id,
-            "mch_id": self.merchant.mch_id,
-            "out_trade_no": out_trade_no,
-        });
-        self.send(Endpoint::Query, &body).await
     }
 
     /// One signed `POST`; `Err` says why it does not count as a success.

@@ -64,10 +64,6 @@ impl ProviderBench for TtpayBench {
         client: reqwest::Client,
         base: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn LoadGenerator>, BenchError>> {
-        async move {
-            let generator = generator::Generator::prepare(client, base).await?;
-            Ok(Box::new(generator) as Box<dyn LoadGenerator>)
-        }
-        .boxed()
+        crate::bench::queries_and_creates(generator::Generator::prepare(client, base))
     }
 }

@@ -10,8 +10,8 @@ use crate::exchange::Exchange;
 use crate::findings::{Deviation, Observation};
 use crate::notify::Delivery;
 use crate::ttpay::Merchant;
+use crate::ttpay::crypto::{Authorization, response_message};
 use crate::ttpay::double::decrypt_notification;
-use crate::ttpay::signing::{Authorization, response_message};
 
 /// What deviations and reports call a notification's place.
 pub const ENDPOINT: &str = "notify_url";

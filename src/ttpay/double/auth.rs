@@ -8,7 +8,7 @@ use crate::double::server::DoubleRequest;
 use super::Fault;
 use super::envelope::{Reply, code};
 use crate::signer::{Signed, Signer as _};
-use crate::ttpay::signing::{Authorization, MerchantSigner};
+use crate::ttpay::crypto::{Authorization, MerchantSigner};
 use crate::ttpay::{AppSecret, Endpoint, Merchant, TimestampUnit};
 
 /// How far the signature timestamp may be from now.

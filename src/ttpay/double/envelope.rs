@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::Fault;
 use crate::double::server::DoubleReply;
 use crate::ttpay::AppSecret;
-use crate::ttpay::signing::{nonce, response_message};
+use crate::ttpay::crypto::{nonce, response_message};
 
 /// The business status codes the double answers with (T6).
 pub(crate) mod code {

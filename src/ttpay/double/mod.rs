@@ -43,7 +43,6 @@ mod auth;
 mod chains;
 mod config;
 pub mod control;
-mod crypt;
 mod detail;
 mod endpoints;
 mod envelope;
@@ -61,12 +60,12 @@ use std::sync::{Arc, Mutex};
 use crate::double::notifier::Notifier;
 use serde_json::Value;
 
+pub use crate::ttpay::crypto::{NotificationError, decrypt_notification, encrypt_resource};
 pub use config::{
     BUILTIN_PAID_OUT_TRADE_NO, DEFAULT_MAX_ORDERS, DoubleConfig, NotifyForm,
     PROVIDER_NOTIFY_SCHEDULE,
 };
 pub use control::{CONTROL_PREFIX, ControlError, PaymentFacts};
-pub use crypt::{NotificationError, decrypt_notification, encrypt_resource};
 pub use faults::{Fault, UnknownFault};
 pub use variants::Variant;
 

@@ -17,14 +17,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::crypt::encrypt_resource;
 use super::detail::detail;
 use super::faults::Fault;
 use super::router::lock;
 use super::state::{State, TradeState, now_ms};
 use crate::double::notifier::{self, Attempt, Inbox, Job, Notifier, Notify, Outgoing, Status};
 use crate::ttpay::AppSecret;
-use crate::ttpay::signing::{Authorization, nonce, response_message};
+use crate::ttpay::crypto::encrypt_resource;
+use crate::ttpay::crypto::{Authorization, nonce, response_message};
 
 /// `notify_status`: nothing to send.
 pub const NOTIFY_NONE: i64 = Status::None.code() as i64;

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::TtpayJudge;
 use super::request::Request;
+use crate::proxy::ProxiedExt as _;
 use crate::proxy::{Proxied, Verdict};
 use crate::ttpay::Endpoint;
 use crate::ttpay::checks;

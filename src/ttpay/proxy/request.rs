@@ -8,8 +8,9 @@ use serde_json::{Map, Value};
 use super::TtpayJudge;
 use crate::findings::Deviation;
 use crate::proxy::Proxied;
+use crate::proxy::ProxiedExt as _;
 use crate::signer::{Signed, Signer as _};
-use crate::ttpay::signing::{Authorization, MerchantSigner};
+use crate::ttpay::crypto::signing::{Authorization, MerchantSigner};
 use crate::ttpay::{AmountUnit, Endpoint, TimestampUnit};
 
 /// How far a request's timestamp may be from the proxy's clock (the provider's window, A4).

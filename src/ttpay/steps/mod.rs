@@ -1,15 +1,17 @@
 //! The steps of the TTPay features: domain steps a QA engineer reads as the contract
-//! (`orders`, `calls`, `expect`), over the engine's generic layer for what they do not reach
-//! ([`crate::steps::generic`]). Steps gather evidence; the rules themselves live in [`super::checks`].
+//! (`given`, `when`, `then`; `echoes`, `methods` and `notifications` by concept), over the
+//! engine's generic layer for what they do not reach ([`crate::steps::generic`]). Steps
+//! gather evidence; the rules themselves live in [`super::checks`].
 
-mod calls;
 pub(crate) mod docs;
-mod expect;
+mod echoes;
+mod given;
 mod methods;
 mod notifications;
-mod orders;
+mod then;
+mod when;
 
-pub(crate) use calls::endpoint_named;
+pub(crate) use when::endpoint_named;
 
 crate::generic_steps!(TtpayWorld);
 

@@ -12,6 +12,7 @@ use super::WxJudge;
 use super::request::{Request, Route};
 use crate::exchange::Exchange;
 use crate::findings::{Deviation, Observation};
+use crate::proxy::ProxiedExt as _;
 use crate::proxy::{Proxied, Verdict};
 use crate::settings::ResponseSignatures;
 use crate::wechatpay::checks;

@@ -70,7 +70,9 @@ impl WxJudge {
             platform,
             downloads_certificates,
             signatures: setup.signatures,
-            schemas: crate::ttpay::suite::load_schemas()?,
+            schemas: crate::checks::schema::SchemaSet::embedded()
+                .map(Arc::new)
+                .map_err(|e| ConfigError::Start(format!("built-in schemas: {e}")))?,
             orders: answer::Orders::default(),
         })
     }

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::WxJudge;
 use crate::findings::Deviation;
 use crate::proxy::Proxied;
+use crate::proxy::ProxiedExt as _;
 use crate::wechatpay::crypto::{Authorization, RequestRefusal, verify_request};
 use crate::wechatpay::double::{CERTIFICATES_PATHS, TRANSACTIONS_PREFIXES};
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use pay_conformance::double::server::{DoubleReply, DoubleRequest, Handler, Limits, Server};
 use pay_conformance::ttpay::Merchant;
+use pay_conformance::ttpay::crypto::signing::{Authorization, response_message};
 use pay_conformance::ttpay::double::{PaymentFacts, decrypt_notification};
-use pay_conformance::ttpay::signing::{Authorization, response_message};
 use serde_json::{Value, json};
 
 use crate::client::Harness;

@@ -1,6 +1,6 @@
 //! Probes of the transport (T3–T5) and authentication (A3, A6) rules.
 
-use pay_conformance::ttpay::signing::response_message;
+use pay_conformance::ttpay::crypto::signing::response_message;
 use pay_conformance::ttpay::{Endpoint, Merchant};
 use reqwest::Method;
 use serde_json::json;

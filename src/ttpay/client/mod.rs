@@ -7,8 +7,16 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::signing::{self, MerchantSigner};
-use super::{AppSecret, Endpoint, Merchant, QueryMethod, TimestampUnit};
+mod answer;
+mod request;
+
+pub use answer::{TtpayExchange, response_signature};
+use answer::{check_signature, retry_after};
+pub use request::{Payload, Tamper, signed_path};
+use request::{nonce_garbage, wrong_secret};
+
+use super::crypto::signing::{self, MerchantSigner};
+use super::{Endpoint, Merchant, QueryMethod, TimestampUnit};
 use crate::findings::Inconclusive;
 use crate::http::{Incoming, Method, Outgoing, Pacer, SendStats, Transport, TransportError};
 use crate::signer::{Signed, Signer as _};
@@ -44,68 +52,8 @@ fn json_fits(value: &Value, limit: usize) -> bool {
 /// How many times a rate-limited call is retried before it is inconclusive.
 const RATE_LIMIT_RETRIES: u32 = 6;
 
-/// How the signature of a request is spoiled on purpose (A3–A5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Tamper {
-    #[default]
-    None,
-    /// Signed with a secret that is not the app's.
-    WrongSignature,
-    /// Signed right, an hour ago.
-    StaleTimestamp,
-    /// Signed with the app's secret, but for an `app_id` nobody registered.
-    UnknownApp,
-    /// No `Authorization` header at all.
-    NoAuthorization,
-    /// An `Authorization` header that is not `TTPAY-AES-256-ECB k=v,…`.
-    UnreadableAuthorization,
-}
-
-impl Tamper {
-    /// Whether the provider can know whose secret to sign its answer with.
-    fn identifies_the_app(self) -> bool {
-        !matches!(
-            self,
-            Tamper::UnknownApp | Tamper::NoAuthorization | Tamper::UnreadableAuthorization
-        )
-    }
-}
-
-/// What to send.
-#[derive(Debug, Clone)]
-pub enum Payload {
-    /// A JSON object (for a `GET` query: its members become the query string).
-    Json(Value),
-    /// Bytes sent as they are, for malformed-input checks (T5).
-    Raw(Vec<u8>),
-}
-
 use crate::exchange::Parts;
 pub use crate::exchange::{Exchange, SignatureCheck};
-
-/// What a TTPay answer holds beyond any provider's: the envelope's `code` and `data`.
-pub trait TtpayExchange {
-    /// `code`, if it is an integer.
-    fn code(&self) -> Option<i64>;
-    /// `data`, when it is an object.
-    fn data(&self) -> Option<&serde_json::Map<String, Value>>;
-    /// Whether this was a call of `endpoint`.
-    fn is(&self, endpoint: Endpoint) -> bool;
-}
-
-impl TtpayExchange for Exchange {
-    fn code(&self) -> Option<i64> {
-        self.object()?.get("code")?.as_i64()
-    }
-
-    fn data(&self) -> Option<&serde_json::Map<String, Value>> {
-        self.pointer("/data")?.as_object()
-    }
-
-    fn is(&self, endpoint: Endpoint) -> bool {
-        self.endpoint == endpoint.path()
-    }
-}
 
 /// Where and how to talk to the provider.
 #[derive(Debug, Clone)]
@@ -419,73 +367,7 @@ impl TtpayClient {
     }
 }
 
-/// A `Retry-After: SECONDS` of a 429, at most 10 s.
-fn retry_after(exchange: &Exchange) -> Option<Duration> {
-    let seconds: u64 = exchange.header("retry-after")?.trim().parse().ok()?;
-    Some(Duration::from_secs(seconds.min(10)))
-}
-
-/// A6: `TTPay-Signature` over `TS\nNONCE\nBODY` with the app secret.
-fn check_signature(incoming: &Incoming, secret: &AppSecret) -> SignatureCheck {
-    response_signature(&incoming.headers, &incoming.body, secret)
-}
-
-/// A6 of an answer's headers and body: `TTPay-Signature` over `TS\nNONCE\nBODY` with the app
-/// secret.
-pub fn response_signature(
-    headers: &reqwest::header::HeaderMap,
-    body: &[u8],
-    secret: &AppSecret,
-) -> SignatureCheck {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let (Some(ts), Some(nonce), Some(signature)) = (
-        header("ttpay-timestamp"),
-        header("ttpay-nonce"),
-        header("ttpay-signature"),
-    ) else {
-        return SignatureCheck::Missing;
-    };
-    let message = signing::response_message(ts, nonce, body);
-    if secret.verifies(&message, signature) {
-        SignatureCheck::Valid
-    } else {
-        SignatureCheck::Invalid
-    }
-}
-
-/// Something that is not `key=value,…`.
-fn nonce_garbage() -> String {
-    format!("{}%%;;{}", signing::nonce(), signing::nonce())
-}
-
-/// A secret of the right length that is certainly not the app's.
-fn wrong_secret(secret: &AppSecret) -> AppSecret {
-    let fill = if secret.expose().starts_with('x') {
-        "y"
-    } else {
-        "x"
-    };
-    AppSecret::new(fill.repeat(32)).expect("32 ASCII bytes")
-}
-
 pub use crate::world::now_ms;
-
-/// The part of `url` a signature covers (A2): the path, and `?query` when there is one —
-/// taken from the parsed URL, so a base URL with a path of its own stays out of it only when
-/// it is the endpoint's prefix.
-pub fn signed_path(url: &str, endpoint: Endpoint) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(parsed) => {
-            let path = parsed.path();
-            let from = path.find(endpoint.path()).unwrap_or(0);
-            match parsed.query() {
-                Some(query) => format!("{}?{query}", &path[from..]),
-                None => path[from..].to_owned(),
-            }
-        }
-        Err(_) => endpoint.path().to_owned(),
-    }
-}
 
 #[cfg(test)]
 mod tests {

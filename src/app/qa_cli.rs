@@ -1,11 +1,11 @@
 //! The QA engineer's commands: `lint`, `run --dry-run`, `features [--export DIR]` and
 //! `steps [--markdown | --json]`.
 
-use pay_conformance::error::{ConfigError, exit};
-use pay_conformance::providers;
-use pay_conformance::{RunArgs, RunConfig};
+use crate::error::{ConfigError, exit};
+use crate::providers;
+use crate::{RunArgs, RunConfig};
 
-use crate::cli::ProviderFlag;
+use super::cli::ProviderFlag;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct LintArgs {
@@ -39,13 +39,13 @@ pub(crate) struct StepsArgs {
 
 pub(crate) fn features(args: &FeaturesArgs) -> Result<i32, ConfigError> {
     let provider = args.provider.provider()?;
-    let sources = pay_conformance::runner::features::embedded(provider.name());
+    let sources = crate::runner::features::embedded(provider.name());
     for source in &sources {
         match &args.export {
             None => println!("{}", source.path.display()),
             Some(dir) => {
                 let path = dir.join(&source.path);
-                pay_conformance::report::write_file(&path, &source.text)?;
+                crate::report::write_file(&path, &source.text)?;
                 println!("{}", path.display());
             }
         }
@@ -55,10 +55,7 @@ pub(crate) fn features(args: &FeaturesArgs) -> Result<i32, ConfigError> {
 
 pub(crate) fn lint(args: &LintArgs) -> Result<i32, ConfigError> {
     let provider = args.provider.provider()?;
-    let report = pay_conformance::lint::lint(
-        provider,
-        &pay_conformance::lint::sources(provider, &args.paths)?,
-    );
+    let report = crate::lint::lint(provider, &crate::lint::sources(provider, &args.paths)?);
     print!("{}", report.render());
     Ok(report.exit_code())
 }
@@ -67,11 +64,11 @@ pub(crate) fn lint(args: &LintArgs) -> Result<i32, ConfigError> {
 /// configuration; nothing is sent.
 pub(crate) fn dry_run(args: &RunArgs) -> Result<i32, ConfigError> {
     let provider = providers::find(args.provider.as_deref())?;
-    let mut sources = pay_conformance::runner::features::embedded(provider.name());
+    let mut sources = crate::runner::features::embedded(provider.name());
     if !args.features.is_empty() {
-        sources.extend(pay_conformance::lint::sources(provider, &args.features)?);
+        sources.extend(crate::lint::sources(provider, &args.features)?);
     }
-    let report = pay_conformance::lint::lint(provider, &sources);
+    let report = crate::lint::lint(provider, &sources);
     print!("{}", report.render());
     if report.exit_code() != exit::CONFORMING {
         return Ok(report.exit_code());
@@ -82,7 +79,7 @@ pub(crate) fn dry_run(args: &RunArgs) -> Result<i32, ConfigError> {
 }
 
 pub(crate) fn steps(args: &StepsArgs) -> Result<i32, ConfigError> {
-    use pay_conformance::steps::doc;
+    use crate::steps::doc;
     let provider = args.provider.provider()?;
     let entries = doc::catalogue(provider);
     if args.markdown {

@@ -1,14 +1,14 @@
 //! The command line: each subcommand parses its own flags, dispatches to the provider it
 //! names (`--provider`, TTPay by default) and returns an exit code.
 
+use crate::bench;
+use crate::error::{ConfigError, exit, report};
+use crate::providers;
+use crate::{Provider, RunArgs, ServeArgs, proof};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use pay_conformance::bench;
-use pay_conformance::error::{ConfigError, exit, report};
-use pay_conformance::providers;
-use pay_conformance::{Provider, RunArgs, ServeArgs, proof};
 
-use crate::qa_cli::{self, FeaturesArgs, LintArgs, StepsArgs};
-use crate::run_cli;
+use super::qa_cli::{self, FeaturesArgs, LintArgs, StepsArgs};
+use super::run_cli;
 
 /// Contract and conformance tests for payment-provider APIs .
 ///
@@ -31,7 +31,7 @@ enum Command {
     Serve(ServeArgs),
     /// Stand between your integration and the provider: forward every request unchanged and
     /// report which rules your requests and the provider's answers broke.
-    Proxy(Box<pay_conformance::app::proxy::ProxyArgs>),
+    Proxy(Box<crate::app::proxy::ProxyArgs>),
     /// List the providers this build knows.
     Providers,
     /// List the faults the double can inject, with the rules each one breaks.
@@ -40,7 +40,7 @@ enum Command {
     Variants(ProviderFlag),
     /// Show what changed between two behaviour records (`run --record FILE`).
     /// Exit codes: 0 no change or additive/allowed only, 1 breaking changes, 2 bad record.
-    Diff(pay_conformance::record::cli::DiffArgs),
+    Diff(crate::record::cli::DiffArgs),
     /// Check feature files without running them: syntax, steps, tags, tables, markers,
     /// variables. Exit 2 on any finding, 0 when clean.
     Lint(LintArgs),
@@ -168,11 +168,11 @@ pub fn main() -> i32 {
     let outcome = match cli.command {
         Command::Run(args) => runtime.block_on(run_cli::run(*args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
-        Command::Proxy(args) => runtime.block_on(pay_conformance::app::proxy::run(&args)),
+        Command::Proxy(args) => runtime.block_on(crate::app::proxy::run(&args)),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
         Command::Variants(args) => args.provider().map(variants),
-        Command::Diff(args) => pay_conformance::record::cli::diff_command(&args),
+        Command::Diff(args) => crate::record::cli::diff_command(&args, &provider_names()),
         Command::Lint(args) => qa_cli::lint(&args),
         Command::Features(args) => qa_cli::features(&args),
         Command::Steps(args) => qa_cli::steps(&args),
@@ -190,12 +190,17 @@ pub fn main() -> i32 {
 async fn serve(args: ServeArgs) -> Result<i32, ConfigError> {
     let provider = providers::find(args.provider.as_deref())?;
     let settings = args.settings();
-    pay_conformance::provider::check_names(
+    crate::provider::check_names(
         provider,
         settings.fault.as_deref(),
         settings.variant.as_deref(),
     )?;
     provider.serve(&settings, &args.providers.flags()).await
+}
+
+/// The names of the providers this build knows.
+pub(crate) fn provider_names() -> Vec<&'static str> {
+    providers::all().iter().map(|p| p.name()).collect()
 }
 
 fn list_providers() -> i32 {
@@ -215,7 +220,7 @@ async fn selftest(args: SelftestArgs) -> Result<i32, ConfigError> {
             .map(|name| {
                 provider
                     .fault(name.trim())
-                    .ok_or_else(|| pay_conformance::provider::unknown_fault(provider, name))
+                    .ok_or_else(|| crate::provider::unknown_fault(provider, name))
             })
             .collect::<Result<_, _>>()?
     };
@@ -223,7 +228,7 @@ async fn selftest(args: SelftestArgs) -> Result<i32, ConfigError> {
     print!("{}", proof::render_selftest(&report));
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-        pay_conformance::report::write_file(path, &text)?;
+        crate::report::write_file(path, &text)?;
     }
     Ok(if report.ok() {
         exit::CONFORMING
@@ -253,7 +258,7 @@ async fn rules(args: RulesArgs) -> Result<i32, ConfigError> {
         if let Some(rule) = provider.rule(id) {
             match provider
                 .contract()
-                .and_then(|doc| pay_conformance::contract::section(doc, id))
+                .and_then(|doc| crate::contract::section(doc, id))
             {
                 Some(text) => println!("{text}\n"),
                 None => println!("{} — {}", rule.id, rule.title),
@@ -273,7 +278,19 @@ async fn run_bench(args: bench::BenchArgs) -> Result<i32, ConfigError> {
     let exe = std::env::current_exe().map_err(|e| {
         ConfigError::Start(format!("cannot find this binary to spawn `serve`: {e}"))
     })?;
-    match bench::run(&args, &exe).await {
+    let found = if args.providers.is_empty() {
+        providers::find(None).map(|p| vec![p])
+    } else {
+        args.providers
+            .iter()
+            .map(|name| providers::find(Some(name)))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let measured = match found {
+        Ok(providers) => bench::run(&args, &providers, &exe).await,
+        Err(e) => Err(e.into()),
+    };
+    match measured {
         Ok(figures) => {
             if let Some(path) = &args.json {
                 bench::write_json(&figures, path)?;

@@ -4,11 +4,13 @@
 //! whatever each provider's [`redaction_patterns`](crate::Provider::redaction_patterns) name.
 
 use std::borrow::Cow;
-use std::sync::{LazyLock, RwLock};
-
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, OnceLock, RwLock};
 
 use regex::Regex;
+
+mod panic;
+
+pub use panic::{QuietPanics, install_panic_hook};
 
 /// What stands in for a hidden value.
 pub const MASK: &str = "<redacted>";
@@ -128,10 +130,28 @@ const ENGINE_PATTERNS: &[&str] = &[
     r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
 ];
 
+/// Each provider's own patterns ([`redaction_patterns`](crate::Provider::redaction_patterns)),
+/// handed in by the application before anything is redacted ([`crate::app::init`]): the engine
+/// lists no provider.
+static PROVIDER_PATTERNS: OnceLock<Vec<&'static str>> = OnceLock::new();
+
+/// Hands in the providers' own patterns, once, before the first redaction; `false` when they
+/// were handed in already (the first ones stay).
+pub fn use_provider_patterns(patterns: Vec<&'static str>) -> bool {
+    PROVIDER_PATTERNS.set(patterns).is_ok()
+}
+
+/// The patterns when the application handed in none: none (the unit tests of the library,
+/// which have no application, take every provider's).
+fn no_provider_patterns() -> Vec<&'static str> {
+    #[cfg(test)]
+    return crate::app::redaction_patterns();
+    #[cfg(not(test))]
+    Vec::new()
+}
+
 fn pattern_sources() -> impl Iterator<Item = &'static &'static str> {
-    let providers = crate::providers::all()
-        .iter()
-        .flat_map(|p| p.redaction_patterns().iter());
+    let providers = PROVIDER_PATTERNS.get_or_init(no_provider_patterns).iter();
     ENGINE_PATTERNS.iter().chain(providers)
 }
 
@@ -252,56 +272,6 @@ fn mask_secret(text: &str, secret: &str) -> Option<String> {
     }
     out.push_str(rest);
     Some(out)
-}
-
-/// Installs a panic hook that prints panic messages redacted, so that not even a bug leaks a
-/// secret.
-pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        if QUIET.load(Ordering::SeqCst) > 0 {
-            return;
-        }
-        let payload = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("(no message)");
-        let location = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        eprintln!(
-            "pay-conformance: internal error{location}: {}",
-            redact(payload)
-        );
-    }));
-}
-
-static QUIET: AtomicUsize = AtomicUsize::new(0);
-
-/// While one lives, the panic hook stays silent: cucumber turns a failing step into a panic,
-/// and the run reports it itself (redacted) instead of the hook printing it.
-#[derive(Debug)]
-pub struct QuietPanics(());
-
-impl QuietPanics {
-    pub fn new() -> Self {
-        QUIET.fetch_add(1, Ordering::SeqCst);
-        Self(())
-    }
-}
-
-impl Default for QuietPanics {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Drop for QuietPanics {
-    fn drop(&mut self) {
-        QUIET.fetch_sub(1, Ordering::SeqCst);
-    }
 }
 
 #[cfg(test)]
