@@ -166,3 +166,58 @@ pub struct StartedDouble {
     /// The running double.
     pub keep: Box<dyn std::any::Any>,
 }
+
+/// The embedded doubles' control routes (`/_control/…`: paying an order in a test), which a
+/// merchant's tests call through the proxy too: not the provider's API, never judged.
+pub const CONTROL_PREFIX: &str = "/_control/";
+
+/// A judge in the two halves every provider's has: the merchant's request (its findings, and
+/// what the answer needs of it), then the provider's answer.
+pub trait Halves {
+    /// What the request says, as far as the answer needs it.
+    type Request;
+
+    /// The merchant's findings of `exchange` in `out`; `None` when it names no endpoint.
+    fn request(&self, exchange: &Proxied, out: &mut Vec<Deviation>) -> Option<Self::Request>;
+
+    /// The endpoint of `request` as the contract names it.
+    fn endpoint(request: &Self::Request) -> &'static str;
+
+    /// The provider's findings of `exchange`, as `request` read, in `verdict`.
+    fn answer(&mut self, exchange: &Proxied, request: &Self::Request, verdict: &mut Verdict);
+
+    /// As [`Judge::limits`].
+    fn limits(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// A [`Halves`] judge is a [`Judge`]: [`by_halves`].
+impl<J: Halves + Send + 'static> Judge for J {
+    fn judge(&mut self, exchange: &Proxied) -> Verdict {
+        by_halves(self, exchange)
+    }
+
+    fn limits(&self) -> Vec<String> {
+        Halves::limits(self)
+    }
+}
+
+/// The verdict of a [`Halves`] judge on `exchange`: nothing for a control route, else the
+/// request's findings as the merchant's, then the answer's.
+pub fn by_halves<J: Halves>(judge: &mut J, exchange: &Proxied) -> Verdict {
+    let mut verdict = Verdict::default();
+    if exchange.path.starts_with(CONTROL_PREFIX) {
+        return verdict;
+    }
+    let mut merchant = Vec::new();
+    let request = judge.request(exchange, &mut merchant);
+    for deviation in merchant {
+        verdict.merchant(deviation);
+    }
+    if let Some(request) = request {
+        verdict.endpoint = Some(J::endpoint(&request).to_owned());
+        judge.answer(exchange, &request, &mut verdict);
+    }
+    verdict
+}

@@ -30,3 +30,8 @@ pub use ids::Ids;
 pub use rate::RateLimiter;
 pub use trade::TradeState;
 pub use variants::VariantInfo;
+
+/// The line `serve` and `proxy --upstream double` print for the fault in force.
+pub fn fault_line(name: &str, rules: &[&str]) -> String {
+    format!("fault in force: {name} (breaks {})", rules.join(", "))
+}

@@ -8,7 +8,8 @@
 /// `suite::load_features`): inside its `impl Provider`, `provider_plumbing!(World, Args,
 /// Settings, Run, ServeArgs);` writes `rules`, `faults`, `steps`, `step_docs`,
 /// `known_variables`, `load_features`, `configure` (the provider's `Settings::resolve(&args,
-/// file, env, remote)` then `Run::new(run, settings)`), `serve` and `serve_help`. What is its
+/// file, env, remote)` then `Run::new(run, settings)`), `serve`, `serve_help` and
+/// `start_double` (`double::serve::start`, which `proxy --upstream double` uses). What is its
 /// own (name, title, tags, contract…) it writes itself. Without `ServeArgs`
 /// (`provider_plumbing!(World, Args, Settings, Run);`) it writes neither `serve` nor
 /// `serve_help`: the provider has no double to serve on its own.
@@ -29,6 +30,27 @@ macro_rules! provider_plumbing {
 
         fn serve_help(&self) -> &'static str {
             super::double::serve::HELP
+        }
+
+        fn start_double<'a>(
+            &'a self,
+            common: &'a $crate::settings::ServeSettings,
+            flags: &'a $crate::settings::ProviderFlags,
+        ) -> ::futures::future::LocalBoxFuture<
+            'a,
+            Result<$crate::judge::StartedDouble, $crate::error::ConfigError>,
+        > {
+            use ::futures::FutureExt as _;
+            async move {
+                let args = flags.get::<$serve_args>();
+                let (double, banner) = super::double::serve::start(common, &args).await?;
+                Ok($crate::judge::StartedDouble {
+                    uri: double.uri(),
+                    banner,
+                    keep: Box::new(double),
+                })
+            }
+            .boxed_local()
         }
     };
     ($world:ty, $args:ty, $settings:ty, $run:ty) => {

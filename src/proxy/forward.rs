@@ -321,40 +321,33 @@ async fn forward(shared: &Shared, request: Request<Incoming>) -> Answer {
     };
     let answer =
         tokio::time::timeout(shared.options.timeout, shared.client.request(outgoing)).await;
-    let response = match answer {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => {
-            let why = crate::http::error_chain(&e);
-            shared
-                .counts
-                .upstream_failures
-                .fetch_add(1, Ordering::Relaxed);
-            let _ = shared.events.try_send(Event::Upstream {
-                seq,
-                method: method.to_string(),
-                url,
-                status: 502,
-                why: why.clone(),
-            });
-            return refuse(502, &format!("the upstream did not answer: {why}"));
-        }
-        Err(_) => {
-            let why = format!(
+    let (status, why) = match answer {
+        Ok(Ok(response)) => (0, Ok(response)),
+        Ok(Err(e)) => (502, Err(crate::http::error_chain(&e))),
+        Err(_) => (
+            504,
+            Err(format!(
                 "no answer within {} s",
                 shared.options.timeout.as_secs_f64()
-            );
+            )),
+        ),
+    };
+    let response = match why {
+        Ok(response) => response,
+        Err(why) => {
             shared
                 .counts
                 .upstream_failures
                 .fetch_add(1, Ordering::Relaxed);
+            let message = format!("the upstream did not answer: {why}");
             let _ = shared.events.try_send(Event::Upstream {
                 seq,
                 method: method.to_string(),
                 url,
-                status: 504,
-                why: why.clone(),
+                status,
+                why,
             });
-            return refuse(504, &format!("the upstream did not answer: {why}"));
+            return refuse(status, &message);
         }
     };
     let elapsed = started.elapsed();

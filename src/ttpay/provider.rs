@@ -66,23 +66,6 @@ impl Provider for Ttpay {
         Ok(Box::new(super::proxy::TtpayJudge::new(setup)?))
     }
 
-    fn start_double<'a>(
-        &'a self,
-        common: &'a crate::settings::ServeSettings,
-        flags: &'a crate::settings::ProviderFlags,
-    ) -> futures::future::LocalBoxFuture<'a, Result<crate::proxy::StartedDouble, crate::ConfigError>>
-    {
-        Box::pin(async move {
-            let args = flags.get::<super::TtpayServeArgs>();
-            let (double, banner) = super::double::serve::start(common, &args).await?;
-            Ok(crate::proxy::StartedDouble {
-                uri: double.uri(),
-                banner,
-                keep: Box::new(double),
-            })
-        })
-    }
-
     fn openapi(&self) -> Option<Result<serde_json::Value, String>> {
         Some(super::openapi::embedded().map_err(|e| crate::error::report(&e)))
     }

@@ -53,21 +53,4 @@ impl Provider for Wechatpay {
     ) -> Result<Box<dyn crate::proxy::Judge>, crate::ConfigError> {
         Ok(Box::new(super::proxy::WxJudge::new(setup)?))
     }
-
-    fn start_double<'a>(
-        &'a self,
-        common: &'a crate::settings::ServeSettings,
-        flags: &'a crate::settings::ProviderFlags,
-    ) -> futures::future::LocalBoxFuture<'a, Result<crate::proxy::StartedDouble, crate::ConfigError>>
-    {
-        Box::pin(async move {
-            let args = flags.get::<super::WxServeArgs>();
-            let (double, banner) = super::double::serve::start(common, &args).await?;
-            Ok(crate::proxy::StartedDouble {
-                uri: double.uri(),
-                banner,
-                keep: Box::new(double),
-            })
-        })
-    }
 }

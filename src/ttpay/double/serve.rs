@@ -93,11 +93,7 @@ pub async fn start(
         .map_err(|e| ConfigError::Start(e.to_string()))?;
     let mut lines = Vec::new();
     if let Some(fault) = double.fault() {
-        lines.push(format!(
-            "fault in force: {} (breaks {})",
-            fault.name(),
-            fault.rules().join(", ")
-        ));
+        lines.push(crate::double::fault_line(fault.name(), fault.rules()));
     }
     if let Some(variant) = double.config().variant {
         lines.push(format!(

@@ -18,7 +18,7 @@ const NOT_FOUND: i64 = 12002;
 
 impl TtpayJudge {
     /// The provider's findings of `p`, as the request read.
-    pub(super) fn answer(&mut self, p: &Proxied, request: &Request, verdict: &mut Verdict) {
+    pub(super) fn answer_side(&mut self, p: &Proxied, request: &Request, verdict: &mut Verdict) {
         let merchant = request
             .app_id
             .as_deref()

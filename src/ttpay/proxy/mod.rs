@@ -11,14 +11,11 @@ use std::sync::Arc;
 
 use crate::checks::schema::SchemaSet;
 use crate::error::ConfigError;
-use crate::proxy::{Judge, JudgeSetup, Proxied, Verdict};
+use crate::proxy::{JudgeSetup, Proxied, Verdict};
 use crate::settings::{FileSection, ResponseSignatures};
 use crate::ttpay::config::{TtpayArgs, TtpaySettings};
 use crate::ttpay::double::DoubleConfig;
 use crate::ttpay::{AmountUnit, Merchant, TimestampUnit};
-
-/// The embedded double's control routes, which a merchant's tests call through the proxy too.
-const CONTROL: &str = "/_control/";
 
 /// The judge.
 pub struct TtpayJudge {
@@ -69,23 +66,23 @@ impl TtpayJudge {
     }
 }
 
-impl Judge for TtpayJudge {
-    fn judge(&mut self, p: &Proxied) -> Verdict {
-        let mut verdict = Verdict::default();
-        if p.path.starts_with(CONTROL) {
-            // The double's control API (paying an order in a test): not the provider's API.
-            return verdict;
-        }
-        let mut merchant = Vec::new();
-        let request = self.request(p, &mut merchant);
-        for deviation in merchant {
-            verdict.merchant(deviation);
-        }
-        if let Some(request) = request {
-            verdict.endpoint = Some(request.endpoint.path().to_owned());
-            self.answer(p, &request, &mut verdict);
-        }
-        verdict
+impl crate::judge::Halves for TtpayJudge {
+    type Request = request::Request;
+
+    fn request(
+        &self,
+        p: &Proxied,
+        out: &mut Vec<crate::findings::Deviation>,
+    ) -> Option<Self::Request> {
+        self.request_side(p, out)
+    }
+
+    fn endpoint(request: &Self::Request) -> &'static str {
+        request.endpoint.path()
+    }
+
+    fn answer(&mut self, p: &Proxied, request: &Self::Request, verdict: &mut Verdict) {
+        self.answer_side(p, request, verdict);
     }
 
     fn limits(&self) -> Vec<String> {

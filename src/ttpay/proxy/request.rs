@@ -19,7 +19,7 @@ const SKEW_MS: i64 = 5 * 60 * 1000;
 const SECONDS_BELOW: i64 = 100_000_000_000;
 
 /// What the request says, as far as the provider's answer needs it.
-pub(super) struct Request {
+pub struct Request {
     pub endpoint: Endpoint,
     /// The body (or a GET query's parameters) as an object, when it is one.
     pub body: Option<Map<String, Value>>,
@@ -52,7 +52,7 @@ fn refusal_rule(endpoint: Endpoint, deviation: &Deviation) -> Option<&'static st
 
 impl TtpayJudge {
     /// The merchant's findings of `p`, and what the request says.
-    pub(super) fn request(&self, p: &Proxied, out: &mut Vec<Deviation>) -> Option<Request> {
+    pub(super) fn request_side(&self, p: &Proxied, out: &mut Vec<Deviation>) -> Option<Request> {
         let Some(endpoint) = Endpoint::ALL.into_iter().find(|e| e.path() == p.path) else {
             out.push(Deviation::new(
                 "T1",

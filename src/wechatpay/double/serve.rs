@@ -283,11 +283,7 @@ pub async fn start(
         .map_err(|e| ConfigError::Start(format!("cannot serve: {e}")))?;
     let mut lines = Vec::new();
     if let Some(fault) = double.fault() {
-        lines.push(format!(
-            "fault in force: {} (breaks {})",
-            fault.name(),
-            fault.rules().join(", ")
-        ));
+        lines.push(crate::double::fault_line(fault.name(), fault.rules()));
     }
     let c = double.config();
     lines.push(format!(

@@ -74,7 +74,7 @@ fn found(rule: &str, exchange: &Exchange, list: Vec<checks::Found>) -> Vec<Devia
 }
 
 impl WxJudge {
-    pub(super) fn answer(&mut self, p: &Proxied, request: &Request, verdict: &mut Verdict) {
+    pub(super) fn answer_side(&mut self, p: &Proxied, request: &Request, verdict: &mut Verdict) {
         let signed = checks::response_signature(
             &p.response_headers,
             &p.response_body.bytes,

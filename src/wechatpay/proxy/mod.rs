@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use crate::checks::schema::SchemaSet;
 use crate::error::ConfigError;
-use crate::proxy::{Judge, JudgeSetup, Proxied, Verdict};
+use crate::proxy::{JudgeSetup, Proxied, Verdict};
 use crate::settings::{FileSection, ResponseSignatures};
 use crate::wechatpay::checks::PlatformKeys;
 use crate::wechatpay::config::{Platform, WechatpayArgs, WechatpaySettings};
 use crate::wechatpay::crypto::PublicKey;
-use crate::wechatpay::double::{CONTROL_PREFIX, DoubleConfig};
+use crate::wechatpay::double::DoubleConfig;
 
 /// The judge.
 pub struct WxJudge {
@@ -89,22 +89,23 @@ impl WxJudge {
     }
 }
 
-impl Judge for WxJudge {
-    fn judge(&mut self, p: &Proxied) -> Verdict {
-        let mut verdict = Verdict::default();
-        if p.path.starts_with(CONTROL_PREFIX) {
-            return verdict;
-        }
-        let mut merchant = Vec::new();
-        let request = self.request(p, &mut merchant);
-        for deviation in merchant {
-            verdict.merchant(deviation);
-        }
-        if let Some(request) = request {
-            verdict.endpoint = Some(request.route.endpoint().to_owned());
-            self.answer(p, &request, &mut verdict);
-        }
-        verdict
+impl crate::judge::Halves for WxJudge {
+    type Request = request::Request;
+
+    fn request(
+        &self,
+        p: &Proxied,
+        out: &mut Vec<crate::findings::Deviation>,
+    ) -> Option<Self::Request> {
+        self.request_side(p, out)
+    }
+
+    fn endpoint(request: &Self::Request) -> &'static str {
+        request.route.endpoint()
+    }
+
+    fn answer(&mut self, p: &Proxied, request: &Self::Request, verdict: &mut Verdict) {
+        self.answer_side(p, request, verdict);
     }
 
     fn limits(&self) -> Vec<String> {

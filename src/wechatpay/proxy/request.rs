@@ -18,7 +18,7 @@ const WINDOW_S: i64 = 300;
 
 /// What a path names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Route {
+pub enum Route {
     Create,
     /// By `out_trade_no` (`Some`) or by transaction id.
     Query {
@@ -80,7 +80,7 @@ impl Route {
 }
 
 /// What the request says, as far as the answer needs it.
-pub(super) struct Request {
+pub struct Request {
     pub route: Route,
     /// The signer's `mchid`, if the header reads.
     pub mchid: Option<String>,
@@ -93,7 +93,7 @@ pub(super) struct Request {
 
 impl WxJudge {
     /// The merchant's findings of `p`, and what the request says.
-    pub(super) fn request(&self, p: &Proxied, out: &mut Vec<Deviation>) -> Option<Request> {
+    pub(super) fn request_side(&self, p: &Proxied, out: &mut Vec<Deviation>) -> Option<Request> {
         let Some(route) = Route::parse(&p.path) else {
             out.push(Deviation::new(
                 "W1",
