@@ -43,6 +43,8 @@ pub mod deadline;
 pub mod double;
 pub mod error;
 pub mod exchange;
+pub mod explore;
+pub mod explorer;
 pub mod findings;
 mod fsutil;
 pub mod http;

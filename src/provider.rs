@@ -174,6 +174,18 @@ pub trait Provider: Send + Sync + 'static {
         )))
     }
 
+    /// `explore --provider NAME`: its explorer (the endpoints whose request schemas cases are
+    /// generated from, how each is settled, signed and judged). None by default.
+    fn explorer(
+        &self,
+        _setup: &crate::explorer::ExplorerSetup<'_>,
+    ) -> Result<Box<dyn crate::explorer::Explorer>, ConfigError> {
+        Err(ConfigError::Start(format!(
+            "provider {} has no explorer",
+            self.name()
+        )))
+    }
+
     /// `proxy --upstream double`: its double started on a loopback port (as `serve` starts it,
     /// with `common`), serving until the answer is dropped.
     fn start_double<'a>(

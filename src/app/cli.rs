@@ -32,6 +32,13 @@ enum Command {
     /// Stand between your integration and the provider: forward every request unchanged and
     /// report which rules your requests and the provider's answers broke.
     Proxy(Box<crate::app::proxy::ProxyArgs>),
+    /// Generate negative and boundary requests from the request schemas, signed and chained,
+    /// judge the answers by the contract, and shrink every failure to a minimal request.
+    /// Exit codes as `run`: 0 no finding, 1 findings, 2 usage, 3 inconclusive.
+    Explore(Box<crate::app::explore::ExploreArgs>),
+    /// Print the `Authorization` value of one request, signed now with the merchant's
+    /// credentials (from the environment, else the double's): the curl of an `explore` finding.
+    Sign(Box<crate::app::explore::SignArgs>),
     /// List the providers this build knows.
     Providers,
     /// List the faults the double can inject, with the rules each one breaks.
@@ -169,6 +176,8 @@ pub fn main() -> i32 {
         Command::Run(args) => runtime.block_on(run_cli::run(*args)),
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Proxy(args) => runtime.block_on(crate::app::proxy::run(&args)),
+        Command::Explore(args) => runtime.block_on(crate::app::explore::run(&args)),
+        Command::Sign(args) => crate::app::explore::sign(&args),
         Command::Providers => Ok(list_providers()),
         Command::Faults(args) => args.provider().map(faults),
         Command::Variants(args) => args.provider().map(variants),

@@ -8,6 +8,7 @@
 //! variables in [`Provider::configure`](crate::provider::Provider::configure).
 
 pub mod cli;
+pub mod explore;
 mod notify;
 pub mod proxy;
 mod qa_cli;

@@ -7,6 +7,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod double;
+pub mod explore;
 pub mod openapi;
 pub mod preflight;
 mod provider;

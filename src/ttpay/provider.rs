@@ -66,6 +66,13 @@ impl Provider for Ttpay {
         Ok(Box::new(super::proxy::TtpayJudge::new(setup)?))
     }
 
+    fn explorer(
+        &self,
+        setup: &crate::explorer::ExplorerSetup<'_>,
+    ) -> Result<Box<dyn crate::explorer::Explorer>, crate::ConfigError> {
+        Ok(Box::new(super::explore::TtpayExplorer::new(setup)?))
+    }
+
     fn openapi(&self) -> Option<Result<serde_json::Value, String>> {
         Some(super::openapi::embedded().map_err(|e| crate::error::report(&e)))
     }

@@ -161,7 +161,18 @@ fn scale(amount: &Number, decimals: u32) -> Option<String> {
 /// Whether two number texts have the same exact decimal value.
 fn same_number(a: &str, b: &str) -> bool {
     match (decimal(a), decimal(b)) {
-        (Some(a), Some(b)) => a == b,
+        (Some(x), Some(y)) if x == y => true,
+        // Past what a double holds exactly (more than 15 significant digits, or over 2^53),
+        // a provider computing in floating point answers the nearest double it gets: equal
+        // within a few units in the last place is the same number (13.99 TRX × 10^18).
+        (Some((_, dx, _)), Some((_, dy, _))) => match (a.parse::<f64>(), b.parse::<f64>()) {
+            (Ok(fa), Ok(fb)) => {
+                let big = fa.abs().max(fb.abs());
+                (dx.len().max(dy.len()) > 15 || big >= 9_007_199_254_740_992.0)
+                    && (fa - fb).abs() <= big * 4.0 * f64::EPSILON
+            }
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -285,6 +296,14 @@ mod tests {
             "15 (as sent) or 15000000 (× 10^decimals, decimals 6)"
         );
         assert_eq!(found[0].2, "150 (fits neither reading)");
+        // Past a double's precision, the nearest double is the same number; below it, one
+        // unit off is not.
+        assert!(same_number(
+            "2.7700559000000004e+23",
+            "277005590000000000000000"
+        ));
+        assert!(!same_number("15000001", "15000000"));
+        assert!(!same_number("2.78e+23", "277005590000000000000000"));
         assert_eq!(run.get(), None, "it decides nothing");
         let found = judge(&order(json!(15)), &detail(json!("15"), 6), &run);
         assert_eq!(found[0].2, "\"15\" (fits neither reading)");

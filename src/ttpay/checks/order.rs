@@ -82,8 +82,14 @@ pub fn echoes(
     ] {
         let sent_value = sent.get(key).cloned();
         // An optional field sent as "" means absent (C1): the order may hold its own value
-        // (a platform order's to_address is the platform's wallet).
-        if key != "out_trade_no" && sent_value.as_ref().and_then(Value::as_str) == Some("") {
+        // (a platform order's to_address is the platform's wallet). One sent as null, or as
+        // no string at all, has no value the contract says to echo.
+        if key != "out_trade_no"
+            && sent_value
+                .as_ref()
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        {
             continue;
         }
         let actual = detail.get(key);

@@ -114,7 +114,8 @@ impl TtpayJudge {
                 if code == NOT_FOUND
                     && let Some(id) = body.get("transaction_id").and_then(Value::as_str)
                 {
-                    out.extend(self.orders.not_found(&exchange, &app, id));
+                    let named = body.get("out_trade_no").and_then(Value::as_str);
+                    out.extend(self.orders.not_found(&exchange, &app, id, named));
                 }
                 out
             }

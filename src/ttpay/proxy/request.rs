@@ -33,22 +33,119 @@ pub struct Request {
     pub malformed: bool,
 }
 
-/// The provider's rule that refusing a request with this merchant finding is, if any.
-fn refusal_rule(endpoint: Endpoint, deviation: &Deviation) -> Option<&'static str> {
+/// The create fields whose invalid values C3 lists: a wrong value of any other field is the
+/// merchant's mistake, which a provider may read leniently (a number as `description`).
+const C3_FIELDS: [&str; 7] = [
+    "/amount",
+    "/expire_second",
+    "/chain",
+    "/currency",
+    "/order_type",
+    "/locale",
+    "/mch_id",
+];
+
+/// The provider's rule that refusing a request with this merchant finding is, if any. Query
+/// and close refusals (Q2, X5) are read from the body itself ([`id_refusal`]).
+fn refusal_rule(
+    endpoint: Endpoint,
+    deviation: &Deviation,
+    body: Option<&Map<String, Value>>,
+) -> Option<&'static str> {
     let rule = deviation.rule.to_string();
     let first = rule.split(',').next().unwrap_or("");
-    Some(match (first, deviation.pointer.as_str()) {
+    let pointer = deviation.pointer.as_str();
+    let create = endpoint == Endpoint::Create;
+    let value = body.and_then(|b| b.get(pointer.trim_start_matches('/')));
+    Some(match (first, pointer) {
         ("A1", "(authorization)") | ("A2", "(authorization signature)") => "A3",
         ("T2", _) => "T7",
-        ("T1", "/mch_id") if endpoint == Endpoint::Create => "C3",
-        ("C1", p) if deviation.expected.starts_with("required property") && !p.is_empty() => "C2",
-        ("C1" | "C3" | "C7", _) if endpoint == Endpoint::Create => "C3",
+        ("T1", "/mch_id") if create && value.is_some() => "C3",
+        ("C1", p)
+            if create && deviation.expected.starts_with("required property") && !p.is_empty() =>
+        {
+            "C2"
+        }
+        // "" or null for a required field is no value (C1: "" means absent).
+        ("C1" | "C3" | "C7", p)
+            if create
+                && REQUIRED.contains(&p)
+                && value.is_some_and(|v| v.is_null() || v.as_str() == Some("")) =>
+        {
+            "C2"
+        }
+        // An optional field sent as "" is absent, and must be accepted (C1); null reads the same
+        // to most decoders (Go's, Java's).
+        (_, p)
+            if create
+                && value.is_some_and(|v| v.is_null() || v.as_str() == Some(""))
+                && !REQUIRED.contains(&p) =>
+        {
+            return None;
+        }
+        // `tron`, `EN `: the value the enum names, spelt otherwise — a lenient provider may
+        // take it; not what C3 calls unknown.
+        (_, _)
+            if create
+                && deviation.expected.starts_with("one of")
+                && value
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| spelt_otherwise(&deviation.expected, v)) =>
+        {
+            return None;
+        }
+        ("C1" | "C3" | "C7", p) if create && C3_FIELDS.contains(&p) => "C3",
         ("C4", _) => "C4",
-        ("Q2", _) => "Q2",
-        ("X5", _) => "X5",
         _ => return None,
     })
 }
+
+/// The required create fields, as pointers (C1).
+const REQUIRED: [&str; 7] = [
+    "/mch_id",
+    "/out_trade_no",
+    "/expire_second",
+    "/amount",
+    "/chain",
+    "/currency",
+    "/order_type",
+];
+
+/// `value` is one of the names `expected` (`one of TRON, ETHEREUM, BSC`) lists, but for case
+/// and surrounding blanks.
+fn spelt_otherwise(expected: &str, value: &str) -> bool {
+    let names = expected
+        .trim_start_matches("one of")
+        .split(',')
+        .map(str::trim);
+    let value = value.trim();
+    names.clone().all(|n| n != value)
+        && names
+            .map(|n| n.trim_matches('"'))
+            .any(|n| n.eq_ignore_ascii_case(value))
+}
+
+/// Q2 and X5, from the body: a query naming neither id, a close naming no transaction.
+fn id_refusal(endpoint: Endpoint, body: &Map<String, Value>) -> Option<(&'static str, String)> {
+    let named = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty())
+    };
+    match endpoint {
+        Endpoint::Query if !named("out_trade_no") && !named("transaction_id") => Some((
+            "Q2",
+            "it names neither out_trade_no nor transaction_id".into(),
+        )),
+        Endpoint::Close if !named("transaction_id") => {
+            Some(("X5", "it names no transaction_id".into()))
+        }
+        _ => None,
+    }
+}
+
+/// The native coin of each chain: offered on its own chain only (C3, C7).
+const NATIVE: [(&str, &str); 3] = [("TRX", "TRON"), ("ETH", "ETHEREUM"), ("BNB", "BSC")];
 
 impl TtpayJudge {
     /// The merchant's findings of `p`, and what the request says.
@@ -115,7 +212,7 @@ impl TtpayJudge {
         }
         let mut refusals: Vec<(&'static str, String)> = Vec::new();
         for deviation in out.iter() {
-            if let Some(rule) = refusal_rule(endpoint, deviation)
+            if let Some(rule) = refusal_rule(endpoint, deviation, body.as_ref())
                 && !refusals.iter().any(|(r, _)| *r == rule)
             {
                 let why = format!(
@@ -124,6 +221,9 @@ impl TtpayJudge {
                 );
                 refusals.push((rule, why));
             }
+        }
+        if let Some(refusal) = body.as_ref().and_then(|b| id_refusal(endpoint, b)) {
+            refusals.push(refusal);
         }
         if let Some(auth) = &auth {
             if self.all_merchants_known && self.merchant(&auth.app_id).is_none() {
@@ -302,6 +402,23 @@ impl TtpayJudge {
                 let rule = v.rule.unwrap_or_else(|| default_rule.to_owned());
                 out.push(Deviation::new(rule, at, v.pointer, v.expected, v.actual));
             }
+        }
+        if endpoint == Endpoint::Create
+            && let (Some(chain), Some(currency)) = (
+                body.get("chain").and_then(Value::as_str),
+                body.get("currency").and_then(Value::as_str),
+            )
+            && let Some((_, home)) = NATIVE.iter().find(|(coin, _)| *coin == currency)
+            && NATIVE.iter().any(|(_, c)| *c == chain)
+            && *home != chain
+        {
+            out.push(Deviation::new(
+                "C3",
+                at,
+                "/currency",
+                format!("a currency {chain} offers ({currency} is {home}'s coin)"),
+                format!("{currency:?}"),
+            ));
         }
         if endpoint == Endpoint::Create
             && self.amount_unit == AmountUnit::Minor

@@ -245,17 +245,27 @@ impl Orders {
     }
 
     /// A query by `transaction_id` refused as unknown (12002).
-    pub fn not_found(&self, exchange: &Exchange, app: &str, id: &str) -> Vec<Deviation> {
+    /// `named`: the out_trade_no the query named beside it, if any (another than the order's
+    /// makes the query ambiguous: nothing to say).
+    pub fn not_found(
+        &self,
+        exchange: &Exchange,
+        app: &str,
+        id: &str,
+        named: Option<&str>,
+    ) -> Vec<Deviation> {
         match self.by_transaction.get(id) {
-            Some(key) if key.0 == app => vec![exchange.deviation(
-                "Q1",
-                "/code",
-                format!(
-                    "the order {} (an earlier answer named this transaction_id)",
-                    key.1
-                ),
-                "12002 (not found)".to_owned(),
-            )],
+            Some(key) if key.0 == app && named.is_none_or(|n| n == key.1) => {
+                vec![exchange.deviation(
+                    "Q1",
+                    "/code",
+                    format!(
+                        "the order {} (an earlier answer named this transaction_id)",
+                        key.1
+                    ),
+                    "12002 (not found)".to_owned(),
+                )]
+            }
             _ => Vec::new(),
         }
     }

@@ -1,0 +1,587 @@
+//! Cases from a request schema, as `proptest` strategies: a schema-valid body (every required
+//! field, each optional one present or not) and up to [`MAX_MUTATIONS`] changes drawn from the
+//! schema's own catalogue of wrong values — every field missing, null, of every wrong JSON
+//! type, at and past its bounds, empty, too long, unicode and control characters, an enum's
+//! outsiders, a field sent twice, an extra field, a body that is no JSON object. Shrinking is
+//! proptest's: mutations drop out, optional fields go absent, values move to their simplest.
+
+use proptest::prelude::*;
+use proptest::sample::select;
+use serde_json::{Map, Value, json};
+
+use crate::explorer::{Case, Mutation, Who};
+
+/// Changes per case at most (a case with none is a random valid request).
+pub const MAX_MUTATIONS: usize = 2;
+
+/// Finds a schema by name (`acme/currency`), for `$ref`s.
+pub type Resolve<'a> = &'a dyn Fn(&str) -> Option<Value>;
+
+/// The strategy of `endpoint`'s cases from its schema `name`, with the explorer's `extra`
+/// mutations beside the schema's.
+pub fn cases(
+    endpoint: &str,
+    name: &str,
+    resolve: Resolve<'_>,
+    extra: Vec<Mutation>,
+) -> Result<(BoxedStrategy<Case>, usize), String> {
+    let root = resolve(name).ok_or_else(|| format!("no schema `{name}`"))?;
+    let walker = Walker {
+        resolve,
+        document: name.to_owned(),
+    };
+    let object = walker.merged(&root);
+    let fields = walker.object(&object, 0);
+    let mut catalogue = Vec::new();
+    walker.object_mutations("", &object, &mut catalogue, 0);
+    catalogue.extend(whole_body_mutations(&object));
+    catalogue.extend(extra);
+    let size = catalogue.len();
+    let endpoint = endpoint.to_owned();
+    let who = prop_oneof![
+        16 => Just(Who::Merchant),
+        1 => Just(Who::OtherMerchant),
+        1 => Just(Who::BadSignature),
+    ];
+    let strategy = (
+        fields,
+        prop::collection::vec(select(catalogue), 0..=MAX_MUTATIONS),
+        who,
+        0u32..1024,
+    )
+        .prop_map(move |(fields, mutations, who, pick)| Case {
+            endpoint: endpoint.clone(),
+            fields: match fields {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            },
+            mutations,
+            who,
+            pick,
+        })
+        .boxed();
+    Ok((strategy, size))
+}
+
+/// The body `case` sends once settled: its mutations applied to `settled`, serialized
+/// compactly (a duplicated key goes first, with its other value).
+pub fn body(case: &Case, settled: Map<String, Value>) -> Vec<u8> {
+    let mut root = Value::Object(settled);
+    let mut twice = Vec::new();
+    for mutation in &case.mutations {
+        match mutation {
+            Mutation::Raw { body, .. } => return body.clone().into_bytes(),
+            Mutation::Remove { field } => {
+                if let Some((parent, key)) = parent_of(&mut root, field) {
+                    parent.remove(&key);
+                }
+            }
+            Mutation::Set { field, value, .. } => {
+                if let Some((parent, key)) = parent_of(&mut root, field) {
+                    parent.insert(key, value.clone());
+                }
+            }
+            Mutation::Duplicate { field, value } => {
+                twice.push((field.trim_start_matches('/').to_owned(), value.clone()))
+            }
+        }
+    }
+    let Value::Object(map) = root else {
+        return Vec::new();
+    };
+    if twice.is_empty() {
+        return serde_json::to_vec(&map).unwrap_or_default();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let pair = |k: &str, v: &Value| format!("{}:{v}", Value::String(k.to_owned()));
+    for (k, v) in &twice {
+        parts.push(pair(k, v));
+    }
+    for (k, v) in &map {
+        parts.push(pair(k, v));
+    }
+    format!("{{{}}}", parts.join(",")).into_bytes()
+}
+
+/// The object holding `pointer`'s last token, and that token (objects only; `None` when a
+/// parent is missing or no object).
+fn parent_of<'a>(
+    root: &'a mut Value,
+    pointer: &str,
+) -> Option<(&'a mut Map<String, Value>, String)> {
+    let (parent, key) = pointer.rsplit_once('/')?;
+    let key = key.replace("~1", "/").replace("~0", "~");
+    root.pointer_mut(parent)?.as_object_mut().map(|m| (m, key))
+}
+
+struct Walker<'a> {
+    resolve: Resolve<'a>,
+    /// The document `$ref`s are relative to (`acme/create_request`).
+    document: String,
+}
+
+/// How deep objects nest before the walk stops (schemas of payment requests are shallow).
+const MAX_DEPTH: usize = 4;
+
+impl Walker<'_> {
+    /// `node` with its `$ref` followed (within its document or to a sibling one).
+    fn deref(&self, node: &Value) -> Value {
+        let mut node = node.clone();
+        for _ in 0..8 {
+            let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            let (file, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+            let document = match file.strip_suffix(".json") {
+                Some(file) => match self.document.rsplit_once('/') {
+                    Some((dir, _)) => format!("{dir}/{file}"),
+                    None => file.to_owned(),
+                },
+                None => self.document.clone(),
+            };
+            let Some(target) = (self.resolve)(&document).and_then(|d| d.pointer(fragment).cloned())
+            else {
+                break;
+            };
+            let mut merged = target;
+            if let (Some(m), Some(own)) = (merged.as_object_mut(), node.as_object()) {
+                for (k, v) in own {
+                    if k != "$ref" {
+                        m.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                }
+            }
+            node = merged;
+        }
+        node
+    }
+
+    /// An object schema with the first branch of its `oneOf` / `anyOf` merged in (its
+    /// required fields required; a field it forbids, `not: {}`, kept out of valid bodies).
+    fn merged(&self, node: &Value) -> Value {
+        let mut node = self.deref(node);
+        let branch = ["oneOf", "anyOf"]
+            .iter()
+            .find_map(|k| {
+                node.get(*k)
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.first())
+            })
+            .cloned();
+        if let (Some(branch), Some(map)) = (branch, node.as_object_mut()) {
+            let mut required: Vec<Value> = map
+                .get("required")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for r in branch
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if !required.contains(r) {
+                    required.push(r.clone());
+                }
+            }
+            map.insert("required".into(), Value::Array(required));
+            let props = map
+                .entry("properties")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .map(std::mem::take)
+                .unwrap_or_default();
+            let mut props = props;
+            for (k, v) in branch
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                let own = props.get(k).cloned().unwrap_or_else(|| json!({}));
+                let mut own = own;
+                if let (Some(o), Some(b)) = (own.as_object_mut(), v.as_object()) {
+                    for (bk, bv) in b {
+                        o.insert(bk.clone(), bv.clone());
+                    }
+                }
+                props.insert(k.clone(), own);
+            }
+            map.insert("properties".into(), Value::Object(props));
+        }
+        node
+    }
+
+    fn properties(node: &Value) -> Vec<(String, Value, bool)> {
+        let required: Vec<&str> = node
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        node.get("properties")
+            .and_then(Value::as_object)
+            .map(|props| {
+                props
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone(), required.contains(&k.as_str())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A valid object: every required property, each optional one or not; forbidden ones never.
+    fn object(&self, node: &Value, depth: usize) -> BoxedStrategy<Value> {
+        let mut parts: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
+        if depth < MAX_DEPTH {
+            for (name, schema, required) in Self::properties(node) {
+                let schema = self.deref(&schema);
+                if forbidden(&schema) {
+                    continue;
+                }
+                let key = name.clone();
+                let value = self.valid(&schema, depth + 1);
+                parts.push(if required {
+                    value.prop_map(move |v| Some((key.clone(), v))).boxed()
+                } else {
+                    proptest::option::of(value.prop_map(move |v| (key.clone(), v))).boxed()
+                });
+            }
+        }
+        parts
+            .prop_map(|fields| Value::Object(fields.into_iter().flatten().collect()))
+            .boxed()
+    }
+
+    /// A value `node` accepts.
+    fn valid(&self, node: &Value, depth: usize) -> BoxedStrategy<Value> {
+        let node = self.deref(node);
+        if let Some(values) = node
+            .get("enum")
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+        {
+            return select(values.clone()).boxed();
+        }
+        if let Some(value) = node.get("const") {
+            return Just(value.clone()).boxed();
+        }
+        if let Some(values) = node
+            .get("examples")
+            .and_then(Value::as_array)
+            .filter(|a| !a.is_empty())
+        {
+            return select(values.clone()).boxed();
+        }
+        match types(&node).first().copied().unwrap_or("string") {
+            "object" => self.object(&self.merged(&node), depth),
+            "array" => {
+                let items = node.get("items").cloned().unwrap_or_else(|| json!({}));
+                prop::collection::vec(self.valid(&items, depth + 1), 0..=2)
+                    .prop_map(Value::Array)
+                    .boxed()
+            }
+            "boolean" => any::<bool>().prop_map(Value::Bool).boxed(),
+            "integer" => {
+                let (lo, hi) = int_bounds(&node);
+                (lo..=hi).prop_map(|n| json!(n)).boxed()
+            }
+            "number" => {
+                let (lo, hi) = int_bounds(&node);
+                prop_oneof![
+                    (lo..=hi).prop_map(|n| json!(n)),
+                    (lo.max(0) * 100 + 1..=hi * 100).prop_map(|c| json!(c as f64 / 100.0)),
+                ]
+                .boxed()
+            }
+            _ => {
+                let min = node.get("minLength").and_then(Value::as_u64).unwrap_or(1);
+                let max = node
+                    .get("maxLength")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(24)
+                    .min(24)
+                    .max(min);
+                let pattern = match node.get("pattern").and_then(Value::as_str) {
+                    Some(p) => p.trim_start_matches('^').trim_end_matches('$').to_owned(),
+                    None => format!("[A-Za-z0-9]{{{min},{max}}}"),
+                };
+                match proptest::string::string_regex(&pattern) {
+                    Ok(s) => s.prop_map(Value::String).boxed(),
+                    Err(_) => Just(Value::String("x".repeat(min as usize))).boxed(),
+                }
+            }
+        }
+    }
+
+    /// The wrong values of every property of the object at `at`.
+    fn object_mutations(&self, at: &str, node: &Value, out: &mut Vec<Mutation>, depth: usize) {
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        for (name, schema, required) in Self::properties(node) {
+            let pointer = format!("{at}/{}", name.replace('~', "~0").replace('/', "~1"));
+            let schema = self.deref(&schema);
+            if forbidden(&schema) {
+                out.push(set(&pointer, json!("x"), "a field not allowed here"));
+                continue;
+            }
+            if required {
+                out.push(Mutation::Remove {
+                    field: pointer.clone(),
+                });
+            }
+            self.value_mutations(&pointer, &schema, out, depth);
+        }
+    }
+
+    fn value_mutations(&self, pointer: &str, node: &Value, out: &mut Vec<Mutation>, depth: usize) {
+        out.push(set(pointer, Value::Null, "null"));
+        let allowed = types(node);
+        let numeric = allowed.iter().any(|t| *t == "integer" || *t == "number");
+        let wrong: [(&str, Value); 6] = [
+            (
+                "string",
+                if numeric {
+                    json!("15000000")
+                } else {
+                    json!("x")
+                },
+            ),
+            ("integer", json!(12345)),
+            ("number", json!(1.5)),
+            ("boolean", json!(true)),
+            ("array", json!([])),
+            ("object", json!({})),
+        ];
+        for (kind, value) in wrong {
+            let accepted = allowed.contains(&kind)
+                || (kind == "integer" && allowed.contains(&"number"))
+                || (kind == "number" && allowed.contains(&"integer"));
+            if !accepted {
+                out.push(set(pointer, value, &format!("wrong type: {kind}")));
+            }
+        }
+        if allowed.contains(&"string") || allowed.is_empty() {
+            let max = node.get("maxLength").and_then(Value::as_u64);
+            out.push(set(pointer, json!(""), "empty"));
+            out.push(set(pointer, json!("   "), "blank"));
+            let long = max.map_or(2048, |m| m + 1) as usize;
+            out.push(set(pointer, json!("a".repeat(long)), "long"));
+            out.push(set(pointer, json!("订单-ünï-🚀"), "unicode"));
+            out.push(set(
+                pointer,
+                json!("a\u{0}b\u{1f}c\u{7f}"),
+                "control characters",
+            ));
+            if let Some(first) = node
+                .get("enum")
+                .and_then(Value::as_array)
+                .and_then(|a| a.first())
+                .and_then(Value::as_str)
+            {
+                out.push(set(pointer, json!("x-unknown-value"), "not in the enum"));
+                for variant in [
+                    first.to_uppercase(),
+                    first.to_lowercase(),
+                    format!("{first} "),
+                ] {
+                    if variant != first {
+                        out.push(set(pointer, json!(variant), "not in the enum"));
+                    }
+                }
+            }
+        }
+        if numeric {
+            let integer = !allowed.contains(&"number");
+            out.push(set(pointer, json!(0), "zero"));
+            out.push(set(pointer, json!(-1), "negative"));
+            out.push(set(pointer, json!(-0.5), "negative"));
+            out.push(set(pointer, json!(9_007_199_254_740_993u64), "huge"));
+            out.push(set(pointer, json!(1e30), "huge"));
+            if integer {
+                out.push(set(pointer, json!(1.5), "fractional"));
+            } else {
+                out.push(set(pointer, json!(0.000001), "tiny"));
+            }
+            if let Some(min) = node.get("minimum").and_then(Value::as_i64) {
+                out.push(set(pointer, json!(min - 1), "below its minimum"));
+            }
+            if let Some(max) = node.get("maximum").and_then(Value::as_i64) {
+                out.push(set(pointer, json!(max + 1), "above its maximum"));
+            }
+        }
+        if allowed.contains(&"object") {
+            self.object_mutations(pointer, &self.merged(node), out, depth + 1);
+        }
+    }
+}
+
+/// The mutations of the body as a whole: an extra field, each top-level field sent twice (first
+/// with a wrong value), and bodies that are no JSON object.
+fn whole_body_mutations(object: &Value) -> Vec<Mutation> {
+    let mut out = vec![set("/x_explore_extra", json!("x"), "an extra field")];
+    for (name, _, _) in Walker::properties(object) {
+        out.push(Mutation::Duplicate {
+            field: format!("/{name}"),
+            value: json!(-1),
+        });
+    }
+    for (body, what) in [
+        ("", "empty"),
+        ("not json", "not JSON"),
+        ("{", "cut short"),
+        ("{\"a\":1,}", "a trailing comma"),
+        ("[]", "an array"),
+        ("null", "null"),
+        ("\"text\"", "a string"),
+    ] {
+        out.push(Mutation::Raw {
+            body: body.to_owned(),
+            what: what.to_owned(),
+        });
+    }
+    out
+}
+
+fn set(pointer: &str, value: Value, what: &str) -> Mutation {
+    Mutation::Set {
+        field: pointer.to_owned(),
+        value,
+        what: what.to_owned(),
+    }
+}
+
+/// A schema no value passes (`not: {}`): the field may not be sent.
+fn forbidden(node: &Value) -> bool {
+    node.get("not")
+        .is_some_and(|n| n.as_object().is_some_and(Map::is_empty))
+}
+
+/// The JSON types a schema names (its enum's, when it names none).
+fn types(node: &Value) -> Vec<&'static str> {
+    const ALL: [&str; 7] = [
+        "string", "integer", "number", "boolean", "array", "object", "null",
+    ];
+    let named: Vec<&str> = match node.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => match node
+            .get("enum")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+        {
+            Some(Value::String(_)) => vec!["string"],
+            Some(Value::Number(_)) => vec!["number"],
+            _ => Vec::new(),
+        },
+    };
+    ALL.into_iter().filter(|t| named.contains(t)).collect()
+}
+
+/// The range valid integers are drawn from: the schema's bounds, else 1 to a million.
+fn int_bounds(node: &Value) -> (i64, i64) {
+    let lo = node
+        .get("minimum")
+        .and_then(Value::as_i64)
+        .or_else(|| {
+            node.get("exclusiveMinimum")
+                .and_then(Value::as_i64)
+                .map(|m| m + 1)
+        })
+        .unwrap_or(1);
+    let hi = node
+        .get("maximum")
+        .and_then(Value::as_i64)
+        .or_else(|| {
+            node.get("exclusiveMaximum")
+                .and_then(Value::as_i64)
+                .map(|m| m - 1)
+        })
+        .unwrap_or(lo.saturating_add(1_000_000));
+    (lo, hi.max(lo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+    fn schema() -> Value {
+        json!({
+            "type": "object",
+            "required": ["amount", "kind"],
+            "properties": {
+                "amount": {"type": "number", "exclusiveMinimum": 0},
+                "kind": {"$ref": "#/$defs/kind"},
+                "note": {"type": "string"},
+                "banned": {"not": {}}
+            },
+            "$defs": {"kind": {"type": "string", "enum": ["a", "b"]}}
+        })
+    }
+
+    #[test]
+    fn valid_bodies_pass_the_schema_and_mutations_cover_every_field() {
+        let s = schema();
+        let resolve = |name: &str| (name == "t/x").then(|| s.clone());
+        let (strategy, size) = cases("create", "t/x", &resolve, Vec::new()).unwrap();
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
+        );
+        for _ in 0..200 {
+            let case = strategy.new_tree(&mut runner).unwrap().current();
+            let amount = &case.fields["amount"];
+            assert!(amount.as_f64().unwrap() > 0.0, "{amount}");
+            assert!(["a", "b"].contains(&case.fields["kind"].as_str().unwrap()));
+            assert!(!case.fields.contains_key("banned"));
+        }
+        let s2 = schema();
+        let walker = Walker {
+            resolve: &|_: &str| Some(s2.clone()),
+            document: "t/x".into(),
+        };
+        let mut all = Vec::new();
+        walker.object_mutations("", &walker.merged(&s2), &mut all, 0);
+        let has = |f: &str, what: &str| {
+            all.iter()
+                .any(|m| m.field() == f && m.describe().contains(what))
+        };
+        assert!(has("/amount", "left out") && has("/amount", "negative"));
+        assert!(has("/amount", "wrong type: string") && !has("/amount", "wrong type: integer"));
+        assert!(has("/kind", "not in the enum") && has("/note", "wrong type: integer"));
+        assert!(has("/banned", "not allowed") && !has("/note", "left out"));
+        assert!(size > all.len());
+    }
+
+    #[test]
+    fn a_body_applies_its_mutations_and_sends_a_duplicate_first() {
+        let case = |mutations| Case {
+            endpoint: "create".into(),
+            fields: Map::new(),
+            mutations,
+            who: Who::Merchant,
+            pick: 0,
+        };
+        let fields: Map<String, Value> =
+            serde_json::from_value(json!({"a": 1, "b": {"c": 2}})).unwrap();
+        let c = case(vec![
+            Mutation::Remove {
+                field: "/b/c".into(),
+            },
+            set("/a", json!("x"), "wrong type"),
+        ]);
+        assert_eq!(body(&c, fields.clone()), br#"{"a":"x","b":{}}"#);
+        let c = case(vec![Mutation::Duplicate {
+            field: "/a".into(),
+            value: json!(-1),
+        }]);
+        assert_eq!(body(&c, fields.clone()), br#"{"a":-1,"a":1,"b":{"c":2}}"#);
+        let c = case(vec![Mutation::Raw {
+            body: "{".into(),
+            what: "cut".into(),
+        }]);
+        assert_eq!(body(&c, fields), b"{");
+    }
+}

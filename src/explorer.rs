@@ -1,0 +1,144 @@
+//! What a provider plugs into `pay-conformance explore` ([`Explorer`]): the endpoints whose
+//! request schemas the engine generates bodies from, how a body is settled (the ids and the
+//! merchant the schema cannot know), signed and sent, what it is followed by (a query that
+//! shows whether a refused create made an order anyway), and how each answer is judged — by
+//! the same judge as `proxy`, so a verdict of `explore` is a verdict of the contract.
+//!
+//! A leaf of the engine, like [`crate::judge`]: the `Provider` trait names it; the generator,
+//! the shrinker and the reports are [`crate::explore`]'s.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::http::Outgoing;
+use crate::judge::{Proxied, Verdict};
+
+/// One endpoint explore generates requests for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `create`: what `--endpoint` takes.
+    pub name: &'static str,
+    /// The request body's schema (`acme/create_request`), bodies are generated from it.
+    pub schema: &'static str,
+}
+
+/// Who signs a case's request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Who {
+    /// The merchant itself, correctly.
+    Merchant,
+    /// Another merchant of the same provider, correctly (on the first merchant's orders).
+    OtherMerchant,
+    /// The merchant, with a signature that does not verify: it must be refused, no effect.
+    BadSignature,
+}
+
+/// One change to a schema-valid body: what makes a case negative.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Mutation {
+    /// The field (a JSON pointer: `/amount`, `/amount/total`) left out.
+    Remove { field: String },
+    /// The field set to `value` (`what` says why, for people: `negative`, `wrong type`).
+    Set {
+        field: String,
+        value: Value,
+        what: String,
+    },
+    /// The top-level field sent twice: `value` first, then the body's own value.
+    Duplicate { field: String, value: Value },
+    /// The whole body replaced by `body` (not JSON, not an object, cut short).
+    Raw { body: String, what: String },
+}
+
+impl Mutation {
+    /// The field it is about (`""` for the whole body).
+    pub fn field(&self) -> &str {
+        match self {
+            Mutation::Remove { field }
+            | Mutation::Set { field, .. }
+            | Mutation::Duplicate { field, .. } => field,
+            Mutation::Raw { .. } => "",
+        }
+    }
+
+    /// One line for people: `/amount: negative (-1)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Mutation::Remove { field } => format!("{field}: left out"),
+            Mutation::Set { field, value, what } => format!("{field}: {what} ({value})"),
+            Mutation::Duplicate { field, value } => {
+                format!("{field}: sent twice, first as {value}")
+            }
+            Mutation::Raw { body, what } => format!("body: {what} ({body:?})"),
+        }
+    }
+}
+
+/// One generated case: a schema-valid body, the changes that make it negative, who signs it
+/// and which of the orders made so far its ids name. It is what `--replay` reads back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub endpoint: String,
+    /// The body before the changes, its optional fields present or not.
+    pub fields: Map<String, Value>,
+    pub mutations: Vec<Mutation>,
+    pub who: Who,
+    /// Which order made so far its ids name: `pick % (orders + 1)`, the last one a made-up id
+    /// of no order.
+    pub pick: u32,
+}
+
+/// A provider's explorer: one per exploration, called on one task, in order.
+pub trait Explorer {
+    /// The endpoints it explores, in order.
+    fn endpoints(&self) -> Vec<Endpoint>;
+
+    /// Changes to try beyond those the schema gives (values only the contract knows to be
+    /// wrong: a currency the chain does not offer).
+    fn extra_mutations(&self, _endpoint: &str) -> Vec<Mutation> {
+        Vec::new()
+    }
+
+    /// Settles `body` for `case` before its mutations apply: what a schema cannot know (a
+    /// fresh order number, the signer's merchant id, an id of an order made earlier).
+    fn settle(&mut self, case: &Case, body: &mut Map<String, Value>);
+
+    /// The request for `case` with `body` (the exact bytes sent), signed as `case.who` says.
+    fn request(&mut self, case: &Case, body: &[u8]) -> Outgoing;
+
+    /// The provider's side of one exchange of `case`: the judge's findings, and what only the
+    /// explorer knows (an id it made up is no order).
+    fn judge(&mut self, case: &Case, exchange: &Proxied) -> Verdict;
+
+    /// What to send after `case`'s answer to see its effects (a query by the order number a
+    /// refused create sent: no order may exist), each judged as well.
+    fn follow_ups(&mut self, case: &Case, exchange: &Proxied) -> Vec<Outgoing>;
+
+    /// A well-formed request any healthy target answers (a query of an order that does not
+    /// exist): tells a connection dropped because of the input from a target that is down.
+    fn probe(&mut self) -> Outgoing;
+
+    /// The rule a dropped connection or a 5xx breaks (TTPay's T5).
+    fn no_answer_rule(&self) -> &'static str;
+
+    /// The `Authorization` value (and the other headers that go with it) for a request, as the
+    /// merchant would sign it now: `pay-conformance sign`, and the curl of a finding.
+    fn sign(&self, who: Who, method: &str, path_and_query: &str, body: &[u8]) -> Outgoing;
+
+    /// What it cannot check with what it was given, for the console and the reports.
+    fn limits(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// What an explorer is built from.
+pub struct ExplorerSetup<'a> {
+    /// As `proxy` builds its judge: flags, environment, whether the target is the double.
+    pub judge: crate::judge::JudgeSetup<'a>,
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub base_url: String,
+    /// Distinguishes this exploration's order numbers from any other's.
+    pub run_id: String,
+}
