@@ -127,6 +127,12 @@ pub trait Explorer {
     /// merchant would sign it now: `pay-conformance sign`, and the curl of a finding.
     fn sign(&self, who: Who, method: &str, path_and_query: &str, body: &[u8]) -> Outgoing;
 
+    /// The body field of `endpoint` that must be new on every request (a create's order
+    /// number): a reproduction sends a fresh one.
+    fn fresh_field(&self, _endpoint: &str) -> Option<&'static str> {
+        None
+    }
+
     /// What it cannot check with what it was given, for the console and the reports.
     fn limits(&self) -> Vec<String> {
         Vec::new()

@@ -60,6 +60,9 @@ pub struct Found {
     /// The request the minimal case sent.
     pub method: String,
     pub url: String,
+    /// The value of its body that must be new on every request (a create's order number),
+    /// replaced by a fresh one in the reproduction.
+    pub fresh: Option<String>,
     /// Its headers but `Authorization`.
     pub headers: Vec<(String, String)>,
     pub body: String,
@@ -296,7 +299,18 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    fn record(&self, found: Found, outcome: &mut Outcome) {
+    fn record(&self, mut found: Found, outcome: &mut Outcome) {
+        found.fresh = self
+            .explorer
+            .fresh_field(&found.explored)
+            .and_then(|field| {
+                serde_json::from_str::<serde_json::Value>(&found.body)
+                    .ok()?
+                    .get(field)?
+                    .as_str()
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned)
+            });
         if self.live {
             println!(
                 "{}",
@@ -486,6 +500,7 @@ fn found_of(case: &Case, deviation: &Deviation, ran: &Ran, shrink_runs: u32) -> 
         method,
         url,
         headers,
+        fresh: None,
         body,
         status: ran.answer.as_ref().map(|a| a.0),
         answer: ran.answer.as_ref().map(|a| a.1.clone()).unwrap_or_default(),

@@ -63,7 +63,19 @@ pub fn curl(found: &Found, provider: &str) -> String {
         Who::OtherMerchant => " --as other-merchant",
         _ => "",
     };
-    let mut out = format!("BODY={}\n", quote(&found.body));
+    // A create's order number must be new: the shell makes a fresh one.
+    let body = match found.fresh.as_deref().and_then(|v| {
+        let needle = format!("\"{v}\"");
+        found.body.find(&needle).map(|at| (at, needle.len()))
+    }) {
+        Some((at, len)) => format!(
+            "{}\"xp$(date +%s%N)\"{}",
+            quote(&found.body[..=at]),
+            quote(&found.body[at + len - 1..])
+        ),
+        None => quote(&found.body),
+    };
+    let mut out = format!("BODY={body}\n");
     out.push_str(&format!(
         "curl -sS -X {} {}",
         found.method,

@@ -303,6 +303,10 @@ impl crate::explorer::Explorer for TtpayExplorer {
         }
     }
 
+    fn fresh_field(&self, endpoint: &str) -> Option<&'static str> {
+        (endpoint == "create").then_some("out_trade_no")
+    }
+
     fn probe(&mut self) -> Outgoing {
         let id = self.next_id(MADE_UP);
         self.query(Who::Merchant, "out_trade_no", &id)

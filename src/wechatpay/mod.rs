@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod double;
+pub mod explore;
 mod forms;
 mod orders;
 mod preflight;

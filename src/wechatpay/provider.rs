@@ -47,6 +47,13 @@ impl Provider for Wechatpay {
         &[r#"(?i)(wechatpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#]
     }
 
+    fn explorer(
+        &self,
+        setup: &crate::explorer::ExplorerSetup<'_>,
+    ) -> Result<Box<dyn crate::explorer::Explorer>, crate::ConfigError> {
+        Ok(Box::new(super::explore::WxExplorer::new(setup)?))
+    }
+
     fn proxy_judge(
         &self,
         setup: &crate::proxy::JudgeSetup<'_>,
