@@ -148,3 +148,61 @@ pub struct ExplorerSetup<'a> {
     /// Distinguishes this exploration's order numbers from any other's.
     pub run_id: String,
 }
+
+/// A made-up id starts so: no order has it.
+pub const MADE_UP: &str = "xpnone";
+
+/// Whether `id` is one [`Orders::made_up`] made.
+pub fn is_made_up(id: &str) -> bool {
+    id.starts_with(MADE_UP)
+}
+
+/// The orders an explorer has made, for the cases whose ids name one (bounded, the oldest
+/// forgotten first), and the order numbers it makes: fresh ones, and made-up ones of no order.
+#[derive(Debug)]
+pub struct Orders<T> {
+    made: std::collections::VecDeque<T>,
+    run_id: String,
+    counter: u64,
+}
+
+impl<T: PartialEq> Orders<T> {
+    /// Orders remembered at most.
+    pub const MAX: usize = 256;
+
+    /// No order yet; `run_id` goes into every id made (`ExplorerSetup::run_id`).
+    pub fn new(run_id: &str) -> Self {
+        Orders {
+            made: std::collections::VecDeque::new(),
+            run_id: run_id.to_owned(),
+            counter: 0,
+        }
+    }
+
+    /// A new id: `prefix`, the run's tag, a counter.
+    pub fn fresh(&mut self, prefix: &str) -> String {
+        self.counter += 1;
+        format!("{prefix}{}{}", self.run_id, self.counter)
+    }
+
+    /// An id of no order.
+    pub fn made_up(&mut self) -> String {
+        self.fresh(MADE_UP)
+    }
+
+    /// The order `case` names: `pick % (orders + 1)`, `None` for the made-up one.
+    pub fn pick(&self, case: &Case) -> Option<&T> {
+        self.made.get(case.pick as usize % (self.made.len() + 1))
+    }
+
+    /// Remembers an order seen (once).
+    pub fn remember(&mut self, order: T) {
+        if self.made.contains(&order) {
+            return;
+        }
+        if self.made.len() >= Self::MAX {
+            self.made.pop_front();
+        }
+        self.made.push_back(order);
+    }
+}

@@ -145,16 +145,7 @@ pub async fn run(args: &ExploreArgs) -> Result<i32, ConfigError> {
             (url, None)
         }
         None => {
-            let common = ServeSettings {
-                port: 0,
-                seed: None,
-                max_orders: crate::settings::serve::DEFAULT_MAX_ORDERS,
-                notify_speedup: 1,
-                fault: args.fault.clone(),
-                variant: args.variant.clone(),
-                latency: None,
-                rate_limit: None,
-            };
+            let common = ServeSettings::embedded(args.fault.clone(), args.variant.clone(), 1);
             let started = provider
                 .start_double(&common, &providers::ProviderServeArgs::default().flags())
                 .await?;
@@ -179,7 +170,11 @@ pub async fn run(args: &ExploreArgs) -> Result<i32, ConfigError> {
         run_id: run_id(seed),
     })?;
     let policy = TransportPolicy {
-        timeout: Duration::from_secs(args.timeout.unwrap_or(10).max(1)),
+        timeout: Duration::from_secs(
+            args.timeout
+                .unwrap_or(crate::explore::DEFAULT_TIMEOUT_S)
+                .max(1),
+        ),
         retries: 0,
         ..TransportPolicy::default()
     };

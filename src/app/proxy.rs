@@ -86,16 +86,11 @@ pub async fn run(args: &ProxyArgs) -> Result<i32, ConfigError> {
         signatures,
     })?;
     let (upstream, banner, _keep) = if double {
-        let common = ServeSettings {
-            port: 0,
-            seed: None,
-            max_orders: crate::settings::serve::DEFAULT_MAX_ORDERS,
-            notify_speedup: args.notify_speedup,
-            fault: args.fault.clone(),
-            variant: args.variant.clone(),
-            latency: None,
-            rate_limit: None,
-        };
+        let common = ServeSettings::embedded(
+            args.fault.clone(),
+            args.variant.clone(),
+            args.notify_speedup,
+        );
         let started = provider
             .start_double(&common, &providers::ProviderServeArgs::default().flags())
             .await?;

@@ -9,7 +9,7 @@ pub mod cases;
 pub mod report;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -132,8 +132,6 @@ pub struct Session<'a> {
     pacer: Pacer,
     seq: u64,
     requests: u64,
-    /// Print each finding as it is found.
-    pub live: bool,
 }
 
 impl<'a> Session<'a> {
@@ -146,7 +144,6 @@ impl<'a> Session<'a> {
             pacer,
             seq: 0,
             requests: 0,
-            live: true,
         }
     }
 
@@ -311,12 +308,11 @@ impl<'a> Session<'a> {
                     .filter(|v| !v.is_empty())
                     .map(str::to_owned)
             });
-        if self.live {
-            println!(
-                "{}",
-                crate::redact::redact(&report::finding_text(&found, outcome))
-            );
-        }
+        // Each finding as it is found.
+        println!(
+            "{}",
+            crate::redact::redact(&report::finding_text(&found, outcome))
+        );
         outcome.findings.push(found);
     }
 
@@ -559,5 +555,5 @@ fn seed_bytes(seed: u64, index: usize) -> [u8; 32] {
     out
 }
 
-/// How long to wait for an answer by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait for an answer by default (`--timeout`).
+pub const DEFAULT_TIMEOUT_S: u64 = 10;

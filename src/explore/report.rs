@@ -205,10 +205,7 @@ pub fn junit(outcome: &Outcome) -> String {
         }
         report.add_test_suite(suite);
     }
-    let xml = report
-        .to_string()
-        .unwrap_or_else(|e| format!("<!-- junit serialization failed: {e} -->"));
-    xml.replace(" disabled=\"0\"", "")
+    crate::report::junit::xml(&report)
 }
 
 /// The cases file: what `--replay` runs again.

@@ -182,8 +182,5 @@ pub fn junit(tally: &Tally, traffic: &Traffic) -> String {
         }
         report.add_test_suite(suite);
     }
-    let xml = report
-        .to_string()
-        .unwrap_or_else(|e| format!("<!-- junit serialization failed: {e} -->"));
-    xml.replace(" disabled=\"0\"", "")
+    crate::report::junit::xml(&report)
 }

@@ -19,6 +19,23 @@ pub struct ServeSettings {
     pub rate_limit: Option<u32>,
 }
 
+impl ServeSettings {
+    /// A provider's double started by another command (`proxy --upstream double`, `explore`):
+    /// any free port, every default but the fault, the variant and the notification speed.
+    pub fn embedded(fault: Option<String>, variant: Option<String>, notify_speedup: u32) -> Self {
+        ServeSettings {
+            port: 0,
+            seed: None,
+            max_orders: DEFAULT_MAX_ORDERS,
+            notify_speedup,
+            fault,
+            variant,
+            latency: None,
+            rate_limit: None,
+        }
+    }
+}
+
 /// The listen backlog of `serve`: a crowd connecting at once waits here, not in SYN retries
 /// (std's `bind` asks for 128; the kernel caps it at `net.core.somaxconn`).
 const BACKLOG: u32 = 2048;

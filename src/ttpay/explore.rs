@@ -6,15 +6,16 @@
 //! that changed another merchant's order is a finding. Beyond the judge: an id made up here
 //! names no order (Q3, X4).
 
-use std::collections::VecDeque;
-
 use serde_json::{Map, Value, json};
 
 use crate::error::ConfigError;
-use crate::explorer::{Case, Endpoint as Explored, ExplorerSetup, Mutation, Who};
+use crate::explorer::{
+    Case, Endpoint as Explored, ExplorerSetup, Mutation, Orders, Who, is_made_up,
+};
 use crate::findings::Deviation;
 use crate::http::{Method, Outgoing};
 use crate::judge::{Judge as _, Proxied, Verdict};
+use crate::proxy::ProxiedExt as _;
 use crate::settings::FileSection;
 use crate::signer::Signed;
 use crate::ttpay::crypto::signing::{self, MerchantSigner};
@@ -22,24 +23,16 @@ use crate::ttpay::double::DoubleConfig;
 use crate::ttpay::proxy::TtpayJudge;
 use crate::ttpay::{AppSecret, Endpoint, Merchant, TimestampUnit, TtpayArgs, TtpaySettings};
 
-/// Orders remembered for the query and close cases.
-const POOL: usize = 256;
-
-/// A made-up id starts so: no order has it.
-const MADE_UP: &str = "xpnone";
-
 /// The explorer.
 pub struct TtpayExplorer {
     base_url: String,
-    run_id: String,
     merchant: Merchant,
     /// Another merchant of the same provider, when there is one.
     other: Option<Merchant>,
     timestamp_unit: TimestampUnit,
     judge: TtpayJudge,
-    /// `(out_trade_no, transaction_id)` of the merchant's orders, newest last.
-    pool: VecDeque<(String, String)>,
-    counter: u64,
+    /// `(out_trade_no, transaction_id)` of the merchant's orders.
+    orders: Orders<(String, String)>,
 }
 
 impl TtpayExplorer {
@@ -68,13 +61,11 @@ impl TtpayExplorer {
         }
         Ok(TtpayExplorer {
             base_url: setup.base_url.clone(),
-            run_id: setup.run_id.clone(),
             merchant,
             other,
             timestamp_unit: settings.timestamp_unit,
             judge: TtpayJudge::new(&setup.judge)?,
-            pool: VecDeque::new(),
-            counter: 0,
+            orders: Orders::new(&setup.run_id),
         })
     }
 
@@ -83,11 +74,6 @@ impl TtpayExplorer {
             (Who::OtherMerchant, Some(other)) => other,
             _ => &self.merchant,
         }
-    }
-
-    fn next_id(&mut self, prefix: &str) -> String {
-        self.counter += 1;
-        format!("{prefix}{}{}", self.run_id, self.counter)
     }
 
     /// A signed POST of `body` to `endpoint`.
@@ -144,12 +130,10 @@ fn text<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 }
 
 fn request_body(p: &Proxied) -> Option<Map<String, Value>> {
-    serde_json::from_slice::<Value>(&p.request_body.bytes)
-        .ok()
-        .and_then(|v| match v {
-            Value::Object(m) => Some(m),
-            _ => None,
-        })
+    match p.request_json() {
+        Ok(Value::Object(m)) => Some(m),
+        _ => None,
+    }
 }
 
 impl crate::explorer::Explorer for TtpayExplorer {
@@ -197,14 +181,13 @@ impl crate::explorer::Explorer for TtpayExplorer {
         body.insert("mch_id".into(), json!(signer.mch_id));
         match case.endpoint.as_str() {
             "create" => {
-                let no = self.next_id("xp");
+                let no = self.orders.fresh("xp");
                 body.insert("out_trade_no".into(), json!(no));
             }
             _ => {
-                let slot = case.pick as usize % (self.pool.len() + 1);
-                let (no, tx) = match self.pool.get(slot) {
+                let (no, tx) = match self.orders.pick(case) {
                     Some(order) => order.clone(),
-                    None => (self.next_id(MADE_UP), self.next_id(MADE_UP)),
+                    None => (self.orders.made_up(), self.orders.made_up()),
                 };
                 for (key, id) in [("out_trade_no", no), ("transaction_id", tx)] {
                     if body.contains_key(key) {
@@ -237,7 +220,7 @@ impl crate::explorer::Explorer for TtpayExplorer {
         let made_up = ["out_trade_no", "transaction_id"]
             .iter()
             .filter_map(|k| text(&body, k))
-            .any(|id| id.starts_with(MADE_UP));
+            .any(is_made_up);
         match (endpoint, code) {
             (Some(Endpoint::Query), Some(0)) if made_up => verdict.provider(Deviation::new(
                 "Q3",
@@ -261,12 +244,8 @@ impl crate::explorer::Explorer for TtpayExplorer {
                     .is_some_and(|a| a.contains(&format!("app_id={}", self.merchant.app_id)));
                 if let (true, Some(no), Some(tx)) =
                     (mine, field("out_trade_no"), field("transaction_id"))
-                    && !self.pool.iter().any(|(n, _)| n == no)
                 {
-                    if self.pool.len() >= POOL {
-                        self.pool.pop_front();
-                    }
-                    self.pool.push_back((no.to_owned(), tx.to_owned()));
+                    self.orders.remember((no.to_owned(), tx.to_owned()));
                 }
             }
             _ => {}
@@ -293,7 +272,7 @@ impl crate::explorer::Explorer for TtpayExplorer {
             },
             // What did it do to the order? (Only what the contract says.)
             "close" => match text(&body, "transaction_id") {
-                Some(tx) if !tx.starts_with(MADE_UP) => {
+                Some(tx) if !is_made_up(tx) => {
                     let tx = tx.to_owned();
                     vec![self.query(Who::Merchant, "transaction_id", &tx)]
                 }
@@ -308,7 +287,7 @@ impl crate::explorer::Explorer for TtpayExplorer {
     }
 
     fn probe(&mut self) -> Outgoing {
-        let id = self.next_id(MADE_UP);
+        let id = self.orders.made_up();
         self.query(Who::Merchant, "out_trade_no", &id)
     }
 

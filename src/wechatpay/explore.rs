@@ -6,16 +6,16 @@
 //! close shows), W7 on every 2xx. Beyond the judge: an order number made up here names no
 //! order, and closing it must fail (W4).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
 use crate::error::ConfigError;
-use crate::explorer::{Case, Endpoint, ExplorerSetup, Mutation, Who};
+use crate::explorer::{Case, Endpoint, ExplorerSetup, Mutation, Orders, Who, is_made_up};
 use crate::findings::Deviation;
 use crate::http::{Method, Outgoing};
 use crate::judge::{Judge as _, Proxied, Verdict};
+use crate::proxy::ProxiedExt as _;
 use crate::settings::FileSection;
 use crate::wechatpay::client::encode_id;
 use crate::wechatpay::config::{WechatpayArgs, WechatpaySettings};
@@ -26,12 +26,6 @@ use crate::wechatpay::proxy::WxJudge;
 
 const CREATE: &str = "/v3/global/transactions/native";
 const BY_OUT_TRADE_NO: &str = "/v3/global/transactions/out-trade-no/";
-
-/// Orders remembered for the close cases.
-const POOL: usize = 256;
-
-/// A made-up order number starts so: no order has it.
-const MADE_UP: &str = "xpnone";
 
 /// Who signs.
 #[derive(Clone)]
@@ -45,15 +39,13 @@ struct Signer {
 /// The explorer.
 pub struct WxExplorer {
     base_url: String,
-    run_id: String,
     merchant: Signer,
     other: Option<Signer>,
     judge: WxJudge,
-    /// The out_trade_no of the merchant's orders, newest last.
-    pool: VecDeque<String>,
+    /// The out_trade_no of the merchant's orders.
+    orders: Orders<String>,
     /// The out_trade_no the case being run closes.
     closing: String,
-    counter: u64,
 }
 
 impl WxExplorer {
@@ -94,13 +86,11 @@ impl WxExplorer {
         };
         Ok(WxExplorer {
             base_url: setup.base_url.clone(),
-            run_id: setup.run_id.clone(),
             merchant,
             other,
             judge: WxJudge::new(&setup.judge)?,
-            pool: VecDeque::new(),
+            orders: Orders::new(&setup.run_id),
             closing: String::new(),
-            counter: 0,
         })
     }
 
@@ -109,11 +99,6 @@ impl WxExplorer {
             (Who::OtherMerchant, Some(other)) => other,
             _ => &self.merchant,
         }
-    }
-
-    fn next_id(&mut self, prefix: &str) -> String {
-        self.counter += 1;
-        format!("{prefix}{}{}", self.run_id, self.counter)
     }
 
     fn signed(&self, who: Who, method: &str, target: &str, body: &[u8]) -> Outgoing {
@@ -211,14 +196,13 @@ impl crate::explorer::Explorer for WxExplorer {
         }
         match case.endpoint.as_str() {
             "create" => {
-                let no = self.next_id("xp");
+                let no = self.orders.fresh("xp");
                 body.insert("out_trade_no".into(), json!(no));
             }
             _ => {
-                let slot = case.pick as usize % (self.pool.len() + 1);
-                self.closing = match self.pool.get(slot) {
+                self.closing = match self.orders.pick(case) {
                     Some(no) => no.clone(),
-                    None => self.next_id(MADE_UP),
+                    None => self.orders.made_up(),
                 };
             }
         }
@@ -236,7 +220,7 @@ impl crate::explorer::Explorer for WxExplorer {
         let mut verdict = self.judge.judge(exchange);
         let ok = (200..300).contains(&exchange.status);
         let order = path_order(&exchange.path);
-        let made_up = order.as_deref().is_some_and(|n| n.starts_with(MADE_UP));
+        let made_up = order.as_deref().is_some_and(is_made_up);
         let mine = exchange
             .request_header("authorization")
             .is_some_and(|a| a.contains(&format!("mchid=\"{}\"", self.merchant.mchid)));
@@ -255,12 +239,8 @@ impl crate::explorer::Explorer for WxExplorer {
             && exchange.method == Method::GET
             && let Some(no) = order
             && !made_up
-            && !self.pool.contains(&no)
         {
-            if self.pool.len() >= POOL {
-                self.pool.pop_front();
-            }
-            self.pool.push_back(no);
+            self.orders.remember(no);
         }
         verdict
     }
@@ -273,7 +253,7 @@ impl crate::explorer::Explorer for WxExplorer {
         match case.endpoint.as_str() {
             // Did it make an order?
             "create" => {
-                let sent: Option<Value> = serde_json::from_slice(&exchange.request_body.bytes).ok();
+                let sent = exchange.request_json().ok();
                 match sent
                     .as_ref()
                     .and_then(|b| b.get("out_trade_no"))
@@ -285,7 +265,7 @@ impl crate::explorer::Explorer for WxExplorer {
                 }
             }
             // What did the close do to it? Its owner looks.
-            _ if !self.closing.starts_with(MADE_UP) => {
+            _ if !is_made_up(&self.closing) => {
                 vec![self.query(Who::Merchant, &self.closing.clone())]
             }
             _ => Vec::new(),
@@ -297,7 +277,7 @@ impl crate::explorer::Explorer for WxExplorer {
     }
 
     fn probe(&mut self) -> Outgoing {
-        let id = self.next_id(MADE_UP);
+        let id = self.orders.made_up();
         self.query(Who::Merchant, &id)
     }
 
