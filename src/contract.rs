@@ -6,11 +6,62 @@
 //! [`Provider::contract`]: crate::Provider::contract
 //! [`Provider::rules`]: crate::Provider::rules
 
+use serde::Serialize;
+
+/// Whether a rule is something a provider can break, or something the suite's own client
+/// guarantees by how it sends (nothing to check in the provider's answers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// A provider can break it: it needs a scenario, and a fault that scenario catches.
+    Checked,
+    /// The client guarantees it (how requests are built, paced and signed).
+    ByTheClient,
+}
+
+/// One rule of a provider's contract (`docs/contract-<provider>.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// `C6`, `W7`: a capital letter and digits, the tag scenarios carry (`@C6`).
+    pub id: &'static str,
+    /// One line: what the provider must do.
+    pub title: &'static str,
+    pub kind: RuleKind,
+}
+
+impl Rule {
+    /// A rule a provider can break.
+    pub const fn checked(id: &'static str, title: &'static str) -> Rule {
+        Rule {
+            id,
+            title,
+            kind: RuleKind::Checked,
+        }
+    }
+
+    /// A rule the client guarantees.
+    pub const fn by_the_client(id: &'static str, title: &'static str) -> Rule {
+        Rule {
+            id,
+            title,
+            kind: RuleKind::ByTheClient,
+        }
+    }
+}
+
+/// `@C6`, `@W7` (without the `@`): the shape of a rule id. Tags of that shape name the rules a
+/// scenario checks; the runner and the reports read them so.
+pub fn is_rule_tag(tag: &str) -> bool {
+    let letters = tag.chars().take_while(char::is_ascii_uppercase).count();
+    let digits = &tag[letters..];
+    (1..=3).contains(&letters) && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The id of a `### ID — title` heading.
 fn heading_id(line: &str) -> Option<&str> {
     let rest = line.strip_prefix("### ")?;
     let (id, _) = rest.split_once(" — ")?;
-    crate::provider::is_rule_tag(id.trim()).then(|| id.trim())
+    is_rule_tag(id.trim()).then(|| id.trim())
 }
 
 /// Every rule id the document defines, in order.
@@ -42,6 +93,14 @@ pub fn section<'a>(document: &'a str, id: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rule_ids_are_a_capital_and_digits() {
+        use super::is_rule_tag;
+        assert!(is_rule_tag("C6") && is_rule_tag("Q10") && is_rule_tag("W7") && is_rule_tag("WN4"));
+        assert!(!is_rule_tag("WN") && !is_rule_tag("ABCD1") && !is_rule_tag("W7a"));
+        assert!(!is_rule_tag("create") && !is_rule_tag("needs-paid-order") && !is_rule_tag("C"));
+    }
+
     use std::collections::BTreeSet;
 
     use super::*;
@@ -99,13 +158,13 @@ mod tests {
             }
             let features = provider.load_features(&[]).unwrap();
             for feature in &features {
-                for (rule, scenario) in crate::runner::scenarios(feature) {
-                    for tag in crate::runner::tags_of(feature, rule, scenario) {
-                        if crate::provider::is_rule_tag(&tag) {
+                for (rule, scenario) in crate::feature::scenarios(feature) {
+                    for tag in crate::feature::tags_of(feature, rule, scenario) {
+                        if is_rule_tag(&tag) {
                             assert!(
                                 engine.contains(tag.as_str()) && documented.contains(tag.as_str()),
                                 "{name}: @{tag} of {} is not a rule of both the docs and the engine",
-                                crate::runner::path_of(feature)
+                                crate::feature::path_of(feature)
                             );
                         }
                     }

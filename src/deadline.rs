@@ -81,8 +81,8 @@ pub fn scenarios(
     use cucumber::tag::Ext as _;
     features
         .iter()
-        .flat_map(|f| crate::runner::scenarios(f).map(move |(r, s)| (f, r, s)))
-        .filter(|(f, r, s)| tags.is_none_or(|e| e.eval(crate::runner::tags_of(f, *r, s).iter())))
+        .flat_map(|f| crate::feature::scenarios(f).map(move |(r, s)| (f, r, s)))
+        .filter(|(f, r, s)| tags.is_none_or(|e| e.eval(crate::feature::tags_of(f, *r, s).iter())))
         .map(|(_, _, s)| {
             let rows: usize = s
                 .examples

@@ -9,7 +9,6 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use crate::findings::{Deviation, RuleList};
 use crate::http::{Incoming, Outgoing};
 use crate::redacted::Redacted;
 
@@ -110,18 +109,6 @@ impl Exchange {
     /// The value at a JSON pointer of the body.
     pub fn pointer(&self, pointer: &str) -> Option<&Value> {
         self.json.as_ref().ok()?.pointer(pointer)
-    }
-
-    /// A deviation of `rule` shown by this exchange: its endpoint and request id filled in.
-    pub fn deviation(
-        &self,
-        rule: impl Into<RuleList>,
-        pointer: impl Into<String>,
-        expected: impl Into<String>,
-        actual: impl Into<String>,
-    ) -> Deviation {
-        Deviation::new(rule, self.endpoint.clone(), pointer, expected, actual)
-            .with_request_id(self.request_id())
     }
 
     /// The body as text (lossy), redacted whole before it is cut for reports (a cut secret

@@ -202,6 +202,22 @@ impl fmt::Display for Inconclusive {
 pub const MAX_EXCHANGES: usize = 64;
 
 /// Everything one scenario found, gathered by its steps.
+/// The finding an exchange shows (here, beside what it makes, so the exchange itself stays a
+/// leaf that knows no finding).
+impl crate::exchange::Exchange {
+    /// A deviation of `rule` shown by this exchange: its endpoint and request id filled in.
+    pub fn deviation(
+        &self,
+        rule: impl Into<RuleList>,
+        pointer: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Deviation {
+        Deviation::new(rule, self.endpoint.clone(), pointer, expected, actual)
+            .with_request_id(self.request_id())
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Findings {
     pub deviations: Vec<Deviation>,

@@ -90,6 +90,22 @@ pub fn find_files(dir: &Path, extension: &str, limits: WalkLimits) -> io::Result
     Ok(out)
 }
 
+/// Writes `text` to `path` (its directory made first), redacted: every report goes through here.
+pub fn write_redacted(path: &Path, text: &str) -> Result<(), crate::error::ConfigError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| crate::error::ConfigError::WriteReport {
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    std::fs::write(path, crate::redact::redact(text).as_bytes()).map_err(|source| {
+        crate::error::ConfigError::WriteReport {
+            path: path.to_owned(),
+            source,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

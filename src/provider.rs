@@ -11,84 +11,18 @@ use std::path::PathBuf;
 
 use cucumber::gherkin;
 use futures::future::LocalBoxFuture;
-use serde::Serialize;
 
+pub use crate::contract::{Rule, RuleKind, is_rule_tag};
+pub use crate::double::FaultInfo;
 use crate::error::ConfigError;
-use crate::runner::RunReport;
+use crate::outcome::RunReport;
 use crate::settings::{FileSection, ProviderFlags, RunSettings, ServeSettings};
+pub use crate::world::StepInfo;
 
 mod plumbing;
 
 /// Looks an environment variable up (tests pass a closure over a fixed map).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
-
-/// Whether a rule is something a provider can break, or something the suite's own client
-/// guarantees by how it sends (nothing to check in the provider's answers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RuleKind {
-    /// A provider can break it: it needs a scenario, and a fault that scenario catches.
-    Checked,
-    /// The client guarantees it (how requests are built, paced and signed).
-    ByTheClient,
-}
-
-/// One rule of a provider's contract (`docs/contract-<provider>.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Rule {
-    /// `C6`, `W7`: a capital letter and digits, the tag scenarios carry (`@C6`).
-    pub id: &'static str,
-    /// One line: what the provider must do.
-    pub title: &'static str,
-    pub kind: RuleKind,
-}
-
-impl Rule {
-    /// A rule a provider can break.
-    pub const fn checked(id: &'static str, title: &'static str) -> Rule {
-        Rule {
-            id,
-            title,
-            kind: RuleKind::Checked,
-        }
-    }
-
-    /// A rule the client guarantees.
-    pub const fn by_the_client(id: &'static str, title: &'static str) -> Rule {
-        Rule {
-            id,
-            title,
-            kind: RuleKind::ByTheClient,
-        }
-    }
-}
-
-/// One fault of a provider's double: a realistic way of breaking the rules it names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct FaultInfo {
-    /// Kebab-case, as `--fault NAME` takes it.
-    pub name: &'static str,
-    /// The rules it breaks, the one it is about first.
-    pub rules: &'static [&'static str],
-    pub description: &'static str,
-}
-
-/// One step definition, as `pay-conformance steps` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StepInfo {
-    /// `Given`, `When` or `Then`.
-    pub keyword: &'static str,
-    /// The regular expression the step text must match.
-    pub pattern: String,
-}
-
-/// `@C6`, `@W7` (without the `@`): the shape of a rule id. Tags of that shape name the rules a
-/// scenario checks; the runner and the reports read them so.
-pub fn is_rule_tag(tag: &str) -> bool {
-    let letters = tag.chars().take_while(char::is_ascii_uppercase).count();
-    let digits = &tag[letters..];
-    (1..=3).contains(&letters) && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
-}
 
 /// A provider, as the engine drives it.
 pub trait Provider: Send + Sync + 'static {
@@ -279,6 +213,29 @@ pub trait Configured {
     }
 }
 
+/// Every step of `provider` with its doc, as `pay-conformance steps` and the lint read them:
+/// the generic ones, the shared notification steps' and its own.
+pub fn step_catalogue(provider: &dyn Provider) -> Vec<crate::steps::doc::Entry> {
+    crate::steps::doc::catalogue(
+        provider.steps(),
+        &[crate::steps::notify::DOCS, provider.step_docs()],
+    )
+}
+
+/// `provider`'s registered steps without a doc, and its docs without a step.
+pub fn step_mismatches(provider: &dyn Provider) -> (Vec<String>, Vec<&'static str>) {
+    crate::steps::doc::mismatched(
+        provider.steps(),
+        provider.step_docs(),
+        &[crate::steps::notify::DOCS],
+    )
+}
+
+/// `steps --markdown --provider NAME`: its step catalogue as `docs/steps-<name>.md`.
+pub fn steps_markdown(provider: &dyn Provider) -> String {
+    crate::steps::doc::render_markdown(provider.title(), provider.name(), &step_catalogue(provider))
+}
+
 /// The engine's check that a fault name exists, with the hint every command gives.
 pub fn unknown_fault(provider: &dyn Provider, name: &str) -> ConfigError {
     ConfigError::Invalid {
@@ -318,16 +275,5 @@ pub fn unknown_variant(provider: &dyn Provider, name: &str) -> ConfigError {
             provider.name(),
             provider.name()
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rule_ids_are_a_capital_and_digits() {
-        use super::is_rule_tag;
-        assert!(is_rule_tag("C6") && is_rule_tag("Q10") && is_rule_tag("W7") && is_rule_tag("WN4"));
-        assert!(!is_rule_tag("WN") && !is_rule_tag("ABCD1") && !is_rule_tag("W7a"));
-        assert!(!is_rule_tag("create") && !is_rule_tag("needs-paid-order") && !is_rule_tag("C"));
     }
 }

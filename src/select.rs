@@ -112,7 +112,7 @@ impl Selection {
         features
             .into_iter()
             .filter_map(|mut f| {
-                let path = crate::runner::path_of(&f);
+                let path = crate::feature::path_of(&f);
                 let line = f.position.line;
                 f.scenarios.retain(|s| self.wants(&path, line, s));
                 for rule in &mut f.rules {

@@ -296,7 +296,10 @@ async fn run_bench(args: bench::BenchArgs) -> Result<i32, ConfigError> {
             .collect::<Result<Vec<_>, _>>()
     };
     let measured = match found {
-        Ok(providers) => bench::run(&args, &providers, &exe).await,
+        Ok(providers) => {
+            let benches: Vec<_> = providers.iter().map(|p| (p.name(), p.bench())).collect();
+            bench::run(&args, &benches, &exe).await
+        }
         Err(e) => Err(e.into()),
     };
     match measured {

@@ -183,7 +183,7 @@ impl RunConfig {
     pub async fn run(&self) -> Result<RunReport, ConfigError> {
         let features = self.provider.load_features(&self.settings.features)?;
         if let Some((text, expr)) = &self.settings.tags {
-            crate::runner::lint::check_selection(&features, text, expr)
+            crate::feature::lint::check_selection(&features, text, expr)
                 .map_err(|what| ConfigError::Invalid { what })?;
         }
         self.configured.preflight().await?;

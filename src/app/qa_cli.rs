@@ -81,9 +81,9 @@ pub(crate) fn dry_run(args: &RunArgs) -> Result<i32, ConfigError> {
 pub(crate) fn steps(args: &StepsArgs) -> Result<i32, ConfigError> {
     use crate::steps::doc;
     let provider = args.provider.provider()?;
-    let entries = doc::catalogue(provider);
+    let entries = crate::provider::step_catalogue(provider);
     if args.markdown {
-        print!("{}", doc::render_markdown(provider, &entries));
+        print!("{}", crate::provider::steps_markdown(provider));
     } else if args.json {
         print!("{}", doc::render_json(&entries));
     } else {

@@ -46,7 +46,7 @@ pub(crate) async fn run(args: RunArgs) -> Result<i32, ConfigError> {
     extra.extend(selection.extra.iter().cloned());
     let features = selection.apply(config.provider.load_features(&extra)?);
     if let Some((text, expr)) = &config.settings.tags {
-        crate::runner::lint::check_selection(&features, text, expr)
+        crate::feature::lint::check_selection(&features, text, expr)
             .map_err(|what| ConfigError::Invalid { what })?;
     }
     let deadline = args.deadline.unwrap_or_else(|| {

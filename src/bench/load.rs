@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use super::serve::ServeChild;
 use super::{BenchError, LoadGenerator, ProviderBench, ms, percentile};
-use crate::provider::Provider;
 
 /// A worker stops after this many requests at one level, whatever the time.
 const MAX_PER_WORKER: u64 = 1_000_000;
@@ -100,7 +99,7 @@ pub struct LoadLevel {
 /// Measures every target of `provider` (or its spawned `serve` when there is none) at every
 /// level.
 pub async fn run(
-    provider: &dyn Provider,
+    provider: &str,
     bench: &dyn ProviderBench,
     targets: &[Target],
     connections: &[u32],
@@ -109,9 +108,9 @@ pub async fn run(
 ) -> Result<Vec<TargetLoad>, BenchError> {
     let mut serve = None;
     let targets = if targets.is_empty() {
-        let child = ServeChild::spawn(exe, provider.name(), bench.env_prefix()).await?;
+        let child = ServeChild::spawn(exe, provider, bench.env_prefix()).await?;
         let target = Target {
-            name: format!("{} serve", provider.name()),
+            name: format!("{} serve", provider),
             url: child.uri().to_owned(),
         };
         serve = Some(child);
@@ -131,7 +130,7 @@ pub async fn run(
         let generator: Arc<dyn LoadGenerator> =
             Arc::from(bench.generator(client.clone(), &target.url).await?);
         let mut load = TargetLoad {
-            provider: provider.name().to_owned(),
+            provider: provider.to_owned(),
             name: target.name.clone(),
             url: target.url.clone(),
             orders_created: generator.prepared(),

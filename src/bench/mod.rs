@@ -133,11 +133,11 @@ pub struct Ratio {
 }
 
 /// Runs the parts `args` asks for of `providers` (those `args` names, as the application found
-/// them), printing each table as it is done. `exe` is this binary, spawned as
+/// them: each its name and what it offers to measure), printing each table as it is done. `exe` is this binary, spawned as
 /// `serve --provider NAME` when no `--target` is given.
 pub async fn run(
     args: &BenchArgs,
-    providers: &[&'static dyn crate::provider::Provider],
+    providers: &[(&'static str, Option<&'static dyn ProviderBench>)],
     exe: &Path,
 ) -> Result<BenchReport, BenchError> {
     let targets = args
@@ -149,23 +149,20 @@ pub async fn run(
         return Err(BenchError::TargetsOfOneProvider(providers.len()));
     }
     let mut report = BenchReport::default();
-    for &provider in providers {
-        let Some(bench) = provider.bench() else {
-            println!(
-                "\n{}: this provider offers nothing to measure",
-                provider.name()
-            );
+    for &(name, bench) in providers {
+        let Some(bench) = bench else {
+            println!("\n{name}: this provider offers nothing to measure");
             continue;
         };
         let parts = bench.own_parts(args).await?;
         if !parts.is_empty() {
             report
                 .providers
-                .insert(provider.name().to_owned(), serde_json::Value::Object(parts));
+                .insert(name.to_owned(), serde_json::Value::Object(parts));
         }
         if args.wants(Part::Load) {
             let duration = Duration::from_secs(args.duration);
-            let load = load::run(provider, bench, &targets, &args.connections, duration, exe);
+            let load = load::run(name, bench, &targets, &args.connections, duration, exe);
             report.load.extend(load.await?);
         }
     }
@@ -187,7 +184,7 @@ impl BenchArgs {
 /// Writes `report` as JSON to `path`.
 pub fn write_json(report: &BenchReport, path: &Path) -> Result<(), ConfigError> {
     let text = serde_json::to_string_pretty(report).unwrap_or_default();
-    crate::report::write_file(path, &text)
+    crate::fsutil::write_redacted(path, &text)
 }
 
 /// The `p`-th percentile (0 < p ≤ 100) of sorted `values` by the nearest-rank method: the

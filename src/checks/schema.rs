@@ -331,7 +331,7 @@ fn plain(value: &Value) -> String {
 /// `Q8` of `"Q8: a SUCCESS order …"`.
 fn rule_prefix(description: &str) -> Option<String> {
     let (id, _) = description.split_once(':')?;
-    crate::provider::is_rule_tag(id).then(|| id.to_owned())
+    crate::contract::is_rule_tag(id).then(|| id.to_owned())
 }
 
 /// Undoes the percent-encoding of a URI fragment (`%24ref` → `$ref`).

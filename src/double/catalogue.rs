@@ -9,6 +9,18 @@
 //! }
 //! ```
 
+use serde::Serialize;
+
+/// One fault of a provider's double: a realistic way of breaking the rules it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FaultInfo {
+    /// Kebab-case, as `--fault NAME` takes it.
+    pub name: &'static str,
+    /// The rules it breaks, the one it is about first.
+    pub rules: &'static [&'static str],
+    pub description: &'static str,
+}
+
 #[macro_export]
 macro_rules! fault_catalogue {
     ($($variant:ident = $name:literal, [$($rule:literal),+], $description:literal;)+) => {
@@ -28,8 +40,8 @@ macro_rules! fault_catalogue {
             }
 
             /// The engine's view of it.
-            pub fn info(self) -> $crate::provider::FaultInfo {
-                $crate::provider::FaultInfo {
+            pub fn info(self) -> $crate::double::FaultInfo {
+                $crate::double::FaultInfo {
                     name: self.name(),
                     rules: self.rules(),
                     description: self.description(),

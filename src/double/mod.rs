@@ -25,6 +25,7 @@ pub mod server;
 mod trade;
 mod variants;
 
+pub use catalogue::FaultInfo;
 pub use handle::lock;
 pub use ids::Ids;
 pub use rate::RateLimiter;

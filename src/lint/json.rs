@@ -62,7 +62,7 @@ pub fn check_marker(text: &str) -> Option<String> {
     if is_marker(&inner) || !MARKER_LIKE.is_match(text) {
         return None;
     }
-    let hint = super::suggest::closest(&inner, MARKERS.iter().copied())
+    let hint = crate::feature::suggest::closest(&inner, MARKERS.iter().copied())
         .map(|m| format!(" — did you mean `{m}`?"))
         .unwrap_or_default();
     Some(format!(

@@ -8,8 +8,6 @@
 
 mod json;
 mod step;
-mod suggest;
-mod syntax;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -18,11 +16,14 @@ use cucumber::feature::Ext as _;
 use cucumber::gherkin::{self, GherkinEnv, StepType};
 use regex::Regex;
 
+use crate::feature::sources::FeatureSource;
+use crate::provider::step_catalogue;
 use crate::provider::{Provider, is_rule_tag};
-use crate::runner::features::FeatureSource;
-use crate::steps::doc::{Entry, catalogue};
+use crate::steps::doc::Entry;
 
-pub use suggest::{closest, distance};
+pub use crate::feature::describe_syntax_error;
+pub use crate::feature::suggest::{closest, distance};
+use crate::feature::syntax;
 
 /// One problem, where it is.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -94,7 +95,7 @@ struct Def {
 
 /// Lints `sources` against `provider`'s steps, rules and fixtures.
 pub fn lint(provider: &dyn Provider, sources: &[FeatureSource]) -> LintReport {
-    let defs: Vec<Def> = catalogue(provider)
+    let defs: Vec<Def> = step_catalogue(provider)
         .into_iter()
         .filter_map(|entry| {
             let ty = match entry.step.keyword {
@@ -141,7 +142,7 @@ pub fn lint(provider: &dyn Provider, sources: &[FeatureSource]) -> LintReport {
                 feature.path = Some(source.path.clone());
                 match feature.clone().expand_examples() {
                     Ok(expanded) => {
-                        report.scenarios += crate::runner::scenarios(&expanded).count();
+                        report.scenarios += crate::feature::scenarios(&expanded).count();
                         lint_feature(provider, &defs, &expanded, &path, &mut out);
                     }
                     Err(e) => out.push(Finding {
@@ -172,8 +173,8 @@ fn lint_feature(
         message,
         hint,
     };
-    for (rule, scenario) in crate::runner::scenarios(feature) {
-        let tags = crate::runner::tags_of(feature, rule, scenario);
+    for (rule, scenario) in crate::feature::scenarios(feature) {
+        let tags = crate::feature::tags_of(feature, rule, scenario);
         let line = scenario.position.line;
         for tag in &tags {
             if is_rule_tag(tag) && provider.rule(tag).is_none() {
@@ -223,23 +224,6 @@ fn lint_feature(
     }
 }
 
-/// A Gherkin parse error as a person reads it: `path:line: … at `the line`` and a hint, not
-/// the parser's set of expected tokens (`run` and `lint` say the same).
-pub fn describe_syntax_error(path: &std::path::Path, text: &str, parser_message: &str) -> String {
-    let line = syntax::error_line(parser_message).unwrap_or(1);
-    let hint = syntax::hint(text, line);
-    let line = syntax::open_docstring(text, line).unwrap_or(line);
-    let shown = text
-        .lines()
-        .nth(line.saturating_sub(1))
-        .unwrap_or("")
-        .trim();
-    format!(
-        "{}:{line}: Gherkin syntax error at `{shown}`\n    hint: {hint}",
-        path.display()
-    )
-}
-
 /// The sources `lint` reads: the `.feature` files at `paths` (files or directories), or the
 /// provider's built-in ones when there are none.
 pub fn sources(
@@ -247,11 +231,11 @@ pub fn sources(
     paths: &[std::path::PathBuf],
 ) -> Result<Vec<FeatureSource>, crate::error::ConfigError> {
     if paths.is_empty() {
-        return Ok(crate::runner::features::embedded(provider.name()));
+        return Ok(crate::feature::sources::embedded(provider.name()));
     }
     let mut out = Vec::new();
     for path in paths {
-        out.extend(crate::runner::features::from_path(path)?);
+        out.extend(crate::feature::sources::from_path(path)?);
     }
     Ok(out)
 }

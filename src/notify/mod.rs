@@ -10,8 +10,6 @@
 pub mod payer;
 pub mod receiver;
 pub mod schedule;
-pub mod steps;
-pub mod watch;
 
 use std::time::Duration;
 
@@ -20,7 +18,6 @@ use tokio::sync::OnceCell;
 pub use payer::Payer;
 pub use receiver::{Delivery, Mailbox, Receiver, ReceiverError, Reply};
 pub use schedule::Schedule;
-pub use watch::{Rules, Watch};
 
 use crate::findings::StepFailure;
 use crate::settings::NotifySettings;
@@ -70,8 +67,8 @@ pub fn selected(
 ) -> bool {
     use cucumber::tag::Ext as _;
     features.iter().any(|f| {
-        crate::runner::scenarios(f).any(|(r, s)| {
-            let all = crate::runner::tags_of(f, r, s);
+        crate::feature::scenarios(f).any(|(r, s)| {
+            let all = crate::feature::tags_of(f, r, s);
             all.iter().any(|t| t == "notification") && tags.is_none_or(|e| e.eval(all.iter()))
         })
     })

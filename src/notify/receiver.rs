@@ -153,7 +153,7 @@ impl Handler for Receive {
                 .collect();
             slot.deliveries.push(Delivery {
                 received: Instant::now(),
-                at_ms: crate::world::now_ms(),
+                at_ms: crate::double::notifier::now_ms(),
                 method: request.method.to_string(),
                 target,
                 headers,

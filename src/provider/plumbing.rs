@@ -112,7 +112,7 @@ macro_rules! configured_plumbing {
                 features: Vec<::cucumber::gherkin::Feature>,
             ) -> ::futures::future::LocalBoxFuture<
                 '_,
-                Result<$crate::runner::RunReport, $crate::error::ConfigError>,
+                Result<$crate::outcome::RunReport, $crate::error::ConfigError>,
             > {
                 ::std::boxed::Box::pin(<$run>::run(self, features))
             }
@@ -123,7 +123,7 @@ macro_rules! configured_plumbing {
                 fault: Option<&'a str>,
             ) -> ::futures::future::LocalBoxFuture<
                 'a,
-                Result<$crate::runner::RunReport, $crate::error::ConfigError>,
+                Result<$crate::outcome::RunReport, $crate::error::ConfigError>,
             > {
                 ::std::boxed::Box::pin(<$run>::run_with_fault(self, features, fault))
             }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::runner::RunReport;
+use crate::outcome::RunReport;
 
 /// One cause and where it showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,7 +96,7 @@ mod tests {
 
     use super::*;
     use crate::findings::{Deviation, Findings};
-    use crate::runner::{Outcome, ScenarioRecord};
+    use crate::outcome::{Outcome, ScenarioRecord};
 
     fn failed(name: &str, line: usize, deviations: Vec<Deviation>) -> ScenarioRecord {
         ScenarioRecord {

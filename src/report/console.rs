@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::outcome::{Outcome, RunReport, Verdict};
 use crate::redact::redact;
-use crate::runner::{Outcome, RunReport, Verdict};
 
 /// The whole report as text, redacted.
 pub fn render(report: &RunReport) -> String {

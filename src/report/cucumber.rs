@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use cucumber::gherkin;
 use serde_json::{Value, json};
 
-use crate::runner::{self, Outcome, RunReport, ScenarioRecord};
+use crate::outcome::{Outcome, RunReport, ScenarioRecord};
 
 /// The report as Cucumber JSON (redacted when written). `features` are the ones the run ran
 /// (parsed and expanded), for their steps.
@@ -23,10 +23,10 @@ pub fn render(report: &RunReport, features: &[gherkin::Feature]) -> String {
         .collect();
     let mut out = Vec::new();
     for feature in features {
-        let uri = runner::path_of(feature);
+        let uri = crate::feature::path_of(feature);
         let feature_id = slug(&feature.name);
         let mut elements = Vec::new();
-        for (rule, scenario) in runner::scenarios(feature) {
+        for (rule, scenario) in crate::feature::scenarios(feature) {
             let location = format!("{uri}:{}", scenario.position.line);
             let Some(record) = records.get(location.as_str()) else {
                 continue; // left out by --tags or --name
@@ -44,7 +44,7 @@ pub fn render(report: &RunReport, features: &[gherkin::Feature]) -> String {
                 "name": scenario.name,
                 "description": scenario.description.clone().unwrap_or_default(),
                 "line": scenario.position.line,
-                "tags": tags(&runner::tags_of(feature, rule, scenario), scenario.position.line),
+                "tags": tags(&crate::feature::tags_of(feature, rule, scenario), scenario.position.line),
                 "steps": step_results(record, &uri, &steps),
             }));
         }

@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::outcome::{Outcome, ScenarioRecord};
 use crate::redacted::Redacted;
-use crate::runner::{Outcome, ScenarioRecord};
 
 /// How much of a body a console line shows.
 const SHOWN_BODY: usize = 300;

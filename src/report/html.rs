@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::exchange::ExchangeRecord;
+use crate::outcome::{Outcome, RunReport, ScenarioRecord, Verdict};
 use crate::provider::Provider;
-use crate::runner::{Outcome, RunReport, ScenarioRecord, Verdict};
 
 /// Redacted, then escaped for HTML text and attributes. `:` and `=` are written as character
 /// references too, so that the redaction of the whole file when it is written finds nothing

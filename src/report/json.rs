@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::runner::{Counts, RunReport, Verdict};
+use crate::outcome::{Counts, RunReport, Verdict};
 
 #[derive(Serialize)]
 struct Document<'a> {

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::runner::{Outcome, RunReport, ScenarioRecord};
+use crate::outcome::{Outcome, RunReport, ScenarioRecord};
 
 /// The report as JUnit XML (redacted when written).
 pub fn render(report: &RunReport) -> String {

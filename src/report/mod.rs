@@ -15,22 +15,11 @@ pub mod settings;
 use std::path::Path;
 
 use crate::error::ConfigError;
-use crate::runner::RunReport;
+use crate::outcome::RunReport;
 
 /// Writes `text`, redacted, to `path`.
 pub fn write_file(path: &Path, text: &str) -> Result<(), ConfigError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| ConfigError::WriteReport {
-            path: path.to_owned(),
-            source,
-        })?;
-    }
-    std::fs::write(path, crate::redact::redact(text).as_bytes()).map_err(|source| {
-        ConfigError::WriteReport {
-            path: path.to_owned(),
-            source,
-        }
-    })
+    crate::fsutil::write_redacted(path, text)
 }
 
 /// Writes the JUnit and JSON reports a run was asked for.

@@ -1,7 +1,7 @@
 //! What a person sees while a run goes: one line per scenario as it finishes, with how many
 //! are done of how many (on stderr, so that the report on stdout stays as it is).
 
-use crate::runner::{Outcome, ScenarioRecord};
+use crate::outcome::{Outcome, ScenarioRecord};
 
 /// `[12/101] PASS An unpaid order is closed (features/ttpay/close.feature:7)`, redacted.
 pub fn line(record: &ScenarioRecord, done: usize, total: usize) -> String {

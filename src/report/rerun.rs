@@ -3,7 +3,7 @@
 //! positional arguments (`pay-conformance run $(cat rerun.txt)`). Skipped scenarios are not
 //! in it (nothing to rerun until their fixture is configured).
 
-use crate::runner::{Outcome, RunReport};
+use crate::outcome::{Outcome, RunReport};
 
 /// One `path:line` per scenario that failed, was inconclusive or could not run.
 pub fn render(report: &RunReport) -> String {

@@ -3,8 +3,7 @@
 //! scenario. Cucumber's own output is not used: the reports are ours (`crate::report`).
 
 pub mod features;
-pub mod lint;
-mod outcome;
+
 mod sink;
 
 use std::collections::HashMap;
@@ -17,7 +16,8 @@ use cucumber::gherkin;
 use cucumber::tag::Ext as _;
 use futures::FutureExt as _;
 
-pub use outcome::{Counts, Outcome, RunReport, ScenarioRecord, Verdict};
+pub use crate::feature::{lint, path_of, scenarios, tags_of};
+pub use crate::outcome::{Counts, Outcome, RunReport, ScenarioRecord, Verdict};
 
 use crate::findings::Findings;
 use crate::world::ProviderWorld;
@@ -240,43 +240,6 @@ pub fn panic_text(info: &(dyn std::any::Any + Send)) -> String {
     crate::redact::redact(text).into_owned()
 }
 
-/// Every scenario of a feature, with its rule.
-pub fn scenarios(
-    feature: &gherkin::Feature,
-) -> impl Iterator<Item = (Option<&gherkin::Rule>, &gherkin::Scenario)> {
-    feature.scenarios.iter().map(|s| (None, s)).chain(
-        feature
-            .rules
-            .iter()
-            .flat_map(|r| r.scenarios.iter().map(move |s| (Some(r), s))),
-    )
-}
-
-/// A scenario's tags with its feature's and rule's.
-pub fn tags_of(
-    feature: &gherkin::Feature,
-    rule: Option<&gherkin::Rule>,
-    scenario: &gherkin::Scenario,
-) -> Vec<String> {
-    let mut tags: Vec<String> = feature
-        .tags
-        .iter()
-        .chain(rule.iter().flat_map(|r| r.tags.iter()))
-        .chain(scenario.tags.iter())
-        .cloned()
-        .collect();
-    tags.dedup();
-    tags
-}
-
-/// Where a feature came from, as reports show it.
-pub fn path_of(feature: &gherkin::Feature) -> String {
-    feature
-        .path
-        .as_deref()
-        .map_or_else(|| feature.name.clone(), |p| p.display().to_string())
-}
-
 fn key(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Key {
     (path_of(feature), scenario.position.line)
 }
@@ -292,7 +255,7 @@ fn blank_record(
         name: scenario.name.clone(),
         rules: tags
             .iter()
-            .filter(|t| crate::provider::is_rule_tag(t))
+            .filter(|t| crate::contract::is_rule_tag(t))
             .cloned()
             .collect(),
         tags,

@@ -6,3 +6,4 @@ pub mod generic;
 
 pub mod doc;
 pub mod generic_docs;
+pub mod notify;

@@ -6,9 +6,7 @@ use serde_json::Value;
 use super::ProviderWorld;
 use crate::findings::StepFailure;
 
-/// `#repeat(TEXT, N)` makes at most this many bytes: enough for any size limit worth checking
-/// (T5's 8 KiB, a server's 1 MiB), never enough to exhaust the machine.
-pub const MAX_REPEAT_BYTES: usize = 16 * 1024 * 1024;
+pub use crate::feature::MAX_REPEAT_BYTES;
 
 /// A remembered value, or one the provider knows; `unique` and `now_ms` for anyone.
 pub fn var<W: ProviderWorld>(w: &W, name: &str) -> Result<Value, StepFailure> {
@@ -83,13 +81,7 @@ pub fn fresh_id(prefix: &str) -> String {
     )
 }
 
-/// Unix time in milliseconds, by the suite's clock.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::double::notifier::now_ms;
 
 #[cfg(test)]
 mod tests {

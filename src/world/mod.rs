@@ -10,7 +10,9 @@
 pub mod generators;
 pub mod provider_world;
 pub mod state;
+pub mod watch;
 
 pub use generators::{MAX_REPEAT_BYTES, cell, fresh_id, now_ms, var};
-pub use provider_world::{ProviderWorld, step_patterns};
+pub use provider_world::{ProviderWorld, StepInfo, step_patterns};
 pub use state::{ScenarioState, StepResult};
+pub use watch::{Rules, Watch};

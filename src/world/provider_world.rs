@@ -5,10 +5,20 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use futures::future::LocalBoxFuture;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::{ScenarioState, StepResult};
 use crate::findings::Findings;
+
+/// One step definition, as `pay-conformance steps` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepInfo {
+    /// `Given`, `When` or `Then`.
+    pub keyword: &'static str,
+    /// The regular expression the step text must match.
+    pub pattern: String,
+}
 
 /// A provider's world, as the runner and the generic steps need it: it derefs to its
 /// [`ScenarioState`] ([`world_plumbing!`](crate::world_plumbing) writes that).
@@ -52,8 +62,8 @@ pub trait ProviderWorld:
     }
 
     /// What its feature files may name, for checking them when they are loaded
-    /// ([`crate::runner::lint`]); `None` skips the check of `#(name)`.
-    fn vocabulary() -> Option<crate::runner::lint::Vocabulary> {
+    /// ([`crate::feature::lint`]); `None` skips the check of `#(name)`.
+    fn vocabulary() -> Option<crate::feature::lint::Vocabulary> {
         None
     }
 
@@ -80,14 +90,14 @@ pub trait ProviderWorld:
 }
 
 /// Every step pattern of `W`, as `("Given", regex)`, sorted.
-pub fn step_patterns<W: ProviderWorld>() -> Vec<crate::provider::StepInfo> {
+pub fn step_patterns<W: ProviderWorld>() -> Vec<StepInfo> {
     use cucumber::codegen::{StepConstructor, WorldInventory, inventory};
     fn patterns<W, T: inventory::Collect + StepConstructor<W>>(
         keyword: &'static str,
-    ) -> Vec<crate::provider::StepInfo> {
+    ) -> Vec<StepInfo> {
         let mut out: Vec<_> = inventory::iter::<T>
             .into_iter()
-            .map(|s| crate::provider::StepInfo {
+            .map(|s| StepInfo {
                 keyword,
                 pattern: (s.inner().1)().as_str().to_owned(),
             })

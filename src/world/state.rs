@@ -20,7 +20,7 @@ pub struct ScenarioState {
     /// Values remembered by QA steps, for `#(name)` in later requests.
     pub vars: Map<String, Value>,
     /// The scenario's payment notifications: its mailbox and what arrived.
-    pub notify: crate::notify::Watch,
+    pub notify: super::Watch,
 }
 
 impl ScenarioState {
@@ -28,7 +28,7 @@ impl ScenarioState {
     pub fn begin(&mut self, tags: &[String]) {
         self.rules = tags
             .iter()
-            .filter(|t| crate::provider::is_rule_tag(t))
+            .filter(|t| crate::contract::is_rule_tag(t))
             .cloned()
             .collect();
     }

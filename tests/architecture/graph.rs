@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::source::Source;
-use crate::{APP, KNOWN_ENGINE_CYCLES, REGISTRY, ROOTS, layer};
+use crate::{APP, REGISTRY, ROOTS, layer};
 
 /// The top-level modules `source` names, each with a line that names it.
 pub fn references(source: &Source, modules: &BTreeSet<String>) -> BTreeMap<String, usize> {
@@ -185,14 +185,10 @@ pub fn cycles(graph: &Graph) -> Vec<BTreeSet<String>> {
     t.out
 }
 
-pub fn unknown_cycles(graph: &Graph) -> Vec<String> {
+/// Every cycle, as a line naming its modules.
+pub fn cycle_lines(graph: &Graph) -> Vec<String> {
     cycles(graph)
         .into_iter()
-        .filter(|set| {
-            !KNOWN_ENGINE_CYCLES
-                .iter()
-                .any(|known| set.iter().all(|m| known.contains(&m.as_str())))
-        })
         .map(|set| {
             let set: Vec<_> = set.into_iter().collect();
             format!("a cycle between {}", set.join(", "))

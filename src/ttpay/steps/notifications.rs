@@ -1,6 +1,6 @@
 //! The notification steps (CONTRACT N1–N5): an order whose `notify_url` is the scenario's
 //! mailbox, paid by the run's payer; what arrives is waited for on the provider's schedule
-//! ([`crate::notify::Watch`]) and judged by [`checks::notification`].
+//! ([`crate::world::Watch`]) and judged by [`checks::notification`].
 
 use std::time::Duration;
 
@@ -13,10 +13,11 @@ use serde_json::{Map, Value};
 
 use super::{StepResult, TtpayWorld, Who, detail, establish};
 use crate::findings::StepFailure;
-use crate::notify::steps::{Decrypt, NotifyWorld};
-use crate::notify::{Notifications, Reply, Rules};
+use crate::notify::{Notifications, Reply};
+use crate::steps::notify::{Decrypt, NotifyWorld};
 use crate::ttpay::checks::notification as judge;
 use crate::ttpay::double::PROVIDER_NOTIFY_SCHEDULE;
+use crate::world::Rules;
 
 impl NotifyWorld for TtpayWorld {
     const RULES: Rules = Rules {

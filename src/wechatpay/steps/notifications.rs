@@ -1,6 +1,6 @@
 //! The notification steps (CONTRACT WN1–WN4): an order whose `notify_url` is the scenario's
 //! mailbox, paid by the run's payer; what arrives is waited for on the provider's schedule
-//! ([`crate::notify::Watch`]) and judged by [`crate::wechatpay::checks::notification`].
+//! ([`crate::world::Watch`]) and judged by [`crate::wechatpay::checks::notification`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,12 +12,13 @@ use serde_json::{Map, Value};
 
 use super::{create_call, fresh_out_trade_no, place, query_state};
 use crate::findings::{Observation, StepFailure};
-use crate::notify::steps::{Decrypt, NotifyWorld};
-use crate::notify::{Notifications, Reply, Rules};
+use crate::notify::{Notifications, Reply};
 use crate::settings::ResponseSignatures;
+use crate::steps::notify::{Decrypt, NotifyWorld};
 use crate::wechatpay::checks::notification as judge;
 use crate::wechatpay::double::NOTIFY_SCHEDULE;
 use crate::wechatpay::world::{WechatpayWorld, Who};
+use crate::world::Rules;
 use crate::world::StepResult;
 
 impl NotifyWorld for WechatpayWorld {

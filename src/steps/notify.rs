@@ -9,10 +9,11 @@ use std::time::Duration;
 use futures::future::LocalBoxFuture;
 use serde_json::{Map, Value};
 
-use super::{Delivery, Notifications, Rules, Schedule, Watch};
+use super::doc::StepDoc;
 use crate::findings::StepFailure;
-use crate::steps::doc::StepDoc;
+use crate::notify::{Delivery, Notifications, Schedule};
 use crate::world::{ProviderWorld, StepResult};
+use crate::world::{Rules, Watch};
 
 /// Reads a delivery's decrypted order, if it decrypts.
 pub type Decrypt = Box<dyn Fn(&Delivery) -> Option<Map<String, Value>>>;
@@ -103,7 +104,7 @@ macro_rules! notification_steps {
     ($world:ident) => {
         mod notification_steps {
             use super::$world;
-            use $crate::notify::steps as n;
+            use $crate::steps::notify as n;
             use $crate::world::StepResult;
 
             #[$crate::cucumber_reexport::given(regex = r"^an unpaid order to be notified$")]

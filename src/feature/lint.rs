@@ -12,6 +12,10 @@ use serde_json::Value;
 
 use crate::checks::matcher::is_marker;
 
+/// `#repeat(TEXT, N)` makes at most this many bytes: enough for any size limit worth checking
+/// (T5's 8 KiB, a server's 1 MiB), never enough to exhaust the machine.
+pub const MAX_REPEAT_BYTES: usize = 16 * 1024 * 1024;
+
 /// What a provider's feature files may use beyond the engine's own markers and generators.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Vocabulary {
@@ -148,14 +152,10 @@ fn cell_problem(cell: &str, generators: &[&str]) -> Option<String> {
             .rsplit_once(',')
             .map(|(unit, n)| (unit, n.trim().parse::<usize>()));
         return match count {
-            Some((unit, Ok(n)))
-                if unit.trim().len().saturating_mul(n) <= crate::world::MAX_REPEAT_BYTES =>
-            {
-                None
-            }
+            Some((unit, Ok(n))) if unit.trim().len().saturating_mul(n) <= MAX_REPEAT_BYTES => None,
             Some((_, Ok(_))) => Some(format!(
                 "`{cell}` is over the limit of {} bytes",
-                crate::world::MAX_REPEAT_BYTES
+                MAX_REPEAT_BYTES
             )),
             _ => Some(format!("`{cell}`: write #repeat(TEXT, COUNT)")),
         };

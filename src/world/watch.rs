@@ -5,11 +5,11 @@
 
 use serde_json::{Map, Value};
 
-use super::Notifications;
-use super::receiver::{Delivery, Mailbox, Reply};
-use super::schedule::{Schedule, Shortfall, await_attempts};
+use super::{ScenarioState, StepResult};
 use crate::findings::{Deviation, Observation, StepFailure};
-use crate::world::{ScenarioState, StepResult};
+use crate::notify::Notifications;
+use crate::notify::receiver::{Delivery, Mailbox, Reply};
+use crate::notify::schedule::{Schedule, Shortfall, await_attempts};
 
 /// What a scenario holds about its notifications.
 #[derive(Debug, Default)]
