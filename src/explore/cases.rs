@@ -9,6 +9,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Map, Value, json};
 
+use super::mutations::whole_body_mutations;
 use crate::explorer::{Case, Mutation, Who};
 
 /// Changes per case at most (a case with none is a random valid request).
@@ -114,18 +115,18 @@ fn parent_of<'a>(
     root.pointer_mut(parent)?.as_object_mut().map(|m| (m, key))
 }
 
-struct Walker<'a> {
+pub(super) struct Walker<'a> {
     resolve: Resolve<'a>,
     /// The document `$ref`s are relative to (`acme/create_request`).
     document: String,
 }
 
 /// How deep objects nest before the walk stops (schemas of payment requests are shallow).
-const MAX_DEPTH: usize = 4;
+pub(super) const MAX_DEPTH: usize = 4;
 
 impl Walker<'_> {
     /// `node` with its `$ref` followed (within its document or to a sibling one).
-    fn deref(&self, node: &Value) -> Value {
+    pub(super) fn deref(&self, node: &Value) -> Value {
         let mut node = node.clone();
         for _ in 0..8 {
             let Some(reference) = node.get("$ref").and_then(Value::as_str) else {
@@ -158,7 +159,7 @@ impl Walker<'_> {
 
     /// An object schema with the first branch of its `oneOf` / `anyOf` merged in (its
     /// required fields required; a field it forbids, `not: {}`, kept out of valid bodies).
-    fn merged(&self, node: &Value) -> Value {
+    pub(super) fn merged(&self, node: &Value) -> Value {
         let mut node = self.deref(node);
         let branch = ["oneOf", "anyOf"]
             .iter()
@@ -212,7 +213,7 @@ impl Walker<'_> {
         node
     }
 
-    fn properties(node: &Value) -> Vec<(String, Value, bool)> {
+    pub(super) fn properties(node: &Value) -> Vec<(String, Value, bool)> {
         let required: Vec<&str> = node
             .get("required")
             .and_then(Value::as_array)
@@ -230,7 +231,7 @@ impl Walker<'_> {
     }
 
     /// A valid object: every required property, each optional one or not; forbidden ones never.
-    fn object(&self, node: &Value, depth: usize) -> BoxedStrategy<Value> {
+    pub(super) fn object(&self, node: &Value, depth: usize) -> BoxedStrategy<Value> {
         let mut parts: Vec<BoxedStrategy<Option<(String, Value)>>> = Vec::new();
         if depth < MAX_DEPTH {
             for (name, schema, required) in Self::properties(node) {
@@ -253,7 +254,7 @@ impl Walker<'_> {
     }
 
     /// A value `node` accepts.
-    fn valid(&self, node: &Value, depth: usize) -> BoxedStrategy<Value> {
+    pub(super) fn valid(&self, node: &Value, depth: usize) -> BoxedStrategy<Value> {
         let node = self.deref(node);
         if let Some(values) = node
             .get("enum")
@@ -312,153 +313,16 @@ impl Walker<'_> {
             }
         }
     }
-
-    /// The wrong values of every property of the object at `at`.
-    fn object_mutations(&self, at: &str, node: &Value, out: &mut Vec<Mutation>, depth: usize) {
-        if depth >= MAX_DEPTH {
-            return;
-        }
-        for (name, schema, required) in Self::properties(node) {
-            let pointer = format!("{at}/{}", name.replace('~', "~0").replace('/', "~1"));
-            let schema = self.deref(&schema);
-            if forbidden(&schema) {
-                out.push(set(&pointer, json!("x"), "a field not allowed here"));
-                continue;
-            }
-            if required {
-                out.push(Mutation::Remove {
-                    field: pointer.clone(),
-                });
-            }
-            self.value_mutations(&pointer, &schema, out, depth);
-        }
-    }
-
-    fn value_mutations(&self, pointer: &str, node: &Value, out: &mut Vec<Mutation>, depth: usize) {
-        out.push(set(pointer, Value::Null, "null"));
-        let allowed = types(node);
-        let numeric = allowed.iter().any(|t| *t == "integer" || *t == "number");
-        let wrong: [(&str, Value); 6] = [
-            (
-                "string",
-                if numeric {
-                    json!("15000000")
-                } else {
-                    json!("x")
-                },
-            ),
-            ("integer", json!(12345)),
-            ("number", json!(1.5)),
-            ("boolean", json!(true)),
-            ("array", json!([])),
-            ("object", json!({})),
-        ];
-        for (kind, value) in wrong {
-            let accepted = allowed.contains(&kind)
-                || (kind == "integer" && allowed.contains(&"number"))
-                || (kind == "number" && allowed.contains(&"integer"));
-            if !accepted {
-                out.push(set(pointer, value, &format!("wrong type: {kind}")));
-            }
-        }
-        if allowed.contains(&"string") || allowed.is_empty() {
-            let max = node.get("maxLength").and_then(Value::as_u64);
-            out.push(set(pointer, json!(""), "empty"));
-            out.push(set(pointer, json!("   "), "blank"));
-            let long = max.map_or(2048, |m| m + 1) as usize;
-            out.push(set(pointer, json!("a".repeat(long)), "long"));
-            out.push(set(pointer, json!("订单-ünï-🚀"), "unicode"));
-            out.push(set(
-                pointer,
-                json!("a\u{0}b\u{1f}c\u{7f}"),
-                "control characters",
-            ));
-            if let Some(first) = node
-                .get("enum")
-                .and_then(Value::as_array)
-                .and_then(|a| a.first())
-                .and_then(Value::as_str)
-            {
-                out.push(set(pointer, json!("x-unknown-value"), "not in the enum"));
-                for variant in [
-                    first.to_uppercase(),
-                    first.to_lowercase(),
-                    format!("{first} "),
-                ] {
-                    if variant != first {
-                        out.push(set(pointer, json!(variant), "not in the enum"));
-                    }
-                }
-            }
-        }
-        if numeric {
-            let integer = !allowed.contains(&"number");
-            out.push(set(pointer, json!(0), "zero"));
-            out.push(set(pointer, json!(-1), "negative"));
-            out.push(set(pointer, json!(-0.5), "negative"));
-            out.push(set(pointer, json!(9_007_199_254_740_993u64), "huge"));
-            out.push(set(pointer, json!(1e30), "huge"));
-            if integer {
-                out.push(set(pointer, json!(1.5), "fractional"));
-            } else {
-                out.push(set(pointer, json!(0.000001), "tiny"));
-            }
-            if let Some(min) = node.get("minimum").and_then(Value::as_i64) {
-                out.push(set(pointer, json!(min - 1), "below its minimum"));
-            }
-            if let Some(max) = node.get("maximum").and_then(Value::as_i64) {
-                out.push(set(pointer, json!(max + 1), "above its maximum"));
-            }
-        }
-        if allowed.contains(&"object") {
-            self.object_mutations(pointer, &self.merged(node), out, depth + 1);
-        }
-    }
-}
-
-/// The mutations of the body as a whole: an extra field, each top-level field sent twice (first
-/// with a wrong value), and bodies that are no JSON object.
-fn whole_body_mutations(object: &Value) -> Vec<Mutation> {
-    let mut out = vec![set("/x_explore_extra", json!("x"), "an extra field")];
-    for (name, _, _) in Walker::properties(object) {
-        out.push(Mutation::Duplicate {
-            field: format!("/{name}"),
-            value: json!(-1),
-        });
-    }
-    for (body, what) in [
-        ("", "empty"),
-        ("not json", "not JSON"),
-        ("{", "cut short"),
-        ("{\"a\":1,}", "a trailing comma"),
-        ("[]", "an array"),
-        ("null", "null"),
-        ("\"text\"", "a string"),
-    ] {
-        out.push(Mutation::Raw {
-            body: body.to_owned(),
-            what: what.to_owned(),
-        });
-    }
-    out
-}
-
-fn set(pointer: &str, value: Value, what: &str) -> Mutation {
-    Mutation::Set {
-        field: pointer.to_owned(),
-        value,
-        what: what.to_owned(),
-    }
 }
 
 /// A schema no value passes (`not: {}`): the field may not be sent.
-fn forbidden(node: &Value) -> bool {
+pub(super) fn forbidden(node: &Value) -> bool {
     node.get("not")
         .is_some_and(|n| n.as_object().is_some_and(Map::is_empty))
 }
 
 /// The JSON types a schema names (its enum's, when it names none).
-fn types(node: &Value) -> Vec<&'static str> {
+pub(super) fn types(node: &Value) -> Vec<&'static str> {
     const ALL: [&str; 7] = [
         "string", "integer", "number", "boolean", "array", "object", "null",
     ];
@@ -479,7 +343,7 @@ fn types(node: &Value) -> Vec<&'static str> {
 }
 
 /// The range valid integers are drawn from: the schema's bounds, else 1 to a million.
-fn int_bounds(node: &Value) -> (i64, i64) {
+pub(super) fn int_bounds(node: &Value) -> (i64, i64) {
     let lo = node
         .get("minimum")
         .and_then(Value::as_i64)
@@ -502,86 +366,5 @@ fn int_bounds(node: &Value) -> (i64, i64) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-
-    fn schema() -> Value {
-        json!({
-            "type": "object",
-            "required": ["amount", "kind"],
-            "properties": {
-                "amount": {"type": "number", "exclusiveMinimum": 0},
-                "kind": {"$ref": "#/$defs/kind"},
-                "note": {"type": "string"},
-                "banned": {"not": {}}
-            },
-            "$defs": {"kind": {"type": "string", "enum": ["a", "b"]}}
-        })
-    }
-
-    #[test]
-    fn valid_bodies_pass_the_schema_and_mutations_cover_every_field() {
-        let s = schema();
-        let resolve = |name: &str| (name == "t/x").then(|| s.clone());
-        let (strategy, size) = cases("create", "t/x", &resolve, Vec::new()).unwrap();
-        let mut runner = TestRunner::new_with_rng(
-            Config::default(),
-            TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
-        );
-        for _ in 0..200 {
-            let case = strategy.new_tree(&mut runner).unwrap().current();
-            let amount = &case.fields["amount"];
-            assert!(amount.as_f64().unwrap() > 0.0, "{amount}");
-            assert!(["a", "b"].contains(&case.fields["kind"].as_str().unwrap()));
-            assert!(!case.fields.contains_key("banned"));
-        }
-        let s2 = schema();
-        let walker = Walker {
-            resolve: &|_: &str| Some(s2.clone()),
-            document: "t/x".into(),
-        };
-        let mut all = Vec::new();
-        walker.object_mutations("", &walker.merged(&s2), &mut all, 0);
-        let has = |f: &str, what: &str| {
-            all.iter()
-                .any(|m| m.field() == f && m.describe().contains(what))
-        };
-        assert!(has("/amount", "left out") && has("/amount", "negative"));
-        assert!(has("/amount", "wrong type: string") && !has("/amount", "wrong type: integer"));
-        assert!(has("/kind", "not in the enum") && has("/note", "wrong type: integer"));
-        assert!(has("/banned", "not allowed") && !has("/note", "left out"));
-        assert!(size > all.len());
-    }
-
-    #[test]
-    fn a_body_applies_its_mutations_and_sends_a_duplicate_first() {
-        let case = |mutations| Case {
-            endpoint: "create".into(),
-            fields: Map::new(),
-            mutations,
-            who: Who::Merchant,
-            pick: 0,
-        };
-        let fields: Map<String, Value> =
-            serde_json::from_value(json!({"a": 1, "b": {"c": 2}})).unwrap();
-        let c = case(vec![
-            Mutation::Remove {
-                field: "/b/c".into(),
-            },
-            set("/a", json!("x"), "wrong type"),
-        ]);
-        assert_eq!(body(&c, fields.clone()), br#"{"a":"x","b":{}}"#);
-        let c = case(vec![Mutation::Duplicate {
-            field: "/a".into(),
-            value: json!(-1),
-        }]);
-        assert_eq!(body(&c, fields.clone()), br#"{"a":-1,"a":1,"b":{"c":2}}"#);
-        let c = case(vec![Mutation::Raw {
-            body: "{".into(),
-            what: "cut".into(),
-        }]);
-        assert_eq!(body(&c, fields), b"{");
-    }
-}
+#[path = "cases_tests.rs"]
+mod tests;

@@ -14,6 +14,7 @@
 
 mod forward;
 pub mod judge;
+mod options;
 mod report;
 pub mod tally;
 mod tee;
@@ -25,8 +26,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub use crate::judge::{Body, Finding, Judge, JudgeSetup, Proxied, Side, StartedDouble, Verdict};
-pub use forward::{ProxyOptions, parse_upstream};
 pub use judge::ProxiedExt;
+pub use options::{ProxyOptions, parse_upstream};
 pub use report::{MERCHANT_FINDINGS, exit_code};
 
 use crate::error::ConfigError;
