@@ -2,10 +2,13 @@
 # benches/proxy.sh — what `proxy` adds: the load generator's signed TTPay mix at 16 connections
 # (and 1 and 64) straight to `serve`, through `proxy --pass-through` (forwarding only) and
 # through `proxy --upstream <serve>` (every exchange judged, signatures verified), in one run:
-# req/s, p50, p99. Then the proxy's memory over a
-# long run: benches/soak.sh … ttpay proxy. Loopback only; nothing here runs in `cargo test`.
+# req/s, p50, p99. Then the same three at a fixed offered rate (RATE requests per second over
+# 16 connections, latency from when each request was due): the latency the proxy adds below
+# saturation, where the two cores are not also running the load generator flat out. Then the
+# proxy's memory over a long run: benches/soak.sh … ttpay proxy. Loopback only; nothing here
+# runs in `cargo test`.
 #
-#   benches/proxy.sh [SECONDS_PER_LEVEL=5] [PROVIDER=ttpay]
+#   benches/proxy.sh [SECONDS_PER_LEVEL=5] [PROVIDER=ttpay] [RATE=2000, 0: skip that pass]
 #   PAY_CONFORMANCE=path  use this binary (default: `cargo build --release`, then target/release)
 set -euo pipefail
 
@@ -13,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 seconds=${1:-5}
 provider=${2:-ttpay}
+rate=${3:-2000}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -49,5 +53,10 @@ echo "proxy bench: $provider, serve $serve, proxy $proxy; nproc $(nproc); $(upti
 "$bin" bench --provider "$provider" --only load --target "serve=$serve" \
   --target "pass-through=$plain" --target "proxy=$proxy" \
   --connections 1,16,64 --duration "$seconds" --json "$here/proxy.json"
+if [ "$rate" != 0 ]; then
+  "$bin" bench --provider "$provider" --only load --target "serve=$serve" \
+    --target "pass-through=$plain" --target "proxy=$proxy" \
+    --connections 16 --rate "$rate" --duration "$seconds" --json "$here/proxy-rate.json"
+fi
 kill -TERM "${pids[1]}"; wait "${pids[1]}" || true
 tail -4 "$tmp/proxy.log"

@@ -36,6 +36,10 @@ pub struct ProxyArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write an HTML report here: each side's rules, their first examples with the exchange
+    /// behind them (redacted), observations, upstream failures.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Write every judged exchange here, one JSON object a line (redacted).
     #[arg(long, value_name = "FILE")]
     pub log_http: Option<PathBuf>,
@@ -123,6 +127,7 @@ pub async fn run(args: &ProxyArgs) -> Result<i32, ConfigError> {
         reports: Reports {
             json: args.json.clone(),
             junit: args.junit.clone(),
+            html: args.html.clone(),
             log_http: args.log_http.clone(),
             every: args.report_every,
         },

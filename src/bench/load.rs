@@ -84,6 +84,9 @@ pub struct TargetLoad {
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadLevel {
     pub connections: u32,
+    /// The requests per second offered (`--rate`); `None`: back to back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offered_per_second: Option<u32>,
     /// From the start until the last worker's last answer.
     pub elapsed_ms: f64,
     pub requests: u64,
@@ -96,6 +99,14 @@ pub struct LoadLevel {
     pub max_ms: f64,
 }
 
+/// How long each level lasts, and how fast it sends.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    pub duration: Duration,
+    /// Requests per second in all; `None`: each connection back to back.
+    pub rate: Option<u32>,
+}
+
 /// Measures every target of `provider` (or its spawned `serve` when there is none) at every
 /// level.
 pub async fn run(
@@ -103,7 +114,7 @@ pub async fn run(
     bench: &dyn ProviderBench,
     targets: &[Target],
     connections: &[u32],
-    duration: Duration,
+    pace: Pace,
     exe: &Path,
 ) -> Result<Vec<TargetLoad>, BenchError> {
     let mut serve = None;
@@ -138,9 +149,9 @@ pub async fn run(
             levels: Vec::new(),
         };
         for &n in connections {
-            load.levels.push(level(&generator, n, duration).await);
+            load.levels.push(level(&generator, n, pace).await);
         }
-        print!("{}", render(&load, duration));
+        print!("{}", render(&load, pace));
         out.push(load);
     }
     drop(serve);
@@ -155,22 +166,39 @@ struct Tally {
     first_error: Option<String>,
 }
 
-/// `connections` workers, each sending back to back until `duration` has passed.
-async fn level(
-    generator: &Arc<dyn LoadGenerator>,
-    connections: u32,
-    duration: Duration,
-) -> LoadLevel {
+/// `connections` workers, each sending back to back (or on its share of `pace.rate`'s
+/// schedule) until `pace.duration` has passed.
+async fn level(generator: &Arc<dyn LoadGenerator>, connections: u32, pace: Pace) -> LoadLevel {
     let started = Instant::now();
-    let deadline = started + duration;
+    let deadline = started + pace.duration;
+    // With a rate, worker `w` sends its `i`-th request at `(i × connections + w) / rate`.
+    let period = pace
+        .rate
+        .map(|r| Duration::from_secs_f64(f64::from(connections) / f64::from(r.max(1))));
+    let offset = |worker: u32| {
+        pace.rate.map_or(Duration::ZERO, |r| {
+            Duration::from_secs_f64(f64::from(worker) / f64::from(r.max(1)))
+        })
+    };
     let workers: Vec<_> = (0..connections)
         .map(|worker| {
             let generator = Arc::clone(generator);
+            let first = started + offset(worker);
             tokio::spawn(async move {
                 let mut tally = Tally::default();
                 let mut i: u64 = 0;
                 while Instant::now() < deadline && i < MAX_PER_WORKER {
-                    let sent = Instant::now();
+                    let sent = match period {
+                        Some(period) => {
+                            let due = first + period.mul_f64(i as f64);
+                            if due >= deadline {
+                                break;
+                            }
+                            tokio::time::sleep_until(due.into()).await;
+                            due
+                        }
+                        None => Instant::now(),
+                    };
                     let outcome = generator.send(worker, i).await;
                     tally.latencies.push(sent.elapsed());
                     if let Err(e) = outcome {
@@ -205,6 +233,7 @@ async fn level(
     let requests = all.latencies.len() as u64;
     LoadLevel {
         connections,
+        offered_per_second: pace.rate,
         elapsed_ms: ms(elapsed),
         requests,
         errors: all.errors,
@@ -217,14 +246,17 @@ async fn level(
 }
 
 /// One target's table.
-pub fn render(load: &TargetLoad, duration: Duration) -> String {
+pub fn render(load: &TargetLoad, pace: Pace) -> String {
     let mut out = String::new();
+    let offered = pace.rate.map_or(String::new(), |r| {
+        format!(", {r} req/s offered (latency from when each was due)")
+    });
     let _ = writeln!(
         out,
-        "\n4. throughput of {} ({}), {} s per level, {}",
+        "\n4. throughput of {} ({}), {} s per level{offered}, {}",
         load.name,
         load.url,
-        duration.as_secs(),
+        pace.duration.as_secs(),
         load.mix
     );
     let _ = writeln!(
@@ -243,4 +275,53 @@ pub fn render(load: &TargetLoad, duration: Duration) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::future::BoxFuture;
+
+    /// Answers after `delay`, counting nothing but what the level counts.
+    struct Slow(Duration);
+
+    impl LoadGenerator for Slow {
+        fn mix(&self) -> String {
+            "test".into()
+        }
+        fn prepared(&self) -> usize {
+            0
+        }
+        fn send(&self, _worker: u32, _i: u64) -> BoxFuture<'_, Result<(), String>> {
+            let delay = self.0;
+            Box::pin(async move {
+                tokio::time::sleep(delay).await;
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_rate_sends_on_schedule_and_counts_the_wait_of_a_late_target() {
+        let fast: Arc<dyn LoadGenerator> = Arc::new(Slow(Duration::from_millis(1)));
+        let paced = Pace {
+            duration: Duration::from_secs(1),
+            rate: Some(200),
+        };
+        let on_time = level(&fast, 4, paced).await;
+        // 200 due in the second (at most 201; fewer only on a machine too busy to keep time).
+        assert!((150..=201).contains(&on_time.requests), "{on_time:?}");
+        assert!(on_time.p50_ms < 100.0, "{on_time:?}");
+        assert_eq!(on_time.offered_per_second, Some(200));
+        // A target four times slower than the schedule: each request waits for the one before,
+        // and the latency from when it was due grows past its service time.
+        let slow: Arc<dyn LoadGenerator> = Arc::new(Slow(Duration::from_millis(20)));
+        let behind = Pace {
+            duration: Duration::from_millis(500),
+            rate: Some(200),
+        };
+        let late = level(&slow, 1, behind).await;
+        assert!(late.requests < 40, "{late:?}");
+        assert!(late.max_ms > 100.0, "{late:?}");
+    }
 }

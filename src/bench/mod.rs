@@ -70,6 +70,12 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 3, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=60))]
     pub duration: u64,
+    /// Part 4: offer this many requests per second in all (spread evenly over the
+    /// connections, each on its own schedule) instead of sending back to back. Latency is
+    /// then measured from when each request was due, so a target that falls behind shows it
+    /// (no coordinated omission): the way to compare added latency below saturation.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub rate: Option<u32>,
     /// Part 4: measure this loopback base URL instead of a spawned `serve` (repeatable;
     /// `NAME=URL` names it; one `--provider` only). With two or more, each is compared with the
     /// first.
@@ -162,7 +168,11 @@ pub async fn run(
         }
         if args.wants(Part::Load) {
             let duration = Duration::from_secs(args.duration);
-            let load = load::run(name, bench, &targets, &args.connections, duration, exe);
+            let pace = load::Pace {
+                duration,
+                rate: args.rate,
+            };
+            let load = load::run(name, bench, &targets, &args.connections, pace, exe);
             report.load.extend(load.await?);
         }
     }

@@ -137,6 +137,7 @@ fn median_of_odd_and_even_counts() {
 fn ratios_compare_each_target_with_the_first_level_by_level() {
     let level = |connections, per_second, p50_ms| LoadLevel {
         connections,
+        offered_per_second: None,
         elapsed_ms: 1000.0,
         requests: 0,
         errors: 0,

@@ -13,6 +13,7 @@
 //! upstream failed, 2 a setup error.
 
 mod forward;
+mod html;
 pub mod judge;
 mod options;
 mod report;
@@ -44,6 +45,8 @@ const QUEUE: usize = 1024;
 pub struct Reports {
     pub json: Option<PathBuf>,
     pub junit: Option<PathBuf>,
+    /// A self-contained HTML page.
+    pub html: Option<PathBuf>,
     /// Every judged exchange, one JSON line each (redacted).
     pub log_http: Option<PathBuf>,
     /// Also write the reports every N judged exchanges (not only at the end).
@@ -236,6 +239,9 @@ fn write(reports: &Reports, tally: &Tally, traffic: &Traffic) -> Result<(), Conf
     }
     if let Some(path) = &reports.junit {
         crate::report::write_file(path, &report::junit(tally, traffic))?;
+    }
+    if let Some(path) = &reports.html {
+        crate::report::write_file(path, &html::render(tally, traffic))?;
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::provider::Provider;
 /// Redacted, then escaped for HTML text and attributes. `:` and `=` are written as character
 /// references too, so that the redaction of the whole file when it is written finds nothing
 /// left to mask in text already redacted here (it would put a raw `<redacted>` in the page).
-fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let text = crate::redact::redact(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -34,7 +34,7 @@ fn esc(text: &str) -> String {
     out
 }
 
-const STYLE: &str = "
+pub(crate) const STYLE: &str = "
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
 header{padding:18px 28px;color:#fff}
 header.conforming{background:#1f7a3d}header.deviations{background:#b3261e}
@@ -321,7 +321,7 @@ fn render_scenario(out: &mut String, s: &ScenarioRecord) {
     out.push_str("</div>\n");
 }
 
-fn render_exchange(out: &mut String, e: &ExchangeRecord, open: bool) {
+pub(crate) fn render_exchange(out: &mut String, e: &ExchangeRecord, open: bool) {
     let headers = |h: &[(String, String)]| {
         h.iter()
             .map(|(k, v)| format!("{k}: {v}"))

@@ -134,11 +134,14 @@ fn no_secret_and_no_signature_shows_in_any_output_of_the_proxy() {
     let dir = TempDir::new("secrets");
     let junit = dir.0.join("proxy.xml");
     let log = dir.0.join("http.jsonl");
+    let html = dir.0.join("proxy.html");
     let extra = [
         "--junit",
         junit.to_str().unwrap(),
         "--log-http",
         log.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
     ];
     let Some((stopped, signatures)) = through_proxy("wrong-string", &extra) else {
         return;
@@ -149,6 +152,7 @@ fn no_secret_and_no_signature_shows_in_any_output_of_the_proxy() {
         ("json", stopped.report.to_string()),
         ("junit", std::fs::read_to_string(&junit).unwrap()),
         ("log-http", std::fs::read_to_string(&log).unwrap()),
+        ("html", std::fs::read_to_string(&html).unwrap()),
     ];
     let secret = TTPAY_ENV[2].1;
     for (name, text) in &outputs {
@@ -167,4 +171,10 @@ fn no_secret_and_no_signature_shows_in_any_output_of_the_proxy() {
         outputs[3].1.contains("/v1/transaction/prepayment"),
         "the log has the exchanges"
     );
+    // The page names the side, the rule and the exchange behind the finding.
+    let page = &outputs[4].1;
+    assert!(page.contains("MERCHANT FINDINGS ONLY"), "{page}");
+    assert!(page.contains("merchant side: 1 rule broken"), "{page}");
+    assert!(page.contains("<span class=\"id\">A2</span>"), "{page}");
+    assert!(page.contains("/v1/transaction/prepayment"), "{page}");
 }
