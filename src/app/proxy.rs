@@ -40,6 +40,10 @@ pub struct ProxyArgs {
     /// behind them (redacted), observations, upstream failures.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Write a behaviour record of the traffic here, for `pay-conformance diff` (one entry per
+    /// kind of exchange: method, endpoint, status, envelope code; the first one of each kind).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
     /// Write every judged exchange here, one JSON object a line (redacted).
     #[arg(long, value_name = "FILE")]
     pub log_http: Option<PathBuf>,
@@ -128,6 +132,7 @@ pub async fn run(args: &ProxyArgs) -> Result<i32, ConfigError> {
             json: args.json.clone(),
             junit: args.junit.clone(),
             html: args.html.clone(),
+            record: args.record.clone(),
             log_http: args.log_http.clone(),
             every: args.report_every,
         },

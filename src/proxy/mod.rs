@@ -47,6 +47,8 @@ pub struct Reports {
     pub junit: Option<PathBuf>,
     /// A self-contained HTML page.
     pub html: Option<PathBuf>,
+    /// A behaviour record of the traffic, for `diff` (one entry per kind of exchange).
+    pub record: Option<PathBuf>,
     /// Every judged exchange, one JSON line each (redacted).
     pub log_http: Option<PathBuf>,
     /// Also write the reports every N judged exchanges (not only at the end).
@@ -158,7 +160,13 @@ fn judge_all(
     traffic: &dyn Fn() -> Traffic,
 ) -> Result<Tally, ConfigError> {
     use std::sync::mpsc::RecvTimeoutError;
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        behaviour: reports
+            .record
+            .is_some()
+            .then(crate::record::traffic::Recorder::default),
+        ..Tally::default()
+    };
     loop {
         match queue.recv_timeout(Duration::from_millis(50)) {
             Ok(event) => {
@@ -242,6 +250,9 @@ fn write(reports: &Reports, tally: &Tally, traffic: &Traffic) -> Result<(), Conf
     }
     if let Some(path) = &reports.html {
         crate::report::write_file(path, &html::render(tally, traffic))?;
+    }
+    if let (Some(path), Some(behaviour)) = (&reports.record, &tally.behaviour) {
+        crate::record::save(&behaviour.record(traffic.provider, &traffic.upstream), path)?;
     }
     Ok(())
 }

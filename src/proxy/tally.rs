@@ -62,6 +62,9 @@ pub struct Tally {
     pub rules: BTreeMap<(Side, String), RuleTally>,
     pub observations: BTreeMap<String, Observed>,
     pub failures: Vec<Failure>,
+    /// The kinds of exchange seen, for `--record` (`None`: not asked for).
+    #[serde(skip)]
+    pub behaviour: Option<crate::record::traffic::Recorder>,
 }
 
 fn by_side<S: serde::Serializer>(
@@ -92,6 +95,21 @@ impl Tally {
     /// console to show), the others only counted.
     pub fn add(&mut self, exchange: &Proxied, verdict: Verdict) -> Vec<Example> {
         self.judged += 1;
+        if let Some(behaviour) = &mut self.behaviour {
+            let endpoint = verdict.endpoint.as_deref().unwrap_or(&exchange.path);
+            let record = ExchangeRecord::of(&exchange.exchange(
+                endpoint,
+                verdict.request_id.clone(),
+                crate::exchange::SignatureCheck::NotApplicable,
+            ));
+            let provider: Vec<_> = verdict
+                .findings
+                .iter()
+                .filter(|f| f.side == Side::Provider)
+                .map(|f| &f.deviation)
+                .collect();
+            behaviour.note(&record, &provider);
+        }
         if verdict.findings.is_empty() {
             self.clean += 1;
         }

@@ -25,6 +25,7 @@ mod enums;
 mod io;
 pub mod render;
 pub mod shape;
+pub mod traffic;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -61,3 +61,46 @@ fn the_example_integration_through_the_proxy_works_and_has_no_finding() {
         stopped.stdout
     );
 }
+
+/// `proxy --record`: the suite's traffic recorded twice through the proxy diffs as no breaking
+/// change; recorded against a double whose answers changed (times in seconds), the diff is
+/// breaking, at the endpoint that changed.
+#[test]
+fn records_of_proxied_traffic_diff_like_records_of_runs() {
+    let dir = super::TempDir::new("record");
+    let record = |name: &str, extra: &[&str]| {
+        let path = dir.0.join(name);
+        let mut flags = vec!["--record", path.to_str().unwrap()];
+        flags.extend_from_slice(extra);
+        let proxy = Proxy::start("ttpay", "double", &flags);
+        let _ = run_suite("ttpay", &proxy.url, &["--tags", "@Q4 or @C5"]);
+        let stopped = proxy.stop();
+        assert!(path.exists(), "no record written:\n{}", stopped.stdout);
+        path
+    };
+    let first = record("first.json", &[]);
+    let second = record("second.json", &[]);
+    let changed = record("changed.json", &["--fault", "time-in-seconds"]);
+    let diff = |old: &std::path::Path, new: &std::path::Path| {
+        let out = std::process::Command::new(super::BIN)
+            .arg("diff")
+            .arg(old)
+            .arg(new)
+            .output()
+            .expect("diff runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code().unwrap_or(-1), text)
+    };
+    let text = std::fs::read_to_string(&first).unwrap();
+    assert!(
+        text.contains("(proxied traffic)")
+            && text.contains("POST /v1/transaction/query -> 200 code 0"),
+        "{text}"
+    );
+    let (code, out) = diff(&first, &second);
+    assert_eq!(code, 0, "the same traffic twice:\n{out}");
+    let (code, out) = diff(&first, &changed);
+    assert_eq!(code, 1, "times in seconds are a breaking change:\n{out}");
+    assert!(out.contains("/v1/transaction/query"), "{out}");
+}
