@@ -172,7 +172,7 @@ fn judge_all(
             Ok(event) => {
                 take(judge, &mut tally, &mut log, event);
                 if let Some(every) = reports.every.filter(|n| *n > 0)
-                    && tally.judged % every == 0
+                    && tally.judged.is_multiple_of(every)
                 {
                     write(reports, &tally, &traffic())?;
                 }
