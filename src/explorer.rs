@@ -152,6 +152,10 @@ pub struct ExplorerSetup<'a> {
 /// A made-up id starts so: no order has it.
 pub const MADE_UP: &str = "xpnone";
 
+/// The `pick` of a case that names no order of anyone's (the sweep has one per endpoint;
+/// random picks are below 1024).
+pub const PICK_MADE_UP: u32 = u32::MAX;
+
 /// Whether `id` is one [`Orders::made_up`] made.
 pub fn is_made_up(id: &str) -> bool {
     id.starts_with(MADE_UP)
@@ -190,8 +194,12 @@ impl<T: PartialEq> Orders<T> {
         self.fresh(MADE_UP)
     }
 
-    /// The order `case` names: `pick % (orders + 1)`, `None` for the made-up one.
+    /// The order `case` names: `pick % (orders + 1)`, `None` for the made-up one (always for
+    /// [`PICK_MADE_UP`]).
     pub fn pick(&self, case: &Case) -> Option<&T> {
+        if case.pick == PICK_MADE_UP {
+            return None;
+        }
         self.made.get(case.pick as usize % (self.made.len() + 1))
     }
 

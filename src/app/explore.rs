@@ -22,7 +22,9 @@ pub struct ExploreArgs {
     /// The provider's base URL (a sandbox); without it, its embedded double started here.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Generated cases per endpoint.
+    /// Random cases per endpoint, after its sweep (each wrong value of the schema's
+    /// catalogue alone, on the simplest valid body; another merchant; a bad signature; an
+    /// order of no one's).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_examples: u32,
     /// The generator's seed: the same seed, the same cases [default: a random one, printed].

@@ -10,7 +10,7 @@ use proptest::sample::select;
 use serde_json::{Map, Value, json};
 
 use super::mutations::whole_body_mutations;
-use crate::explorer::{Case, Mutation, Who};
+use crate::explorer::{Case, Mutation, PICK_MADE_UP, Who};
 
 /// Changes per case at most (a case with none is a random valid request).
 pub const MAX_MUTATIONS: usize = 2;
@@ -18,14 +18,24 @@ pub const MAX_MUTATIONS: usize = 2;
 /// Finds a schema by name (`acme/currency`), for `$ref`s.
 pub type Resolve<'a> = &'a dyn Fn(&str) -> Option<Value>;
 
-/// The strategy of `endpoint`'s cases from its schema `name`, with the explorer's `extra`
-/// mutations beside the schema's.
+/// An endpoint's cases: first the sweep — each entry of the catalogue alone on a valid body,
+/// signed by the merchant, then a valid body signed by another merchant, one whose signature
+/// does not verify, and one naming an order of no one's — so that no wrong value is left to
+/// chance; then random cases of
+/// up to [`MAX_MUTATIONS`] changes and any signer.
+pub struct Cases {
+    pub sweep: Vec<BoxedStrategy<Case>>,
+    pub random: BoxedStrategy<Case>,
+}
+
+/// The cases of `endpoint` from its schema `name`, with the explorer's `extra` mutations
+/// beside the schema's.
 pub fn cases(
     endpoint: &str,
     name: &str,
     resolve: Resolve<'_>,
     extra: Vec<Mutation>,
-) -> Result<(BoxedStrategy<Case>, usize), String> {
+) -> Result<Cases, String> {
     let root = resolve(name).ok_or_else(|| format!("no schema `{name}`"))?;
     let walker = Walker {
         resolve,
@@ -37,31 +47,56 @@ pub fn cases(
     walker.object_mutations("", &object, &mut catalogue, 0);
     catalogue.extend(whole_body_mutations(&object));
     catalogue.extend(extra);
-    let size = catalogue.len();
     let endpoint = endpoint.to_owned();
+    let case = |mutations: BoxedStrategy<Vec<Mutation>>,
+                who: BoxedStrategy<Who>,
+                pick: BoxedStrategy<u32>| {
+        let endpoint = endpoint.clone();
+        (fields.clone(), mutations, who, pick)
+            .prop_map(move |(fields, mutations, who, pick)| Case {
+                endpoint: endpoint.clone(),
+                fields: match fields {
+                    Value::Object(map) => map,
+                    _ => Map::new(),
+                },
+                mutations,
+                who,
+                pick,
+            })
+            .boxed()
+    };
+    let mut sweep: Vec<BoxedStrategy<Case>> = catalogue
+        .iter()
+        .map(|m| {
+            let mutations = Just(vec![m.clone()]).boxed();
+            case(mutations, Just(Who::Merchant).boxed(), (0u32..1024).boxed())
+        })
+        .collect();
+    for who in [Who::OtherMerchant, Who::BadSignature] {
+        sweep.push(case(
+            Just(Vec::new()).boxed(),
+            Just(who).boxed(),
+            (0u32..1024).boxed(),
+        ));
+    }
+    // A valid request naming an order of no one's (for the endpoints that name one).
+    sweep.push(case(
+        Just(Vec::new()).boxed(),
+        Just(Who::Merchant).boxed(),
+        Just(PICK_MADE_UP).boxed(),
+    ));
     let who = prop_oneof![
         16 => Just(Who::Merchant),
         1 => Just(Who::OtherMerchant),
         1 => Just(Who::BadSignature),
-    ];
-    let strategy = (
-        fields,
-        prop::collection::vec(select(catalogue), 0..=MAX_MUTATIONS),
+    ]
+    .boxed();
+    let random = case(
+        prop::collection::vec(select(catalogue), 0..=MAX_MUTATIONS).boxed(),
         who,
-        0u32..1024,
-    )
-        .prop_map(move |(fields, mutations, who, pick)| Case {
-            endpoint: endpoint.clone(),
-            fields: match fields {
-                Value::Object(map) => map,
-                _ => Map::new(),
-            },
-            mutations,
-            who,
-            pick,
-        })
-        .boxed();
-    Ok((strategy, size))
+        (0u32..1024).boxed(),
+    );
+    Ok(Cases { sweep, random })
 }
 
 /// The body `case` sends once settled: its mutations applied to `settled`, serialized

@@ -21,7 +21,8 @@ fn schema() -> Value {
 fn valid_bodies_pass_the_schema_and_mutations_cover_every_field() {
     let s = schema();
     let resolve = |name: &str| (name == "t/x").then(|| s.clone());
-    let (strategy, size) = cases("create", "t/x", &resolve, Vec::new()).unwrap();
+    let generated = cases("create", "t/x", &resolve, Vec::new()).unwrap();
+    let strategy = &generated.random;
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]),
@@ -48,7 +49,34 @@ fn valid_bodies_pass_the_schema_and_mutations_cover_every_field() {
     assert!(has("/amount", "wrong type: string") && !has("/amount", "wrong type: integer"));
     assert!(has("/kind", "not in the enum") && has("/note", "wrong type: integer"));
     assert!(has("/banned", "not allowed") && !has("/note", "left out"));
-    assert!(size > all.len());
+    // The sweep: every entry alone, signed by the merchant, then the two other signers.
+    let sweep: Vec<Case> = generated
+        .sweep
+        .iter()
+        .map(|s| s.new_tree(&mut runner).unwrap().current())
+        .collect();
+    assert!(
+        sweep.len() > all.len() + 3,
+        "{} of {}",
+        sweep.len(),
+        all.len()
+    );
+    for m in &all {
+        assert!(
+            sweep
+                .iter()
+                .any(|c| c.mutations == [m.clone()] && c.who == Who::Merchant),
+            "{m:?} is not swept"
+        );
+    }
+    let last: Vec<Who> = sweep[sweep.len() - 3..].iter().map(|c| c.who).collect();
+    assert_eq!(last, [Who::OtherMerchant, Who::BadSignature, Who::Merchant]);
+    assert!(
+        sweep[sweep.len() - 3..]
+            .iter()
+            .all(|c| c.mutations.is_empty())
+    );
+    assert_eq!(sweep[sweep.len() - 1].pick, crate::explorer::PICK_MADE_UP);
 }
 
 #[test]

@@ -115,6 +115,9 @@ impl Outcome {
 /// How long to wait for an answer by default (`--timeout`).
 pub const DEFAULT_TIMEOUT_S: u64 = 10;
 
+/// Simplification steps of a sweep case's body at most.
+const MAX_SIMPLIFY: usize = 4096;
+
 const MAX_INCONCLUSIVE_IN_A_ROW: usize = 5;
 
 /// What one run of a case showed.
@@ -198,7 +201,7 @@ impl<'a> Session<'a> {
             {
                 continue;
             }
-            let (strategy, _) = cases::cases(
+            let generated = cases::cases(
                 endpoint.name,
                 endpoint.schema,
                 resolve,
@@ -214,16 +217,28 @@ impl<'a> Session<'a> {
             );
             let mut cases = 0u64;
             let mut in_a_row = 0;
-            while cases < u64::from(options.max_examples) {
+            let sweep = generated.sweep.len() as u64;
+            while cases < sweep + u64::from(options.max_examples) {
+                let strategy = usize::try_from(cases)
+                    .ok()
+                    .and_then(|n| generated.sweep.get(n))
+                    .unwrap_or(&generated.random);
                 if crate::http::stopping() {
                     outcome.stopped = Some("interrupted".into());
                     break;
                 }
                 // The generator's state before this case: its tree again, for each finding.
                 let snapshot = runner.rng().clone();
-                let tree = strategy
+                let mut tree = strategy
                     .new_tree(&mut runner)
                     .map_err(|e| ConfigError::Start(format!("explore {}: {e}", endpoint.name)))?;
+                // A sweep case's body at its simplest (the required fields, each enum's first
+                // value, numbers at their bounds): its one change is all that differs from the
+                // plainest valid request, so a refusal is that change's.
+                let swept = cases < sweep;
+                if swept {
+                    simplest(&mut *tree);
+                }
                 let case = tree.current();
                 cases += 1;
                 outcome.cases += 1;
@@ -275,7 +290,12 @@ impl<'a> Session<'a> {
                             let mut again =
                                 TestRunner::new_with_rng(Config::default(), snapshot.clone());
                             match strategy.new_tree(&mut again) {
-                                Ok(tree) => tree,
+                                Ok(mut tree) => {
+                                    if swept {
+                                        simplest(&mut *tree);
+                                    }
+                                    tree
+                                }
                                 Err(_) => continue,
                             }
                         }
@@ -338,5 +358,13 @@ impl<'a> Session<'a> {
             }
         }
         outcome.requests = self.requests;
+    }
+}
+
+/// `tree` simplified as far as it goes (bounded).
+fn simplest(tree: &mut dyn ValueTree<Value = Case>) {
+    let mut steps = 0;
+    while steps < MAX_SIMPLIFY && tree.simplify() {
+        steps += 1;
     }
 }

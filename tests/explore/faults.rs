@@ -36,10 +36,11 @@ fn required(provider: &str, endpoint: &str) -> &'static [&'static str] {
 /// to be minimal.
 fn found(provider: &str, fault: &str, endpoint: &str, rule: &str) -> Vec<Value> {
     // TTPay's endpoints one at a time; WeChat Pay's close needs the orders its creates make.
+    // The default number of random cases: the sweep (each wrong value alone) finds every one
+    // of these, whatever the seed.
     let mut args = vec!["--provider", provider, "--fault", fault, "--seed", "3"];
-    match provider {
-        "ttpay" => args.extend(["--endpoint", endpoint, "--max-examples", "1500"]),
-        _ => args.extend(["--max-examples", "500"]),
+    if provider == "ttpay" {
+        args.extend(["--endpoint", endpoint]);
     }
     let (code, printed, report) = explore(&args, &[]);
     assert_eq!(code, 1, "{fault}: {printed}");
