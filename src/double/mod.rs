@@ -35,3 +35,18 @@ pub use variants::VariantInfo;
 pub fn fault_line(name: &str, rules: &[&str]) -> String {
     format!("fault in force: {name} (breaks {})", rules.join(", "))
 }
+
+/// What `serve` does once a provider's double is started: prints `lines` (where it listens,
+/// how to use it), then serves until Ctrl-C — the double runs for as long as the caller holds
+/// it, across this call.
+pub async fn until_ctrl_c(
+    lines: impl IntoIterator<Item = String>,
+) -> Result<i32, crate::error::ConfigError> {
+    for line in lines {
+        println!("{line}");
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| crate::error::ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
+    Ok(crate::error::exit::CONFORMING)
+}

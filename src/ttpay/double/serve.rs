@@ -2,7 +2,7 @@
 //! merchant's integration tests, until Ctrl-C.
 
 use super::{Double, DoubleConfig, Fault};
-use crate::error::{ConfigError, exit};
+use crate::error::ConfigError;
 use crate::settings::serve::bind;
 use crate::settings::{FileSection, ServeSettings};
 use crate::ttpay::config::{TtpayServeArgs, TtpaySettings};
@@ -31,23 +31,16 @@ The first stdout line ends with the base URL.";
 /// serves until Ctrl-C.
 pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32, ConfigError> {
     let (double, lines) = start(common, args).await?;
-    println!("pay-conformance double listening on {}", double.uri());
-    for line in lines {
-        println!("{line}");
-    }
-    println!(
-        "then: pay-conformance run --base-url {} --response-signatures strict",
-        double.uri()
-    );
-    println!(
-        "control: POST {0}/_control/orders/{{id}}/pay | /expire, GET {0}/_control/orders/{{id}}, POST {0}/_control/reset, GET {0}/_control/health",
-        double.uri()
-    );
-    println!("(Ctrl-C stops it)");
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
-    Ok(exit::CONFORMING)
+    let uri = double.uri();
+    let head = format!("pay-conformance double listening on {uri}");
+    let tail = [
+        format!("then: pay-conformance run --base-url {uri} --response-signatures strict"),
+        format!(
+            "control: POST {uri}/_control/orders/{{id}}/pay | /expire, GET {uri}/_control/orders/{{id}}, POST {uri}/_control/reset, GET {uri}/_control/health"
+        ),
+        "(Ctrl-C stops it)".to_owned(),
+    ];
+    crate::double::until_ctrl_c(std::iter::once(head).chain(lines).chain(tail)).await
 }
 
 /// The double as the flags and the `TTPAY_*` environment say, started on `common.port`, and
