@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::error::ConfigError;
 use crate::http::Outgoing;
 use crate::judge::{Proxied, Verdict};
 
@@ -34,6 +35,73 @@ pub enum Who {
     BadSignature,
 }
 
+impl Who {
+    /// Who signs what is sent to see a case's effects: the case's signer, but the merchant
+    /// itself, correctly, after a bad signature.
+    pub fn honest(self) -> Who {
+        match self {
+            Who::BadSignature => Who::Merchant,
+            who => who,
+        }
+    }
+}
+
+/// Whom an explorer signs as: the merchant, and another merchant of the same provider when
+/// there is one (`M` is the provider's credentials of one merchant).
+#[derive(Debug, Clone)]
+pub struct Signers<M> {
+    pub merchant: M,
+    pub other: Option<M>,
+}
+
+impl<M> Signers<M> {
+    /// The merchants the configuration names (`configured`: the merchant and the other one);
+    /// without them, the target being the provider's double, the first two of the double's
+    /// built-in ones (`builtin`); else an error that says which credentials to set
+    /// (`missing`).
+    pub fn resolve<I: IntoIterator<Item = M>>(
+        configured: Option<(M, Option<M>)>,
+        double: bool,
+        builtin: impl FnOnce() -> I,
+        missing: &str,
+    ) -> Result<Signers<M>, ConfigError> {
+        let (merchant, other) = match configured {
+            Some(both) => both,
+            None if double => {
+                let mut builtin = builtin().into_iter();
+                let first = builtin.next().ok_or_else(|| {
+                    ConfigError::Start("the double has no built-in merchant".into())
+                })?;
+                (first, builtin.next())
+            }
+            None => {
+                return Err(ConfigError::Invalid {
+                    what: format!("explore --base-url needs the merchant's credentials: {missing}"),
+                });
+            }
+        };
+        Ok(Signers { merchant, other })
+    }
+
+    /// The merchant who signs as `who` says (the merchant itself when there is no other).
+    pub fn of(&self, who: Who) -> &M {
+        match (who, &self.other) {
+            (Who::OtherMerchant, Some(other)) => other,
+            _ => &self.merchant,
+        }
+    }
+
+    /// What the explorer cannot check without another merchant (`hint`: the variables that
+    /// name one), for [`Explorer::limits`].
+    pub fn limit(&self, hint: &str) -> Option<String> {
+        self.other.is_none().then(|| {
+            format!(
+                "no second merchant ({hint}): the cases of another merchant are the merchant's own"
+            )
+        })
+    }
+}
+
 /// One change to a schema-valid body: what makes a case negative.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
@@ -53,6 +121,15 @@ pub enum Mutation {
 }
 
 impl Mutation {
+    /// The field (a JSON pointer) set to `value`, `what` saying why.
+    pub fn set(field: &str, value: Value, what: &str) -> Mutation {
+        Mutation::Set {
+            field: field.to_owned(),
+            value,
+            what: what.to_owned(),
+        }
+    }
+
     /// The field it is about (`""` for the whole body).
     pub fn field(&self) -> &str {
         match self {

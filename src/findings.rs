@@ -129,6 +129,20 @@ impl Deviation {
         }
     }
 
+    /// A request to a path that is none of the API's, against `rule`; `expected` says which
+    /// are.
+    pub fn unknown_path(rule: &str, path: &str, expected: &str) -> Self {
+        Deviation::new(rule, path, "(path)", expected, path)
+    }
+
+    /// The maker of deviations at one `endpoint`: `at(endpoint)(rule, pointer, expected,
+    /// actual)`.
+    pub fn at(endpoint: &str) -> impl Fn(&str, &str, &str, String) -> Deviation + '_ {
+        move |rule, pointer, expected, actual| {
+            Deviation::new(rule, endpoint, pointer, expected, actual)
+        }
+    }
+
     /// The same, holding only if the target turns out steady ([`Deviation::if_steady`]).
     pub fn if_steady(mut self) -> Self {
         self.if_steady = true;

@@ -221,3 +221,43 @@ pub fn by_halves<J: Halves>(judge: &mut J, exchange: &Proxied) -> Verdict {
     }
     verdict
 }
+
+/// The [`Halves`] impl of a judge whose halves are its own inherent methods, each in a file of
+/// its own: `judge_halves! { AcmeJudge, request::Request, |request| request.route.endpoint() }`
+/// inside the provider's `proxy` module, for `request_side(&self, &Proxied, &mut
+/// Vec<Deviation>) -> Option<Request>`, `answer_side(&mut self, &Proxied, &Request, &mut
+/// Verdict)` and `limits(&self) -> Vec<String>`; the closure names a request's endpoint as the
+/// contract does.
+#[macro_export]
+macro_rules! judge_halves {
+    ($judge:ty, $request:ty, |$r:ident| $endpoint:expr) => {
+        impl $crate::judge::Halves for $judge {
+            type Request = $request;
+
+            fn request(
+                &self,
+                exchange: &$crate::judge::Proxied,
+                out: &mut ::std::vec::Vec<$crate::findings::Deviation>,
+            ) -> ::std::option::Option<$request> {
+                <$judge>::request_side(self, exchange, out)
+            }
+
+            fn endpoint($r: &$request) -> &'static str {
+                $endpoint
+            }
+
+            fn answer(
+                &mut self,
+                exchange: &$crate::judge::Proxied,
+                request: &$request,
+                verdict: &mut $crate::judge::Verdict,
+            ) {
+                <$judge>::answer_side(self, exchange, request, verdict)
+            }
+
+            fn limits(&self) -> ::std::vec::Vec<::std::string::String> {
+                <$judge>::limits(self)
+            }
+        }
+    };
+}

@@ -36,3 +36,44 @@ pub use variants::VariantInfo;
 pub fn fault_line(name: &str, rules: &[&str]) -> String {
     format!("fault in force: {name} (breaks {})", rules.join(", "))
 }
+
+/// What `serve` does once a provider's double is started: prints `lines` (where it listens,
+/// how to use it), then serves until Ctrl-C — the double runs for as long as the caller holds
+/// it, across this call.
+pub async fn until_ctrl_c(
+    lines: impl IntoIterator<Item = String>,
+) -> Result<i32, crate::error::ConfigError> {
+    for line in lines {
+        println!("{line}");
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| crate::error::ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
+    Ok(crate::error::exit::CONFORMING)
+}
+
+/// `text` as one word of a POSIX shell, for the `export` lines `serve` prints: as it is when
+/// every byte is plain (an ASCII letter or digit, one of `-_./:@%+,`, or one of `also_plain`),
+/// else single-quoted.
+pub fn shell_word(text: &str, also_plain: &[u8]) -> String {
+    let plain =
+        |b: u8| b.is_ascii_alphanumeric() || b"-_./:@%+,".contains(&b) || also_plain.contains(&b);
+    match !text.is_empty() && text.bytes().all(plain) {
+        true => text.to_owned(),
+        false => format!("'{}'", text.replace('\'', "'\\''")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn a_shell_word_is_plain_or_quoted() {
+        assert_eq!(shell_word("abc-1", b""), "abc-1");
+        assert_eq!(shell_word("", b""), "''");
+        assert_eq!(shell_word("a b'c", b""), "'a b'\\''c'");
+        assert_eq!(shell_word("a=b", b""), "'a=b'");
+        assert_eq!(shell_word("a=b", b"="), "a=b");
+    }
+}

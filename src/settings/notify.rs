@@ -66,6 +66,13 @@ impl NotifySettings {
     pub fn scaled(&self, slot: Duration) -> Duration {
         slot.mul_f64(self.schedule_scale)
     }
+
+    /// Scales every wait of the provider's schedule as this run does.
+    pub fn scale_schedule(&self, schedule: &mut [Duration]) {
+        for slot in schedule {
+            *slot = self.scaled(*slot);
+        }
+    }
 }
 
 /// The embedded double's notification schedule, relative to the provider's.

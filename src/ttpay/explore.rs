@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::ConfigError;
 use crate::explorer::{
-    Case, Endpoint as Explored, ExplorerSetup, Mutation, Orders, Who, is_made_up,
+    Case, Endpoint as Explored, ExplorerSetup, Mutation, Orders, Signers, Who, is_made_up,
 };
 use crate::findings::Deviation;
 use crate::http::{Method, Outgoing};
@@ -26,9 +26,7 @@ use crate::ttpay::{AppSecret, Endpoint, Merchant, TimestampUnit, TtpayArgs, Ttpa
 /// The explorer.
 pub struct TtpayExplorer {
     base_url: String,
-    merchant: Merchant,
-    /// Another merchant of the same provider, when there is one.
-    other: Option<Merchant>,
+    signers: Signers<Merchant>,
     timestamp_unit: TimestampUnit,
     judge: TtpayJudge,
     /// `(out_trade_no, transaction_id)` of the merchant's orders.
@@ -40,40 +38,22 @@ impl TtpayExplorer {
         let args = setup.judge.flags.get::<TtpayArgs>();
         let settings =
             TtpaySettings::resolve(&args, &mut FileSection::empty(), setup.judge.env, false)?;
-        let (merchant, other) = match settings.credentials {
-            Some(c) => (c.merchant, c.other),
-            None if setup.judge.double => {
-                let mut builtin = DoubleConfig::builtin().merchants.into_iter();
-                let first = builtin.next().ok_or_else(|| {
-                    ConfigError::Start("the double has no built-in merchant".into())
-                })?;
-                (first, builtin.next())
-            }
-            None => {
-                return Err(ConfigError::Invalid {
-                    what: "explore --base-url needs the merchant's credentials: TTPAY_APP_ID, TTPAY_MCH_ID, TTPAY_APP_SECRET (and TTPAY_OTHER_* for the cases of another merchant)".into(),
-                });
-            }
-        };
-        crate::redact::register(merchant.secret.expose());
-        if let Some(o) = &other {
-            crate::redact::register(o.secret.expose());
+        let signers = Signers::resolve(
+            settings.credentials.map(|c| (c.merchant, c.other)),
+            setup.judge.double,
+            || DoubleConfig::builtin().merchants,
+            "TTPAY_APP_ID, TTPAY_MCH_ID, TTPAY_APP_SECRET (and TTPAY_OTHER_* for the cases of another merchant)",
+        )?;
+        for m in std::iter::once(&signers.merchant).chain(&signers.other) {
+            crate::redact::register(m.secret.expose());
         }
         Ok(TtpayExplorer {
             base_url: setup.base_url.clone(),
-            merchant,
-            other,
+            signers,
             timestamp_unit: settings.timestamp_unit,
             judge: TtpayJudge::new(&setup.judge)?,
             orders: Orders::new(&setup.run_id),
         })
-    }
-
-    fn signer(&self, who: Who) -> &Merchant {
-        match (who, &self.other) {
-            (Who::OtherMerchant, Some(other)) => other,
-            _ => &self.merchant,
-        }
     }
 
     /// A signed POST of `body` to `endpoint`.
@@ -85,7 +65,7 @@ impl TtpayExplorer {
     }
 
     fn query(&mut self, who: Who, key: &str, id: &str) -> Outgoing {
-        let signer = self.signer(who);
+        let signer = self.signers.of(who);
         let body = json!({
             "app_id": signer.app_id,
             "mch_id": signer.mch_id,
@@ -95,7 +75,7 @@ impl TtpayExplorer {
     }
 
     fn signed(&self, who: Who, method: &str, path: &str, body: &[u8]) -> Outgoing {
-        let merchant = self.signer(who);
+        let merchant = self.signers.of(who);
         let wrong;
         let mut signer = MerchantSigner::new(merchant);
         if who == Who::BadSignature {
@@ -152,11 +132,7 @@ impl crate::explorer::Explorer for TtpayExplorer {
     }
 
     fn extra_mutations(&self, endpoint: &str) -> Vec<Mutation> {
-        let set = |field: &str, value: Value, what: &str| Mutation::Set {
-            field: field.to_owned(),
-            value,
-            what: what.to_owned(),
-        };
+        let set = Mutation::set;
         match endpoint {
             "create" => vec![
                 set("/chain", json!("SOLANA"), "a chain TTPay does not offer"),
@@ -174,7 +150,7 @@ impl crate::explorer::Explorer for TtpayExplorer {
     }
 
     fn settle(&mut self, case: &Case, body: &mut Map<String, Value>) {
-        let signer = self.signer(case.who).clone();
+        let signer = self.signers.of(case.who).clone();
         if body.contains_key("app_id") {
             body.insert("app_id".into(), json!(signer.app_id));
         }
@@ -239,9 +215,9 @@ impl crate::explorer::Explorer for TtpayExplorer {
             (Some(Endpoint::Query), Some(0)) => {
                 let data = answer.as_ref().and_then(|a| a.get("data"));
                 let field = |k: &str| data.and_then(|d| d.get(k)).and_then(Value::as_str);
-                let mine = exchange
-                    .request_header("authorization")
-                    .is_some_and(|a| a.contains(&format!("app_id={}", self.merchant.app_id)));
+                let mine = exchange.request_header("authorization").is_some_and(|a| {
+                    a.contains(&format!("app_id={}", self.signers.merchant.app_id))
+                });
                 if let (true, Some(no), Some(tx)) =
                     (mine, field("out_trade_no"), field("transaction_id"))
                 {
@@ -261,12 +237,8 @@ impl crate::explorer::Explorer for TtpayExplorer {
             // Did it make an order? (A refused one must not have.)
             "create" => match text(&body, "out_trade_no") {
                 Some(no) => {
-                    let who = match case.who {
-                        Who::BadSignature => Who::Merchant,
-                        who => who,
-                    };
                     let no = no.to_owned();
-                    vec![self.query(who, "out_trade_no", &no)]
+                    vec![self.query(case.who.honest(), "out_trade_no", &no)]
                 }
                 None => Vec::new(),
             },
@@ -303,9 +275,7 @@ impl crate::explorer::Explorer for TtpayExplorer {
 
     fn limits(&self) -> Vec<String> {
         let mut out = crate::judge::Judge::limits(&self.judge);
-        if self.other.is_none() {
-            out.push("no second merchant (TTPAY_OTHER_*): the cases of another merchant are the merchant's own".into());
-        }
+        out.extend(self.signers.limit("TTPAY_OTHER_*"));
         out
     }
 }

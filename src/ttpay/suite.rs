@@ -197,11 +197,9 @@ impl TtpayRun {
         features: Vec<gherkin::Feature>,
     ) -> RunReport {
         let mut double = double;
-        double.notify_schedule = double
-            .notify_schedule
-            .iter()
-            .map(|wait| self.settings.notify.scaled(*wait))
-            .collect();
+        self.settings
+            .notify
+            .scale_schedule(&mut double.notify_schedule);
         let double = Double::start(double).await;
         let credentials = double_credentials(double.config());
         let label = match (double.fault(), double.config().variant) {

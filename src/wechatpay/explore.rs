@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use crate::error::ConfigError;
-use crate::explorer::{Case, Endpoint, ExplorerSetup, Mutation, Orders, Who, is_made_up};
+use crate::explorer::{Case, Endpoint, ExplorerSetup, Mutation, Orders, Signers, Who, is_made_up};
 use crate::findings::Deviation;
 use crate::http::{Method, Outgoing};
 use crate::judge::{Judge as _, Proxied, Verdict};
@@ -39,8 +39,7 @@ struct Signer {
 /// The explorer.
 pub struct WxExplorer {
     base_url: String,
-    merchant: Signer,
-    other: Option<Signer>,
+    signers: Signers<Signer>,
     judge: WxJudge,
     /// The out_trade_no of the merchant's orders.
     orders: Orders<String>,
@@ -59,50 +58,32 @@ impl WxExplorer {
             serial_no: m.serial_no.clone(),
             key: Arc::clone(&m.key),
         };
-        let (merchant, other) = match &settings.credentials {
-            Some(c) => (signer(&c.merchant), c.other.as_ref().map(signer)),
-            None if setup.judge.double => {
-                let double = DoubleConfig::builtin();
-                let mut common = double
-                    .merchants
-                    .iter()
-                    .filter(|m| !m.institutional)
-                    .map(|m| Signer {
-                        mchid: m.mchid.clone(),
-                        appid: m.appid.clone(),
-                        serial_no: m.serial_no.clone(),
-                        key: Arc::new(m.key.clone()),
-                    });
-                let first = common.next().ok_or_else(|| {
-                    ConfigError::Start("the double has no built-in merchant".into())
-                })?;
-                (first, common.next())
-            }
-            None => {
-                return Err(ConfigError::Invalid {
-                    what: "explore --base-url needs the merchant's credentials: WECHATPAY_MCHID, WECHATPAY_APPID, WECHATPAY_SERIAL_NO, WECHATPAY_PRIVATE_KEY_FILE and the platform's key".into(),
-                });
-            }
-        };
+        let configured = settings.credentials.as_ref();
+        let signers = Signers::resolve(
+            configured.map(|c| (signer(&c.merchant), c.other.as_ref().map(signer))),
+            setup.judge.double,
+            || {
+                let common = DoubleConfig::builtin().merchants.into_iter();
+                common.filter(|m| !m.institutional).map(|m| Signer {
+                    mchid: m.mchid,
+                    appid: m.appid,
+                    serial_no: m.serial_no,
+                    key: Arc::new(m.key),
+                })
+            },
+            "WECHATPAY_MCHID, WECHATPAY_APPID, WECHATPAY_SERIAL_NO, WECHATPAY_PRIVATE_KEY_FILE and the platform's key",
+        )?;
         Ok(WxExplorer {
             base_url: setup.base_url.clone(),
-            merchant,
-            other,
+            signers,
             judge: WxJudge::new(&setup.judge)?,
             orders: Orders::new(&setup.run_id),
             closing: String::new(),
         })
     }
 
-    fn signer(&self, who: Who) -> &Signer {
-        match (who, &self.other) {
-            (Who::OtherMerchant, Some(other)) => other,
-            _ => &self.merchant,
-        }
-    }
-
     fn signed(&self, who: Who, method: &str, target: &str, body: &[u8]) -> Outgoing {
-        let signer = self.signer(who);
+        let signer = self.signers.of(who);
         // A wrong signature: the merchant's, over another body.
         let covered: &[u8] = if who == Who::BadSignature {
             b"{}"
@@ -136,7 +117,7 @@ impl WxExplorer {
         let target = format!(
             "{BY_OUT_TRADE_NO}{}?mchid={}",
             encode_id(out_trade_no),
-            self.signer(who).mchid
+            self.signers.of(who).mchid
         );
         self.signed(who, "GET", &target, b"")
     }
@@ -168,11 +149,7 @@ impl crate::explorer::Explorer for WxExplorer {
     }
 
     fn extra_mutations(&self, endpoint: &str) -> Vec<Mutation> {
-        let set = |field: &str, value: Value, what: &str| Mutation::Set {
-            field: field.to_owned(),
-            value,
-            what: what.to_owned(),
-        };
+        let set = Mutation::set;
         match endpoint {
             "close" => vec![
                 set("/mchid", json!("1900000109"), "not the signer's"),
@@ -187,7 +164,7 @@ impl crate::explorer::Explorer for WxExplorer {
     }
 
     fn settle(&mut self, case: &Case, body: &mut Map<String, Value>) {
-        let signer = self.signer(case.who).clone();
+        let signer = self.signers.of(case.who).clone();
         if body.contains_key("mchid") {
             body.insert("mchid".into(), json!(signer.mchid));
         }
@@ -223,7 +200,7 @@ impl crate::explorer::Explorer for WxExplorer {
         let made_up = order.as_deref().is_some_and(is_made_up);
         let mine = exchange
             .request_header("authorization")
-            .is_some_and(|a| a.contains(&format!("mchid=\"{}\"", self.merchant.mchid)));
+            .is_some_and(|a| a.contains(&format!("mchid=\"{}\"", self.signers.merchant.mchid)));
         if ok && made_up && exchange.path.ends_with("/close") {
             verdict.provider(Deviation::new(
                 "W4",
@@ -246,10 +223,7 @@ impl crate::explorer::Explorer for WxExplorer {
     }
 
     fn follow_ups(&mut self, case: &Case, exchange: &Proxied) -> Vec<Outgoing> {
-        let who = match case.who {
-            Who::BadSignature => Who::Merchant,
-            who => who,
-        };
+        let who = case.who.honest();
         match case.endpoint.as_str() {
             // Did it make an order?
             "create" => {
@@ -291,9 +265,7 @@ impl crate::explorer::Explorer for WxExplorer {
 
     fn limits(&self) -> Vec<String> {
         let mut out = crate::judge::Judge::limits(&self.judge);
-        if self.other.is_none() {
-            out.push("no second merchant (WECHATPAY_OTHER_*): the cases of another merchant are the merchant's own".into());
-        }
+        out.extend(self.signers.limit("WECHATPAY_OTHER_*"));
         out
     }
 }

@@ -194,11 +194,9 @@ impl WechatpayRun {
             }
             config.fault = Some(fault);
         }
-        config.notify_schedule = config
-            .notify_schedule
-            .iter()
-            .map(|wait| self.settings.notify.scaled(*wait))
-            .collect();
+        self.settings
+            .notify
+            .scale_schedule(&mut config.notify_schedule);
         let double = Double::start(config).await;
         let label = match double.fault() {
             Some(fault) => format!(

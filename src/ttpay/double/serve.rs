@@ -2,7 +2,7 @@
 //! merchant's integration tests, until Ctrl-C.
 
 use super::{Double, DoubleConfig, Fault};
-use crate::error::{ConfigError, exit};
+use crate::error::ConfigError;
 use crate::settings::serve::bind;
 use crate::settings::{FileSection, ServeSettings};
 use crate::ttpay::config::{TtpayServeArgs, TtpaySettings};
@@ -31,23 +31,16 @@ The first stdout line ends with the base URL.";
 /// serves until Ctrl-C.
 pub async fn serve(common: &ServeSettings, args: &TtpayServeArgs) -> Result<i32, ConfigError> {
     let (double, lines) = start(common, args).await?;
-    println!("pay-conformance double listening on {}", double.uri());
-    for line in lines {
-        println!("{line}");
-    }
-    println!(
-        "then: pay-conformance run --base-url {} --response-signatures strict",
-        double.uri()
-    );
-    println!(
-        "control: POST {0}/_control/orders/{{id}}/pay | /expire, GET {0}/_control/orders/{{id}}, POST {0}/_control/reset, GET {0}/_control/health",
-        double.uri()
-    );
-    println!("(Ctrl-C stops it)");
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
-    Ok(exit::CONFORMING)
+    let uri = double.uri();
+    let head = format!("pay-conformance double listening on {uri}");
+    let tail = [
+        format!("then: pay-conformance run --base-url {uri} --response-signatures strict"),
+        format!(
+            "control: POST {uri}/_control/orders/{{id}}/pay | /expire, GET {uri}/_control/orders/{{id}}, POST {uri}/_control/reset, GET {uri}/_control/health"
+        ),
+        "(Ctrl-C stops it)".to_owned(),
+    ];
+    crate::double::until_ctrl_c(std::iter::once(head).chain(lines).chain(tail)).await
 }
 
 /// The double as the flags and the `TTPAY_*` environment say, started on `common.port`, and
@@ -138,14 +131,7 @@ fn export_lines(config: &DoubleConfig, builtin: bool) -> Vec<String> {
 
 /// `text` as one bash word: as it is when it is plain, else in single quotes.
 fn shell_quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+,".contains(&b));
-    match plain {
-        true => text.to_owned(),
-        false => format!("'{}'", text.replace('\'', "'\\''")),
-    }
+    crate::double::shell_word(text, b"")
 }
 
 #[cfg(test)]
@@ -154,8 +140,6 @@ mod tests {
 
     #[test]
     fn export_lines_are_plain_words_or_quoted() {
-        assert_eq!(shell_quote("abc-1"), "abc-1");
-        assert_eq!(shell_quote(""), "''");
         assert_eq!(shell_quote("a b'c"), "'a b'\\''c'");
         let lines = export_lines(&DoubleConfig::builtin(), false);
         assert!(lines[0].contains("# TTPAY_APP_SECRET"), "{}", lines[0]);

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::checks::schema::SchemaSet;
 use crate::error::ConfigError;
-use crate::proxy::{JudgeSetup, Proxied, Verdict};
+use crate::proxy::JudgeSetup;
 use crate::settings::{FileSection, ResponseSignatures};
 use crate::ttpay::config::{TtpayArgs, TtpaySettings};
 use crate::ttpay::double::DoubleConfig;
@@ -64,27 +64,8 @@ impl TtpayJudge {
     fn merchant(&self, app_id: &str) -> Option<&Merchant> {
         self.merchants.iter().find(|m| m.app_id == app_id)
     }
-}
 
-impl crate::judge::Halves for TtpayJudge {
-    type Request = request::Request;
-
-    fn request(
-        &self,
-        p: &Proxied,
-        out: &mut Vec<crate::findings::Deviation>,
-    ) -> Option<Self::Request> {
-        self.request_side(p, out)
-    }
-
-    fn endpoint(request: &Self::Request) -> &'static str {
-        request.endpoint.path()
-    }
-
-    fn answer(&mut self, p: &Proxied, request: &Self::Request, verdict: &mut Verdict) {
-        self.answer_side(p, request, verdict);
-    }
-
+    /// What it cannot check with what it was given ([`crate::judge::Judge::limits`]).
     fn limits(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.merchants.is_empty() {
@@ -103,4 +84,8 @@ impl crate::judge::Halves for TtpayJudge {
         ));
         out
     }
+}
+
+crate::judge_halves! {
+    TtpayJudge, request::Request, |request| request.endpoint.path()
 }

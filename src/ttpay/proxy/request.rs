@@ -151,19 +151,15 @@ impl TtpayJudge {
     /// The merchant's findings of `p`, and what the request says.
     pub(super) fn request_side(&self, p: &Proxied, out: &mut Vec<Deviation>) -> Option<Request> {
         let Some(endpoint) = Endpoint::ALL.into_iter().find(|e| e.path() == p.path) else {
-            out.push(Deviation::new(
+            out.push(Deviation::unknown_path(
                 "T1",
                 &p.path,
-                "(path)",
                 "one of /v1/transaction/prepayment, /v1/transaction/query, /v1/transaction/close",
-                p.path.clone(),
             ));
             return None;
         };
         let at = endpoint.path();
-        let dev = |rule: &str, pointer: &str, expected: &str, actual: String| {
-            Deviation::new(rule, at, pointer, expected, actual)
-        };
+        let dev = Deviation::at(at);
         let get_query = endpoint == Endpoint::Query && p.method == http::Method::GET;
         if p.method != http::Method::POST && !get_query {
             out.push(dev(
@@ -259,9 +255,7 @@ impl TtpayJudge {
         at: &str,
         out: &mut Vec<Deviation>,
     ) -> Option<Authorization> {
-        let dev = |rule: &str, pointer: &str, expected: &str, actual: String| {
-            Deviation::new(rule, at, pointer, expected, actual)
-        };
+        let dev = Deviation::at(at);
         let header = p.request_header("authorization");
         let auth = match header.map(Authorization::parse) {
             Some(Ok(auth)) => auth,

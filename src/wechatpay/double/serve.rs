@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{Double, DoubleConfig, Fault, PlatformMode};
-use crate::error::{ConfigError, exit};
+use crate::error::ConfigError;
 use crate::settings::ServeSettings;
 use crate::settings::serve::bind;
 use crate::wechatpay::crypto::{Certificate, PrivateKey};
@@ -193,17 +193,9 @@ pub fn export_lines(config: &DoubleConfig, dir: &Path) -> Vec<String> {
     lines
 }
 
-/// `text` as one shell word.
+/// `text` as one shell word (`=` plain too).
 fn shell_quote(text: &str) -> String {
-    if !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-./:@%+=,".contains(&b))
-    {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    crate::double::shell_word(text, b"=")
 }
 
 /// Its double's routes, shown after `serve --help` ([`crate::Provider::serve_help`]).
@@ -232,26 +224,18 @@ The first stdout line ends with the base URL.";
 /// Starts the double as the flags say, prints how to use it, and serves until Ctrl-C.
 pub async fn serve(common: &ServeSettings, args: &WxServeArgs) -> Result<i32, ConfigError> {
     let (double, lines) = start(common, args).await?;
-    println!(
-        "pay-conformance wechatpay double listening on {}",
-        double.uri()
-    );
-    for line in lines {
-        println!("{line}");
-    }
-    println!(
-        "# then: pay-conformance run --provider wechatpay --base-url {} --response-signatures strict",
-        double.uri()
-    );
-    println!(
-        "# control: POST {0}/_control/orders/{{id}}/pay | /age | /expire, GET {0}/_control/orders/{{id}}, POST {0}/_control/reset, GET {0}/_control/health",
-        double.uri()
-    );
-    println!("# (Ctrl-C stops it)");
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| ConfigError::Start(format!("cannot wait for Ctrl-C: {e}")))?;
-    Ok(exit::CONFORMING)
+    let uri = double.uri();
+    let head = format!("pay-conformance wechatpay double listening on {uri}");
+    let tail = [
+        format!(
+            "# then: pay-conformance run --provider wechatpay --base-url {uri} --response-signatures strict"
+        ),
+        format!(
+            "# control: POST {uri}/_control/orders/{{id}}/pay | /age | /expire, GET {uri}/_control/orders/{{id}}, POST {uri}/_control/reset, GET {uri}/_control/health"
+        ),
+        "# (Ctrl-C stops it)".to_owned(),
+    ];
+    crate::double::until_ctrl_c(std::iter::once(head).chain(lines).chain(tail)).await
 }
 
 /// The double as the flags say, started on `common.port`, and what to tell its user: the fault
@@ -273,9 +257,8 @@ pub async fn start(
     config.rate_limit = common.rate_limit;
     config = config.with_notify_speedup(common.notify_speedup);
     if let Some(name) = &common.fault {
-        config.fault = Some(Fault::from_name(name).ok_or_else(|| ConfigError::Invalid {
-            what: format!("unknown fault `{name}` of provider wechatpay\n(hint: `pay-conformance faults --provider wechatpay` lists them)"),
-        })?);
+        let unknown = || crate::provider::unknown_fault(&crate::wechatpay::WECHATPAY, name);
+        config.fault = Some(Fault::from_name(name).ok_or_else(unknown)?);
     }
     let listener = bind(common.port)?;
     let double = Double::try_start_on(listener, config)

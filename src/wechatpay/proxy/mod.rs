@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::checks::schema::SchemaSet;
 use crate::error::ConfigError;
-use crate::proxy::{JudgeSetup, Proxied, Verdict};
+use crate::proxy::JudgeSetup;
 use crate::settings::{FileSection, ResponseSignatures};
 use crate::wechatpay::checks::PlatformKeys;
 use crate::wechatpay::config::{Platform, WechatpayArgs, WechatpaySettings};
@@ -87,27 +87,8 @@ impl WxJudge {
     fn knows(&self, mchid: &str) -> bool {
         self.merchants.iter().any(|(m, _, _)| m == mchid)
     }
-}
 
-impl crate::judge::Halves for WxJudge {
-    type Request = request::Request;
-
-    fn request(
-        &self,
-        p: &Proxied,
-        out: &mut Vec<crate::findings::Deviation>,
-    ) -> Option<Self::Request> {
-        self.request_side(p, out)
-    }
-
-    fn endpoint(request: &Self::Request) -> &'static str {
-        request.route.endpoint()
-    }
-
-    fn answer(&mut self, p: &Proxied, request: &Self::Request, verdict: &mut Verdict) {
-        self.answer_side(p, request, verdict);
-    }
-
+    /// What it cannot check with what it was given ([`crate::judge::Judge::limits`]).
     fn limits(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.merchants.is_empty() {
@@ -121,4 +102,8 @@ impl crate::judge::Halves for WxJudge {
         }
         out
     }
+}
+
+crate::judge_halves! {
+    WxJudge, request::Request, |request| request.route.endpoint()
 }

@@ -95,19 +95,15 @@ impl WxJudge {
     /// The merchant's findings of `p`, and what the request says.
     pub(super) fn request_side(&self, p: &Proxied, out: &mut Vec<Deviation>) -> Option<Request> {
         let Some(route) = Route::parse(&p.path) else {
-            out.push(Deviation::new(
+            out.push(Deviation::unknown_path(
                 "W1",
                 &p.path,
-                "(path)",
                 "a path of the API (/v3/global/transactions/…)",
-                p.path.clone(),
             ));
             return None;
         };
         let at = route.endpoint();
-        let dev = |rule: &str, pointer: &str, expected: &str, actual: String| {
-            Deviation::new(rule, at, pointer, expected, actual)
-        };
+        let dev = Deviation::at(at);
         let mut refusals: Vec<(&'static str, String)> = Vec::new();
         let want = match route {
             Route::Create | Route::Close { .. } => http::Method::POST,
