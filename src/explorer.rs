@@ -33,6 +33,10 @@ pub enum Who {
     OtherMerchant,
     /// The merchant, with a signature that does not verify: it must be refused, no effect.
     BadSignature,
+    /// No `Authorization` header at all: refused as the contract says, no effect.
+    Unsigned,
+    /// An `Authorization` that is no signature of the provider's scheme: refused likewise.
+    Garbled,
 }
 
 impl Who {
@@ -40,7 +44,7 @@ impl Who {
     /// itself, correctly, after a bad signature.
     pub fn honest(self) -> Who {
         match self {
-            Who::BadSignature => Who::Merchant,
+            Who::BadSignature | Who::Unsigned | Who::Garbled => Who::Merchant,
             who => who,
         }
     }
@@ -165,6 +169,42 @@ pub struct Case {
     /// Which order made so far its ids name: `pick % (orders + 1)`, the last one a made-up id
     /// of no order.
     pub pick: u32,
+    /// Another HTTP method than the endpoint's (`PUT`, `TRACE`): it must be refused, no effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+/// The `Authorization` value of a [`Who::Garbled`] case.
+pub const GARBLED_AUTHORIZATION: &str = "garbled not-a-signature";
+
+/// The methods the sweep tries on every endpoint instead of its own.
+pub const OTHER_METHODS: [&str; 4] = ["PUT", "DELETE", "PATCH", "TRACE"];
+
+impl Case {
+    /// `request` (the explorer's, signed) as this case sends it: without its `Authorization`,
+    /// with a garbled one, or with another method.
+    pub fn alter(&self, request: &mut crate::http::Outgoing) {
+        match self.who {
+            Who::Unsigned => request
+                .headers
+                .retain(|(name, _)| !name.eq_ignore_ascii_case("authorization")),
+            Who::Garbled => {
+                for (name, value) in &mut request.headers {
+                    if name.eq_ignore_ascii_case("authorization") {
+                        *value = GARBLED_AUTHORIZATION.to_owned();
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(method) = self
+            .method
+            .as_deref()
+            .and_then(|m| http::Method::from_bytes(m.as_bytes()).ok())
+        {
+            request.method = method;
+        }
+    }
 }
 
 /// A provider's explorer: one per exploration, called on one task, in order.

@@ -10,7 +10,7 @@ use proptest::sample::select;
 use serde_json::{Map, Value, json};
 
 use super::mutations::whole_body_mutations;
-use crate::explorer::{Case, Mutation, PICK_MADE_UP, Who};
+use crate::explorer::{Case, Mutation, OTHER_METHODS, PICK_MADE_UP, Who};
 
 /// Changes per case at most (a case with none is a random valid request).
 pub const MAX_MUTATIONS: usize = 2;
@@ -20,7 +20,8 @@ pub type Resolve<'a> = &'a dyn Fn(&str) -> Option<Value>;
 
 /// An endpoint's cases: first the sweep — each entry of the catalogue alone on a valid body,
 /// signed by the merchant, then a valid body signed by another merchant, one whose signature
-/// does not verify, and one naming an order of no one's — so that no wrong value is left to
+/// does not verify, one with no `Authorization`, one with a garbled one, one naming an order
+/// of no one's and one with each of [`OTHER_METHODS`] — so that no wrong value is left to
 /// chance; then random cases of
 /// up to [`MAX_MUTATIONS`] changes and any signer.
 pub struct Cases {
@@ -62,22 +63,29 @@ pub fn cases(
                 mutations,
                 who,
                 pick,
+                method: None,
             })
             .boxed()
     };
+    // Each sweep case names its own order (a pick that simplifying would turn into the first
+    // order for all of them, which the first close closes).
+    let spread = |n: usize| Just(u32::try_from(n * 389 % 1024).unwrap_or(0)).boxed();
     let mut sweep: Vec<BoxedStrategy<Case>> = catalogue
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(n, m)| {
             let mutations = Just(vec![m.clone()]).boxed();
-            case(mutations, Just(Who::Merchant).boxed(), (0u32..1024).boxed())
+            case(mutations, Just(Who::Merchant).boxed(), spread(n))
         })
         .collect();
-    for who in [Who::OtherMerchant, Who::BadSignature] {
-        sweep.push(case(
-            Just(Vec::new()).boxed(),
-            Just(who).boxed(),
-            (0u32..1024).boxed(),
-        ));
+    for who in [
+        Who::OtherMerchant,
+        Who::BadSignature,
+        Who::Unsigned,
+        Who::Garbled,
+    ] {
+        let pick = spread(sweep.len());
+        sweep.push(case(Just(Vec::new()).boxed(), Just(who).boxed(), pick));
     }
     // A valid request naming an order of no one's (for the endpoints that name one).
     sweep.push(case(
@@ -85,10 +93,26 @@ pub fn cases(
         Just(Who::Merchant).boxed(),
         Just(PICK_MADE_UP).boxed(),
     ));
+    // A valid request with another method than the endpoint's.
+    for method in OTHER_METHODS {
+        let with = case(
+            Just(Vec::new()).boxed(),
+            Just(Who::Merchant).boxed(),
+            spread(sweep.len()),
+        )
+        .prop_map(move |case| Case {
+            method: Some(method.to_owned()),
+            ..case
+        })
+        .boxed();
+        sweep.push(with);
+    }
     let who = prop_oneof![
         16 => Just(Who::Merchant),
         1 => Just(Who::OtherMerchant),
         1 => Just(Who::BadSignature),
+        1 => Just(Who::Unsigned),
+        1 => Just(Who::Garbled),
     ]
     .boxed();
     let random = case(

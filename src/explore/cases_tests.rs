@@ -55,8 +55,9 @@ fn valid_bodies_pass_the_schema_and_mutations_cover_every_field() {
         .iter()
         .map(|s| s.new_tree(&mut runner).unwrap().current())
         .collect();
+    let others = 5 + crate::explorer::OTHER_METHODS.len();
     assert!(
-        sweep.len() > all.len() + 3,
+        sweep.len() > all.len() + others,
         "{} of {}",
         sweep.len(),
         all.len()
@@ -69,14 +70,25 @@ fn valid_bodies_pass_the_schema_and_mutations_cover_every_field() {
             "{m:?} is not swept"
         );
     }
-    let last: Vec<Who> = sweep[sweep.len() - 3..].iter().map(|c| c.who).collect();
-    assert_eq!(last, [Who::OtherMerchant, Who::BadSignature, Who::Merchant]);
-    assert!(
-        sweep[sweep.len() - 3..]
-            .iter()
-            .all(|c| c.mutations.is_empty())
+    let rest = &sweep[sweep.len() - others..];
+    let who: Vec<Who> = rest.iter().map(|c| c.who).collect();
+    assert_eq!(
+        who[..5],
+        [
+            Who::OtherMerchant,
+            Who::BadSignature,
+            Who::Unsigned,
+            Who::Garbled,
+            Who::Merchant
+        ]
     );
-    assert_eq!(sweep[sweep.len() - 1].pick, crate::explorer::PICK_MADE_UP);
+    assert!(rest.iter().all(|c| c.mutations.is_empty()));
+    assert_eq!(rest[4].pick, crate::explorer::PICK_MADE_UP);
+    let methods: Vec<_> = rest[5..]
+        .iter()
+        .filter_map(|c| c.method.as_deref())
+        .collect();
+    assert_eq!(methods, crate::explorer::OTHER_METHODS);
 }
 
 #[test]
@@ -87,6 +99,7 @@ fn a_body_applies_its_mutations_and_sends_a_duplicate_first() {
         mutations,
         who: Who::Merchant,
         pick: 0,
+        method: None,
     };
     let fields: Map<String, Value> =
         serde_json::from_value(json!({"a": 1, "b": {"c": 2}})).unwrap();

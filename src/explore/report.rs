@@ -26,7 +26,7 @@ pub fn finding_text(found: &Found, outcome: &Outcome) -> String {
     );
     let changes: Vec<String> = found.case.mutations.iter().map(|m| m.describe()).collect();
     out.push_str(&format!(
-        "  minimal case ({} shrink runs): {}{}\n",
+        "  minimal case ({} shrink runs): {}{}{}\n",
         found.shrink_runs,
         if changes.is_empty() {
             "a valid request".to_owned()
@@ -37,7 +37,14 @@ pub fn finding_text(found: &Found, outcome: &Outcome) -> String {
             Who::Merchant => "",
             Who::OtherMerchant => ", signed by another merchant",
             Who::BadSignature => ", with a signature that does not verify",
-        }
+            Who::Unsigned => ", with no Authorization header",
+            Who::Garbled => ", with an Authorization that is no signature",
+        },
+        found
+            .case
+            .method
+            .as_deref()
+            .map_or(String::new(), |m| format!(", sent with {m}"))
     ));
     out.push_str(&format!(
         "  request: {} {} {}\n",
@@ -49,7 +56,10 @@ pub fn finding_text(found: &Found, outcome: &Outcome) -> String {
             one_line(&found.answer, 300)
         ));
     }
-    out.push_str("  reproduce (signed now):\n");
+    out.push_str(match found.case.who {
+        Who::Unsigned | Who::Garbled => "  reproduce:\n",
+        _ => "  reproduce (signed now):\n",
+    });
     for line in curl(found, &outcome.provider).lines() {
         out.push_str(&format!("    {line}\n"));
     }
@@ -76,6 +86,9 @@ pub fn curl(found: &Found, provider: &str) -> String {
         None => quote(&found.body),
     };
     let mut out = format!("BODY={body}\n");
+    if found.case.who == Who::Garbled {
+        out.push_str("A=Authorization\n");
+    }
     out.push_str(&format!(
         "curl -sS -X {} {}",
         found.method,
@@ -84,11 +97,21 @@ pub fn curl(found: &Found, provider: &str) -> String {
     for (name, value) in &found.headers {
         out.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));
     }
-    out.push_str(&format!(
-        " -H \"$(pay-conformance sign --header --provider {provider}{who} {} {} --body \"$BODY\")\" --data-binary \"$BODY\"",
-        found.method,
-        quote(&path)
-    ));
+    match found.case.who {
+        Who::Unsigned => {}
+        // Spelt through a variable: the redaction of every output masks what follows the
+        // header's name, and this value is no secret.
+        Who::Garbled => out.push_str(&format!(
+            " -H \"$A: {}\"",
+            crate::explorer::GARBLED_AUTHORIZATION
+        )),
+        _ => out.push_str(&format!(
+            " -H \"$(pay-conformance sign --header --provider {provider}{who} {} {} --body \"$BODY\")\"",
+            found.method,
+            quote(&path)
+        )),
+    }
+    out.push_str(" --data-binary \"$BODY\"");
     if found.case.who == Who::BadSignature {
         out.push_str(
             "\n# the case sent a signature that does not verify: change one character of it",

@@ -65,7 +65,8 @@ impl Session<'_> {
         let mut body = case.fields.clone();
         self.explorer.settle(case, &mut body);
         let bytes = super::cases::body(case, body);
-        let request = self.explorer.request(case, &bytes);
+        let mut request = self.explorer.request(case, &bytes);
+        case.alter(&mut request);
         ran.request = Some(request.clone());
         let exchange = match self.send(&request).await {
             Ok(exchange) => exchange,
