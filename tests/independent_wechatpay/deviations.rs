@@ -8,7 +8,7 @@ fn assert_caught(deviate: &str, rule: &str) {
     }
     let keys = make_keys();
     let server = start(&keys, Mode::Download, &["--deviate", deviate]);
-    let all = run_suite(&server, &keys.env(Mode::Download), &[]);
+    let all = run_suite(&server.url, &keys.env(Mode::Download), &[]);
     assert!(all.starts_with("exit code Some(1)\n"), "{deviate}: {all}");
     assert!(all.contains("DEVIATIONS FOUND"), "{deviate}: {all}");
     assert!(
@@ -55,7 +55,7 @@ fn a_missing_signature_type_is_only_observed() {
     }
     let keys = make_keys();
     let server = start(&keys, Mode::Download, &["--deviate", "no-signature-type"]);
-    let all = run_suite(&server, &keys.env(Mode::Download), &[]);
+    let all = run_suite(&server.url, &keys.env(Mode::Download), &[]);
     assert!(all.starts_with("exit code Some(0)\n"), "{all}");
     assert!(
         all.contains("observation [W7]") && all.contains("Wechatpay-Signature-Type"),
@@ -71,7 +71,7 @@ fn in_observe_mode_a_bad_response_signature_is_an_observation() {
     let keys = make_keys();
     let server = start(&keys, Mode::Download, &["--deviate", "bad-signature"]);
     let all = run_suite(
-        &server,
+        &server.url,
         &keys.env(Mode::Download),
         &["--response-signatures", "observe"],
     );
