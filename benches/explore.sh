@@ -84,6 +84,7 @@ fi
 case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac
 
 venv=${SCHEMATHESIS_VENV:-$here/schemathesis/.venv}
+case "$venv" in /*) ;; *) venv="$PWD/$venv" ;; esac
 if [ ! -x "$venv/bin/schemathesis" ]; then
   echo "installing benches/schemathesis/requirements.txt into $venv ..." >&2
   if ! { python3 -m venv "$venv" &&
@@ -290,6 +291,12 @@ def keys(st):
     return {tuple(x) for x in st["failures"] + st["errors"]}
 
 
+# A tool that did not run is no result: stop rather than report it as finding nothing.
+for t in ("clean", "clean-again"):
+    for tool in ("explore", "schemathesis"):
+        if not runs[t][tool].get("requests"):
+            sys.exit(f"{tool} sent no request to the {t} double (exit {runs[t][tool].get('exit')}): "
+                     "see its log under the run's temporary directory; nothing is reported")
 clean_st = keys(runs["clean"]["schemathesis"])
 again_st = keys(runs["clean-again"]["schemathesis"])
 baseline = clean_st | again_st
