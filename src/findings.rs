@@ -245,6 +245,57 @@ pub struct Findings {
     /// that show the HTTP behind a finding; kept only for scenarios that did not pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<crate::exchange::ExchangeRecord>,
+    /// The exchanges as they happened, not yet redacted into [`Findings::exchanges`]: the
+    /// runner turns them into records only for what the reports will show (a scenario that did
+    /// not pass, `--record`, `--log-http`) and drops the rest — redacting every exchange of
+    /// every passing scenario was a third of a run's CPU. Never serialized, never printed.
+    #[serde(skip)]
+    pub pending: Pending,
+}
+
+/// Exchanges waiting to become records (see [`Findings::pending`]); its `Debug` shows only
+/// how many, so no secret of theirs can reach a panic message or a log.
+#[derive(Clone, Default)]
+pub struct Pending(Vec<crate::exchange::Exchange>);
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pending({} exchanges)", self.0.len())
+    }
+}
+
+impl Findings {
+    /// Notes an exchange for the reports (at most [`MAX_EXCHANGES`]).
+    pub fn note_exchange(&mut self, exchange: &crate::exchange::Exchange) {
+        if self.exchange_count() < MAX_EXCHANGES {
+            self.pending.0.push(exchange.clone());
+        }
+    }
+
+    /// The exchanges noted so far, recorded or pending.
+    pub fn exchange_count(&self) -> usize {
+        self.exchanges.len() + self.pending.0.len()
+    }
+
+    /// Keeps the first `n` exchanges noted.
+    pub fn truncate_exchanges(&mut self, n: usize) {
+        let recorded = self.exchanges.len();
+        if n <= recorded {
+            self.exchanges.truncate(n);
+            self.pending.0.clear();
+        } else {
+            self.pending.0.truncate(n - recorded);
+        }
+    }
+
+    /// The pending exchanges made records (redacted) when `keep`, else dropped.
+    pub fn settle_exchanges(&mut self, keep: bool) {
+        let pending = std::mem::take(&mut self.pending.0);
+        if keep {
+            self.exchanges
+                .extend(pending.iter().map(crate::exchange::ExchangeRecord::of));
+        }
+    }
 }
 
 /// Why a step stopped its scenario. Its text is what cucumber records; the structured findings

@@ -126,6 +126,12 @@ pub async fn run<W: ProviderWorld>(
                 .remove(&key)
                 .map_or(Duration::ZERO, |t| t.elapsed());
             record.outcome = outcome(finished, &record.findings);
+            // The reports show the HTTP behind what did not pass only (a record or the HTTP
+            // log, all of it): only those exchanges are redacted into records.
+            let shown = !matches!(record.outcome, Outcome::Passed | Outcome::Skipped(_));
+            record
+                .findings
+                .settle_exchanges(keep_exchanges || after_log.is_some() || shown);
             if let Some(log) = &after_log {
                 log_exchanges(log, &record);
             }

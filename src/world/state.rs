@@ -98,10 +98,6 @@ impl ScenarioState {
         if let Some(id) = exchange.request_id() {
             self.findings.request_ids.push(id);
         }
-        if self.findings.exchanges.len() < crate::findings::MAX_EXCHANGES {
-            self.findings
-                .exchanges
-                .push(crate::exchange::ExchangeRecord::of(exchange));
-        }
+        self.findings.note_exchange(exchange);
     }
 }

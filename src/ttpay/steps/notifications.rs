@@ -152,10 +152,10 @@ async fn query_counts_attempts(w: &mut TtpayWorld) -> StepResult {
     let until = tokio::time::Instant::now() + limit;
     // Only the last poll is kept as the scenario's exchange: how many it took is timing, not
     // behaviour (a record of the run must not change with the machine's load).
-    let kept = w.state.findings.exchanges.len();
+    let kept = w.state.findings.exchange_count();
     let counted = loop {
         w.last = None;
-        w.state.findings.exchanges.truncate(kept);
+        w.state.findings.truncate_exchanges(kept);
         let order: Map<String, Value> = detail(w).await?;
         let counted = order.get("notify_num").and_then(Value::as_i64);
         if counted == Some(want) || tokio::time::Instant::now() >= until {
