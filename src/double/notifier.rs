@@ -126,11 +126,14 @@ impl Notifier {
         let run = Run {
             notify: Arc::new(notify),
             schedule: Arc::from(settings.schedule.clone()),
-            settings,
             timers: BinaryHeap::new(),
             sending: JoinSet::new(),
             live: 0,
-            client: None,
+            clients: Arc::new(super::callback::Clients::new(
+                settings.attempt_timeout,
+                settings.user_agent,
+            )),
+            settings,
         };
         Notifier {
             task: tokio::spawn(run.run(inbox.0)),
@@ -153,7 +156,8 @@ struct Run<N> {
     sending: JoinSet<Vec<Job>>,
     /// Deliveries in progress: queued in `timers` or in `sending`.
     live: usize,
-    client: Option<reqwest::Client>,
+    /// Built on first use, per scheme (a loopback callback needs no trust roots).
+    clients: Arc<super::callback::Clients>,
 }
 
 impl<N: Notify> Run<N> {
@@ -206,23 +210,11 @@ impl<N: Notify> Run<N> {
             let Some(Reverse((_, job))) = self.timers.pop() else {
                 break;
             };
-            let Some(client) = self.client() else {
-                self.live -= 1;
-                self.give_up(&job, "cannot build the http client");
-                continue;
-            };
             let notify = Arc::clone(&self.notify);
             let steps = self.schedule.len();
-            self.sending.spawn(attempt(notify, client, job, steps));
+            let clients = Arc::clone(&self.clients);
+            self.sending.spawn(attempt(notify, clients, job, steps));
         }
-    }
-
-    fn client(&mut self) -> Option<reqwest::Client> {
-        if self.client.is_none() {
-            self.client =
-                super::callback::client(self.settings.attempt_timeout, self.settings.user_agent);
-        }
-        self.client.clone()
     }
 
     fn give_up(&self, job: &Job, why: &str) {
@@ -240,7 +232,7 @@ impl<N: Notify> Run<N> {
 /// Makes one attempt; answers the jobs that follow it (within the schedule's `steps`).
 async fn attempt<N: Notify>(
     notify: Arc<N>,
-    client: reqwest::Client,
+    clients: Arc<super::callback::Clients>,
     job: Job,
     steps: usize,
 ) -> Vec<Job> {
@@ -248,16 +240,21 @@ async fn attempt<N: Notify>(
         return Vec::new();
     };
     let at_ms = now_ms();
-    let mut post = client.post(&out.url);
-    for (name, value) in out.headers {
-        post = post.header(name, value);
-    }
-    let (status, answer) = match post.body(out.body).send().await {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            (Some(status), read_capped(response).await)
+    let (status, answer) = match clients.for_url(&out.url) {
+        None => (None, "cannot build the http client".to_owned()),
+        Some(client) => {
+            let mut post = client.post(&out.url);
+            for (name, value) in out.headers {
+                post = post.header(name, value);
+            }
+            match post.body(out.body).send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    (Some(status), read_capped(response).await)
+                }
+                Err(e) => (None, format!("no answer: {e}")),
+            }
         }
-        Err(e) => (None, format!("no answer: {e}")),
     };
     let acknowledged = status.is_some_and(|s| notify.acknowledges(s, &answer));
     let mut next = notify.follow_up(&job, acknowledged, job.attempt + 1 < steps);

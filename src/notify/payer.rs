@@ -44,7 +44,11 @@ impl Payer {
             PayMethod::Interactive => Payer::Interactive,
             PayMethod::Auto if control => Payer::Control {
                 base_url: base_url.trim_end_matches('/').to_owned(),
-                client: crate::double::callback::client(Duration::from_secs(10), None),
+                client: crate::double::callback::client_for(
+                    base_url,
+                    Duration::from_secs(10),
+                    None,
+                ),
             },
             PayMethod::Auto => Payer::Nothing,
         }
@@ -89,7 +93,8 @@ impl Payer {
 
 /// Whether `base_url` answers the double's `GET /_control/health` with `{"status": "ok"}`.
 pub async fn has_control_api(base_url: &str) -> bool {
-    let Some(client) = crate::double::callback::client(Duration::from_secs(2), None) else {
+    let Some(client) = crate::double::callback::client_for(base_url, Duration::from_secs(2), None)
+    else {
         return false;
     };
     let url = format!("{}/_control/health", base_url.trim_end_matches('/'));
