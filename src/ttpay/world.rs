@@ -40,7 +40,8 @@ pub struct TtpayContext {
     pub notifications: Arc<crate::notify::Notifications>,
 }
 
-/// Whose credentials sign a call: the merchant or the other one (the engine's [`Party`]).
+/// Whose credentials sign a call: the merchant or the other one (the engine's
+/// [`Party`](crate::world::Party)).
 pub use crate::world::Party as Who;
 
 /// The order a scenario works on.
