@@ -59,19 +59,13 @@ impl TtpayJudge {
                 p.method.to_string(),
             ));
         }
-        if !get_query {
-            let json = p
-                .request_header("content-type")
-                .and_then(|t| t.split(';').next())
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-            if !json {
-                out.push(dev(
-                    "T1",
-                    "(content-type)",
-                    "application/json",
-                    show_header(p.request_header("content-type")),
-                ));
-            }
+        if !get_query && !crate::http::is_json_type(p.request_header("content-type")) {
+            out.push(dev(
+                "T1",
+                "(content-type)",
+                "application/json",
+                show_header(p.request_header("content-type")),
+            ));
         }
         let auth = self.authorization(p, at, out);
         let body = if get_query {
