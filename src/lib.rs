@@ -83,4 +83,4 @@ pub use provider::{Configured, FaultInfo, Provider, Rule, RuleKind, StepInfo};
 pub use redact::redact;
 pub use runner::{Outcome, RunReport, ScenarioRecord, Verdict};
 pub use settings::{ResponseSignatures, RunSettings, Target};
-pub use world::{ProviderWorld, ScenarioState, StepResult};
+pub use world::{Party, ProviderWorld, ScenarioState, StepResult};

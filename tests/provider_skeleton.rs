@@ -74,7 +74,7 @@ mod world {
     use futures::future::LocalBoxFuture;
     use pay_conformance::exchange::{Exchange, Parts, SignatureCheck};
     use pay_conformance::http::{Method, Outgoing, Transport};
-    use pay_conformance::{ProviderWorld, ScenarioState, StepFailure, StepResult};
+    use pay_conformance::{Party, ProviderWorld, ScenarioState, StepFailure, StepResult};
     use serde_json::Value;
 
     /// The names `#(name)` stands for beyond remembered ones: none.
@@ -120,17 +120,10 @@ mod world {
     }
 
     impl ProviderWorld for EchoWorld {
-        type Context = EchoContext;
-
-        fn attach(&mut self, ctx: Arc<EchoContext>, tags: &[String]) {
-            self.ctx = Some(ctx);
-            self.state.begin(tags);
-        }
-
         fn send_json<'a>(
             &'a mut self,
             endpoint: &'a str,
-            _: bool,
+            _: Party,
             _: Value,
         ) -> LocalBoxFuture<'a, StepResult> {
             async move { self.get(&format!("/{endpoint}")).await }.boxed_local()

@@ -36,6 +36,14 @@ pub struct Incoming {
     pub over_cap: bool,
 }
 
+/// A `Content-Type` value's media type is `application/json` (any case, any parameters:
+/// `application/json; charset=utf-8`); `None`, no header, is not.
+pub fn is_json_type(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|t| t.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
 /// How much of a response body is read: enough for any answer of a payment API, bounded so
 /// that a target streaming without end cannot exhaust memory.
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
@@ -315,4 +323,19 @@ pub(crate) fn install_crypto_provider() {
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_json_type;
+
+    #[test]
+    fn a_json_content_type_is_told_by_its_media_type() {
+        assert!(is_json_type(Some("application/json")));
+        assert!(is_json_type(Some(" Application/JSON ; charset=utf-8")));
+        assert!(!is_json_type(Some("text/json")));
+        assert!(!is_json_type(Some("application/json-patch+json")));
+        assert!(!is_json_type(Some("")));
+        assert!(!is_json_type(None));
+    }
 }

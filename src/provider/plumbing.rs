@@ -12,48 +12,32 @@
 /// `start_double` (`double::serve::start`, which `proxy --upstream double` uses). What is its
 /// own (name, title, tags, contract…) it writes itself. Without `ServeArgs`
 /// (`provider_plumbing!(World, Args, Settings, Run);`) it writes neither `serve` nor
-/// `serve_help`: the provider has no double to serve on its own.
+/// `serve_help`: the provider has no double to serve on its own. After them, `judge = Judge`
+/// writes `proxy_judge` and `explorer = Explorer` writes `explorer` (each `Ok(Box::new(
+/// T::new(setup)?))`, for a type with `fn new(&Setup) -> Result<Self, ConfigError>`); without
+/// them the provider has none.
 #[macro_export]
 macro_rules! provider_plumbing {
-    ($world:ty, $args:ty, $settings:ty, $run:ty, $serve_args:ty) => {
-        $crate::provider_plumbing!($world, $args, $settings, $run);
-
-        fn serve<'a>(
-            &'a self,
-            common: &'a $crate::settings::ServeSettings,
-            flags: &'a $crate::settings::ProviderFlags,
-        ) -> ::futures::future::LocalBoxFuture<'a, Result<i32, $crate::error::ConfigError>> {
-            use ::futures::FutureExt as _;
-            async move { super::double::serve::serve(common, &flags.get::<$serve_args>()).await }
-                .boxed_local()
-        }
-
-        fn serve_help(&self) -> &'static str {
-            super::double::serve::HELP
-        }
-
-        fn start_double<'a>(
-            &'a self,
-            common: &'a $crate::settings::ServeSettings,
-            flags: &'a $crate::settings::ProviderFlags,
-        ) -> ::futures::future::LocalBoxFuture<
-            'a,
-            Result<$crate::judge::StartedDouble, $crate::error::ConfigError>,
-        > {
-            use ::futures::FutureExt as _;
-            async move {
-                let args = flags.get::<$serve_args>();
-                let (double, banner) = super::double::serve::start(common, &args).await?;
-                Ok($crate::judge::StartedDouble {
-                    uri: double.uri(),
-                    banner,
-                    keep: Box::new(double),
-                })
+    (@core $world:ty, $args:ty, $settings:ty, $run:ty
+        $(, judge = $judge:ty)? $(, explorer = $explorer:ty)?) => {
+        $(
+            fn proxy_judge(
+                &self,
+                setup: &$crate::judge::JudgeSetup<'_>,
+            ) -> Result<Box<dyn $crate::judge::Judge>, $crate::error::ConfigError> {
+                Ok(Box::new(<$judge>::new(setup)?))
             }
-            .boxed_local()
-        }
-    };
-    ($world:ty, $args:ty, $settings:ty, $run:ty) => {
+        )?
+
+        $(
+            fn explorer(
+                &self,
+                setup: &$crate::explorer::ExplorerSetup<'_>,
+            ) -> Result<Box<dyn $crate::explorer::Explorer>, $crate::error::ConfigError> {
+                Ok(Box::new(<$explorer>::new(setup)?))
+            }
+        )?
+
         fn rules(&self) -> &'static [$crate::provider::Rule] {
             super::rules::RULES
         }
@@ -94,6 +78,51 @@ macro_rules! provider_plumbing {
             let own = <$settings>::resolve(&flags.get::<$args>(), file, env, run.is_remote())?;
             Ok(Box::new(<$run>::new(run.clone(), own)?))
         }
+    };
+    ($world:ty, $args:ty, $settings:ty, $run:ty, $serve_args:ty
+        $(, judge = $judge:ty)? $(, explorer = $explorer:ty)? $(,)?) => {
+        $crate::provider_plumbing!(@core $world, $args, $settings, $run
+            $(, judge = $judge)? $(, explorer = $explorer)?);
+
+        fn serve<'a>(
+            &'a self,
+            common: &'a $crate::settings::ServeSettings,
+            flags: &'a $crate::settings::ProviderFlags,
+        ) -> ::futures::future::LocalBoxFuture<'a, Result<i32, $crate::error::ConfigError>> {
+            use ::futures::FutureExt as _;
+            async move { super::double::serve::serve(common, &flags.get::<$serve_args>()).await }
+                .boxed_local()
+        }
+
+        fn serve_help(&self) -> &'static str {
+            super::double::serve::HELP
+        }
+
+        fn start_double<'a>(
+            &'a self,
+            common: &'a $crate::settings::ServeSettings,
+            flags: &'a $crate::settings::ProviderFlags,
+        ) -> ::futures::future::LocalBoxFuture<
+            'a,
+            Result<$crate::judge::StartedDouble, $crate::error::ConfigError>,
+        > {
+            use ::futures::FutureExt as _;
+            async move {
+                let args = flags.get::<$serve_args>();
+                let (double, banner) = super::double::serve::start(common, &args).await?;
+                Ok($crate::judge::StartedDouble {
+                    uri: double.uri(),
+                    banner,
+                    keep: Box::new(double),
+                })
+            }
+            .boxed_local()
+        }
+    };
+    ($world:ty, $args:ty, $settings:ty, $run:ty
+        $(, judge = $judge:ty)? $(, explorer = $explorer:ty)? $(,)?) => {
+        $crate::provider_plumbing!(@core $world, $args, $settings, $run
+            $(, judge = $judge)? $(, explorer = $explorer)?);
     };
 }
 

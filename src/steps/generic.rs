@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::checks::matcher::{mismatches, show};
 use crate::findings::StepFailure;
-use crate::world::{ProviderWorld, StepResult, var};
+use crate::world::{Party, ProviderWorld, StepResult, var};
 
 static VAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r##""#\((\w+)\)"|#\((\w+)\)"##).expect("static pattern"));
@@ -53,7 +53,7 @@ macro_rules! generic_steps {
                 endpoint: String,
                 who: String,
             ) -> StepResult {
-                g::send_json(w, step, &endpoint, !who.is_empty()).await
+                g::send_json(w, step, &endpoint, $crate::world::Party::parse(&who)).await
             }
 
             #[$crate::cucumber_reexport::then(regex = r"^the response code is (-?[0-9]+)$")]
@@ -91,7 +91,7 @@ pub async fn send_json<W: ProviderWorld>(
     w: &mut W,
     step: &Step,
     endpoint: &str,
-    other_merchant: bool,
+    who: Party,
 ) -> StepResult {
     let text = step.docstring.as_deref().ok_or_else(|| {
         StepFailure::Usage(format!(
@@ -106,7 +106,7 @@ pub async fn send_json<W: ProviderWorld>(
             step.value
         ))
     })?;
-    w.send_json(endpoint, other_merchant, body).await
+    w.send_json(endpoint, who, body).await
 }
 
 /// `#(name)` in `text` replaced by the JSON of its value (a quoted `"#(name)"` whole).

@@ -19,7 +19,9 @@ impl Provider for Ttpay {
         super::TtpayArgs,
         TtpaySettings,
         TtpayRun,
-        super::TtpayServeArgs
+        super::TtpayServeArgs,
+        judge = super::proxy::TtpayJudge,
+        explorer = super::explore::TtpayExplorer
     );
 
     fn name(&self) -> &'static str {
@@ -57,20 +59,6 @@ impl Provider for Ttpay {
 
     fn bench(&self) -> Option<&'static dyn crate::bench::ProviderBench> {
         Some(&super::bench::TtpayBench)
-    }
-
-    fn proxy_judge(
-        &self,
-        setup: &crate::proxy::JudgeSetup<'_>,
-    ) -> Result<Box<dyn crate::proxy::Judge>, crate::ConfigError> {
-        Ok(Box::new(super::proxy::TtpayJudge::new(setup)?))
-    }
-
-    fn explorer(
-        &self,
-        setup: &crate::explorer::ExplorerSetup<'_>,
-    ) -> Result<Box<dyn crate::explorer::Explorer>, crate::ConfigError> {
-        Ok(Box::new(super::explore::TtpayExplorer::new(setup)?))
     }
 
     fn openapi(&self) -> Option<Result<serde_json::Value, String>> {

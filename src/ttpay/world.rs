@@ -40,50 +40,9 @@ pub struct TtpayContext {
     pub notifications: Arc<crate::notify::Notifications>,
 }
 
-impl TtpayContext {
-    /// Why a scenario with these tags cannot run here, if it cannot.
-    pub fn skip_reason(&self, tags: &[String]) -> Option<String> {
-        let has = |t: &str| tags.iter().any(|tag| tag == t);
-        if has("needs-paid-order") && self.paid_out_trade_no.is_none() {
-            return Some("needs a paid order: set TTPAY_PAID_OUT_TRADE_NO".to_owned());
-        }
-        if has("needs-paid-order")
-            && let Some(problem) = &self.paid_order_problem
-        {
-            return Some(problem.clone());
-        }
-        if has("notification")
-            && let Some(reason) = self.notifications.skip_reason()
-        {
-            return Some(reason);
-        }
-        if has("needs-second-merchant") && self.other.is_none() {
-            return Some(
-                "needs a second merchant: set TTPAY_OTHER_APP_ID, TTPAY_OTHER_MCH_ID, TTPAY_OTHER_APP_SECRET"
-                    .to_owned(),
-            );
-        }
-        None
-    }
-}
-
-/// Whose credentials sign a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Who {
-    Merchant,
-    Other,
-}
-
-impl Who {
-    /// Reads "the merchant" / "the other merchant".
-    pub fn parse(text: &str) -> Self {
-        if text.contains("other") {
-            Who::Other
-        } else {
-            Who::Merchant
-        }
-    }
-}
+/// Whose credentials sign a call: the merchant or the other one (the engine's
+/// [`Party`](crate::world::Party)).
+pub use crate::world::Party as Who;
 
 /// The order a scenario works on.
 #[derive(Debug, Clone)]
@@ -114,12 +73,6 @@ pub struct TtpayWorld {
 crate::world_plumbing!(TtpayWorld, TtpayContext);
 
 impl TtpayWorld {
-    /// Binds the world to a run before the scenario's first step.
-    pub fn attach(&mut self, ctx: Arc<TtpayContext>, tags: &[String]) {
-        self.ctx = Some(ctx);
-        self.state.begin(tags);
-    }
-
     /// The credentials of `who`.
     pub fn merchant(&self, who: Who) -> Result<Merchant, StepFailure> {
         let ctx = self.ctx();
@@ -269,14 +222,28 @@ pub(crate) const KNOWN: &[&str] = &[
 ];
 
 impl ProviderWorld for TtpayWorld {
-    type Context = TtpayContext;
-
-    fn attach(&mut self, ctx: Arc<TtpayContext>, tags: &[String]) {
-        TtpayWorld::attach(self, ctx, tags);
-    }
-
     fn skip_reason(ctx: &TtpayContext, tags: &[String]) -> Option<String> {
-        ctx.skip_reason(tags)
+        let has = |t: &str| tags.iter().any(|tag| tag == t);
+        if has("needs-paid-order") && ctx.paid_out_trade_no.is_none() {
+            return Some("needs a paid order: set TTPAY_PAID_OUT_TRADE_NO".to_owned());
+        }
+        if has("needs-paid-order")
+            && let Some(problem) = &ctx.paid_order_problem
+        {
+            return Some(problem.clone());
+        }
+        if has("notification")
+            && let Some(reason) = ctx.notifications.skip_reason()
+        {
+            return Some(reason);
+        }
+        if has("needs-second-merchant") && ctx.other.is_none() {
+            return Some(
+                "needs a second merchant: set TTPAY_OTHER_APP_ID, TTPAY_OTHER_MCH_ID, TTPAY_OTHER_APP_SECRET"
+                    .to_owned(),
+            );
+        }
+        None
     }
 
     fn known(&self, name: &str) -> Option<Value> {
@@ -293,10 +260,6 @@ impl ProviderWorld for TtpayWorld {
             "other_mch_id" => ctx.other.as_ref().map(|m| Value::from(m.mch_id.clone())),
             _ => None,
         }
-    }
-
-    fn known_names(&self) -> &'static [&'static str] {
-        KNOWN
     }
 
     fn vocabulary() -> Option<crate::runner::lint::Vocabulary> {
@@ -321,16 +284,11 @@ impl ProviderWorld for TtpayWorld {
     fn send_json<'a>(
         &'a mut self,
         endpoint: &'a str,
-        other_merchant: bool,
+        who: Who,
         body: Value,
     ) -> LocalBoxFuture<'a, StepResult> {
         async move {
             let endpoint = super::steps::endpoint_named(endpoint)?;
-            let who = if other_merchant {
-                Who::Other
-            } else {
-                Who::Merchant
-            };
             self.send_last(endpoint, who, Payload::Json(body), Tamper::None)
                 .await
         }
@@ -344,6 +302,7 @@ mod tests {
     use crate::http::{Pacer, Transport, TransportPolicy};
     use crate::ttpay::client::ClientSettings;
     use crate::ttpay::{AppSecret, QueryMethod, TimestampUnit};
+    use crate::world::WorldPlumbing as _;
 
     #[test]
     fn the_world_as_cucumber_prints_it_shows_no_secret() {

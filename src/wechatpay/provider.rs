@@ -19,7 +19,9 @@ impl Provider for Wechatpay {
         super::WechatpayArgs,
         WechatpaySettings,
         WechatpayRun,
-        super::WxServeArgs
+        super::WxServeArgs,
+        judge = super::proxy::WxJudge,
+        explorer = super::explore::WxExplorer
     );
 
     fn name(&self) -> &'static str {
@@ -45,19 +47,5 @@ impl Provider for Wechatpay {
     fn redaction_patterns(&self) -> &'static [&'static str] {
         // `Wechatpay-Signature: …` / `"wechatpay-signature": "…"`.
         &[r#"(?i)(wechatpay-signature"?\s*[:=]\s*"?)[^"\s,]+"#]
-    }
-
-    fn explorer(
-        &self,
-        setup: &crate::explorer::ExplorerSetup<'_>,
-    ) -> Result<Box<dyn crate::explorer::Explorer>, crate::ConfigError> {
-        Ok(Box::new(super::explore::WxExplorer::new(setup)?))
-    }
-
-    fn proxy_judge(
-        &self,
-        setup: &crate::proxy::JudgeSetup<'_>,
-    ) -> Result<Box<dyn crate::proxy::Judge>, crate::ConfigError> {
-        Ok(Box::new(super::proxy::WxJudge::new(setup)?))
     }
 }

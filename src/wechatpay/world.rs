@@ -17,7 +17,7 @@ use crate::checks::schema::SchemaSet;
 use crate::exchange::Exchange;
 use crate::findings::{Observation, StepFailure};
 use crate::settings::ResponseSignatures;
-use crate::world::{ProviderWorld, ScenarioState};
+use crate::world::{Party, ProviderWorld, ScenarioState};
 
 pub use crate::world::StepResult;
 
@@ -90,41 +90,6 @@ pub struct WxContext {
 }
 
 impl WxContext {
-    /// Why a scenario with these tags cannot run here, if it cannot.
-    pub fn skip_reason(&self, tags: &[String]) -> Option<String> {
-        let has = |t: &str| tags.iter().any(|tag| tag == t);
-        if has("needs-paid-order") && !self.control && self.paid_out_trade_no.is_none() {
-            return Some("needs a paid order: set WECHATPAY_PAID_OUT_TRADE_NO".into());
-        }
-        if has("needs-second-merchant") && self.other.is_none() {
-            return Some("needs a second merchant: set WECHATPAY_OTHER_MCHID, WECHATPAY_OTHER_SERIAL_NO, WECHATPAY_OTHER_PRIVATE_KEY_FILE".into());
-        }
-        if has("notification") {
-            if let Some(reason) = self.notifications.skip_reason() {
-                return Some(reason);
-            }
-            if self.apiv3_key.is_none() {
-                return Some(
-                    "notifications decrypt with the APIv3 key: set WECHATPAY_APIV3_KEY".into(),
-                );
-            }
-        }
-        if has("institutional") && self.institution.is_none() {
-            return Some(
-                "institutional mode: set WECHATPAY_SUB_MCHID (and WECHATPAY_SUB_APPID)".into(),
-            );
-        }
-        if has("certificates") && self.public_key_mode {
-            return Some("the target is configured with a platform public key (PUB_KEY_ID_…), not certificates".into());
-        }
-        if has("certificates") && self.apiv3_key.is_none() {
-            return Some(
-                "the certificates decrypt with the APIv3 key: set WECHATPAY_APIV3_KEY".into(),
-            );
-        }
-        None
-    }
-
     /// Notes an order `call` created, if it did (a create answered 200).
     pub fn note_created(&self, who: Who, call: &Call, answer: &Exchange) {
         if answer.status != 200 || !call.endpoint.ends_with("/native") {
@@ -270,15 +235,38 @@ pub(crate) const KNOWN: &[&str] = &[
 ];
 
 impl ProviderWorld for WechatpayWorld {
-    type Context = WxContext;
-
-    fn attach(&mut self, ctx: Arc<WxContext>, tags: &[String]) {
-        self.ctx = Some(ctx);
-        self.state.begin(tags);
-    }
-
     fn skip_reason(ctx: &WxContext, tags: &[String]) -> Option<String> {
-        ctx.skip_reason(tags)
+        let has = |t: &str| tags.iter().any(|tag| tag == t);
+        if has("needs-paid-order") && !ctx.control && ctx.paid_out_trade_no.is_none() {
+            return Some("needs a paid order: set WECHATPAY_PAID_OUT_TRADE_NO".into());
+        }
+        if has("needs-second-merchant") && ctx.other.is_none() {
+            return Some("needs a second merchant: set WECHATPAY_OTHER_MCHID, WECHATPAY_OTHER_SERIAL_NO, WECHATPAY_OTHER_PRIVATE_KEY_FILE".into());
+        }
+        if has("notification") {
+            if let Some(reason) = ctx.notifications.skip_reason() {
+                return Some(reason);
+            }
+            if ctx.apiv3_key.is_none() {
+                return Some(
+                    "notifications decrypt with the APIv3 key: set WECHATPAY_APIV3_KEY".into(),
+                );
+            }
+        }
+        if has("institutional") && ctx.institution.is_none() {
+            return Some(
+                "institutional mode: set WECHATPAY_SUB_MCHID (and WECHATPAY_SUB_APPID)".into(),
+            );
+        }
+        if has("certificates") && ctx.public_key_mode {
+            return Some("the target is configured with a platform public key (PUB_KEY_ID_…), not certificates".into());
+        }
+        if has("certificates") && ctx.apiv3_key.is_none() {
+            return Some(
+                "the certificates decrypt with the APIv3 key: set WECHATPAY_APIV3_KEY".into(),
+            );
+        }
+        None
     }
 
     fn known(&self, name: &str) -> Option<Value> {
@@ -297,22 +285,17 @@ impl ProviderWorld for WechatpayWorld {
         }
     }
 
-    fn known_names(&self) -> &'static [&'static str] {
-        KNOWN
-    }
-
     fn send_json<'a>(
         &'a mut self,
         endpoint: &'a str,
-        other_merchant: bool,
+        who: Party,
         body: Value,
     ) -> LocalBoxFuture<'a, StepResult> {
         async move {
             let call = super::steps::generic_call(self, endpoint, &body)?;
-            let who = if other_merchant {
-                Who::Other
-            } else {
-                Who::Merchant
+            let who = match who {
+                Party::Merchant => Who::Merchant,
+                Party::Other => Who::Other,
             };
             self.send_last(&call, who, &Tamper::None).await
         }

@@ -13,6 +13,6 @@ pub mod state;
 pub mod watch;
 
 pub use generators::{MAX_REPEAT_BYTES, cell, fresh_id, now_ms, var};
-pub use provider_world::{ProviderWorld, StepInfo, step_patterns};
+pub use provider_world::{Party, ProviderWorld, StepInfo, WorldPlumbing, step_patterns};
 pub use state::{ScenarioState, StepResult};
 pub use watch::{Rules, Watch};

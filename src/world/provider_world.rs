@@ -20,20 +20,50 @@ pub struct StepInfo {
     pub pattern: String,
 }
 
-/// A provider's world, as the runner and the generic steps need it: it derefs to its
-/// [`ScenarioState`] ([`world_plumbing!`](crate::world_plumbing) writes that).
-pub trait ProviderWorld:
-    cucumber::World
-    + cucumber::codegen::WorldInventory
-    + Debug
-    + std::ops::DerefMut<Target = ScenarioState>
-{
+/// Which of the run's merchants sends a call: the merchant, or the other merchant of the
+/// privacy rules (the generic `When I send to … as the other merchant:`). A provider with
+/// more parties of its own maps this onto them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Merchant,
+    Other,
+}
+
+impl Party {
+    /// Reads "the merchant" / "the other merchant" (`… as the other merchant`, or nothing).
+    pub fn parse(text: &str) -> Self {
+        if text.contains("other") {
+            Party::Other
+        } else {
+            Party::Merchant
+        }
+    }
+}
+
+/// What [`world_plumbing!`](crate::world_plumbing) writes for a world, alike in every
+/// provider: its context, binding it to a run, and the names of its module's `KNOWN`. Not
+/// implemented by hand.
+pub trait WorldPlumbing {
     /// What every scenario of a run shares (client, credentials, schemas).
     type Context: Debug + Send + Sync + 'static;
 
     /// Binds a fresh world to the run; `tags` are the scenario's, its feature's and rule's.
     fn attach(&mut self, ctx: Arc<Self::Context>, tags: &[String]);
 
+    /// The names [`ProviderWorld::known`] answers (the world's `KNOWN`), for messages.
+    fn known_names(&self) -> &'static [&'static str];
+}
+
+/// A provider's world, as the runner and the generic steps need it: it derefs to its
+/// [`ScenarioState`] and has its [`WorldPlumbing`] ([`world_plumbing!`](crate::world_plumbing)
+/// writes both).
+pub trait ProviderWorld:
+    cucumber::World
+    + cucumber::codegen::WorldInventory
+    + Debug
+    + std::ops::DerefMut<Target = ScenarioState>
+    + WorldPlumbing
+{
     /// Why a scenario with these tags cannot run against this context, if it cannot (by
     /// default every scenario can).
     fn skip_reason(ctx: &Self::Context, tags: &[String]) -> Option<String> {
@@ -56,11 +86,6 @@ pub trait ProviderWorld:
         None
     }
 
-    /// The names [`known`](Self::known) answers, for messages.
-    fn known_names(&self) -> &'static [&'static str] {
-        &[]
-    }
-
     /// What its feature files may name, for checking them when they are loaded
     /// ([`crate::feature::lint`]); `None` skips the check of `#(name)`.
     fn vocabulary() -> Option<crate::feature::lint::Vocabulary> {
@@ -73,13 +98,12 @@ pub trait ProviderWorld:
         None
     }
 
-    /// Sends `body` to the endpoint called `endpoint` (`create`, `close`, …) as the merchant,
-    /// or the other merchant, and keeps the answer as the last exchange (the generic
-    /// `When I send to …:` step).
+    /// Sends `body` to the endpoint called `endpoint` (`create`, `close`, …) as `who`, and
+    /// keeps the answer as the last exchange (the generic `When I send to …:` step).
     fn send_json<'a>(
         &'a mut self,
         endpoint: &'a str,
-        other_merchant: bool,
+        who: Party,
         body: Value,
     ) -> LocalBoxFuture<'a, StepResult>;
 
@@ -111,12 +135,27 @@ pub fn step_patterns<W: ProviderWorld>() -> Vec<StepInfo> {
     all
 }
 
-/// What every provider's world writes alike: `world_plumbing!(AcmeWorld, AcmeContext)` for a
-/// world with fields `ctx: Option<Arc<AcmeContext>>` and `state: ScenarioState` gives it
-/// `Deref`/`DerefMut` to its [`ScenarioState`] and `ctx()`, the run's context.
+/// What every provider's world writes alike: `world_plumbing!(AcmeWorld, AcmeContext)`, in
+/// the module that holds its `KNOWN` (the names `#(name)` stands for), for a world with fields
+/// `ctx: Option<Arc<AcmeContext>>` and `state: ScenarioState` gives it `Deref`/`DerefMut` to
+/// its [`ScenarioState`], `ctx()`, the run's context, and its [`WorldPlumbing`]: `attach`
+/// (the context, then [`ScenarioState::begin`]) and `known_names` (`KNOWN`).
 #[macro_export]
 macro_rules! world_plumbing {
     ($world:ty, $ctx:ty) => {
+        impl $crate::world::WorldPlumbing for $world {
+            type Context = $ctx;
+
+            fn attach(&mut self, ctx: ::std::sync::Arc<$ctx>, tags: &[::std::string::String]) {
+                self.ctx = Some(ctx);
+                self.state.begin(tags);
+            }
+
+            fn known_names(&self) -> &'static [&'static str] {
+                KNOWN
+            }
+        }
+
         impl ::std::ops::Deref for $world {
             type Target = $crate::world::ScenarioState;
 

@@ -103,12 +103,7 @@ pub fn transport(exchange: &Exchange) -> Vec<Deviation> {
             format!("HTTP {}", exchange.status),
         ));
     }
-    let json_type = exchange.content_type().is_some_and(|ct| {
-        ct.split(';')
-            .next()
-            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
-    });
-    if !json_type {
+    if !crate::http::is_json_type(exchange.content_type()) {
         out.push(at(
             "(content-type)",
             "Content-Type: application/json",

@@ -1,9 +1,10 @@
 //! TTPay's judge of a merchant's traffic (`proxy --provider ttpay`): the request side of the
-//! contract held to the merchant ([`request`]), the response side to the provider
-//! ([`answer`]), and the orders the traffic shows, remembered (bounded) so that a later answer
-//! can contradict an earlier one.
+//! contract held to the merchant ([`request`]) and what the provider must refuse for it
+//! ([`refusal`]), the response side to the provider ([`answer`]), and the orders the traffic
+//! shows, remembered (bounded) so that a later answer can contradict an earlier one.
 
 mod answer;
+mod refusal;
 mod request;
 mod story;
 

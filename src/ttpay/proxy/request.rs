@@ -1,7 +1,8 @@
 //! The merchant's side of a TTPay exchange: what its request must be (CONTRACT T1, T2, A1, A2,
 //! C1, C3, C7 as the request side of them) — the path and method, `Content-Type`, the
 //! `Authorization` header's form, its nonce and timestamp (unit and skew), the signature (when
-//! the app's secret is known), and the body against `schemas/ttpay/*_request.json`.
+//! the app's secret is known), and the body against `schemas/ttpay/*_request.json`. Which of
+//! them the provider must refuse it for is [`super::refusal`].
 
 use serde_json::{Map, Value};
 
@@ -16,7 +17,7 @@ use crate::ttpay::{AmountUnit, Endpoint, TimestampUnit};
 /// How far a request's timestamp may be from the proxy's clock (the provider's window, A4).
 const SKEW_MS: i64 = 5 * 60 * 1000;
 /// Below this a timestamp reads as seconds (10^11 s is the year 5138; 10^11 ms is 1973).
-const SECONDS_BELOW: i64 = 100_000_000_000;
+pub(super) const SECONDS_BELOW: i64 = 100_000_000_000;
 
 /// What the request says, as far as the provider's answer needs it.
 pub struct Request {
@@ -31,117 +32,6 @@ pub struct Request {
     /// The merchant's request broke its side of the contract: whatever it is, the provider
     /// must answer it with a JSON refusal, never a 5xx (T5).
     pub malformed: bool,
-}
-
-/// The create fields whose invalid values C3 lists: a wrong value of any other field is the
-/// merchant's mistake, which a provider may read leniently (a number as `description`).
-const C3_FIELDS: [&str; 7] = [
-    "/amount",
-    "/expire_second",
-    "/chain",
-    "/currency",
-    "/order_type",
-    "/locale",
-    "/mch_id",
-];
-
-/// The provider's rule that refusing a request with this merchant finding is, if any. Query
-/// and close refusals (Q2, X5) are read from the body itself ([`id_refusal`]).
-fn refusal_rule(
-    endpoint: Endpoint,
-    deviation: &Deviation,
-    body: Option<&Map<String, Value>>,
-) -> Option<&'static str> {
-    let rule = deviation.rule.to_string();
-    let first = rule.split(',').next().unwrap_or("");
-    let pointer = deviation.pointer.as_str();
-    let create = endpoint == Endpoint::Create;
-    let value = body.and_then(|b| b.get(pointer.trim_start_matches('/')));
-    Some(match (first, pointer) {
-        ("A1", "(authorization)") | ("A2", "(authorization signature)") => "A3",
-        ("T2", _) => "T7",
-        ("T1", "/mch_id") if create && value.is_some() => "C3",
-        ("C1", p)
-            if create && deviation.expected.starts_with("required property") && !p.is_empty() =>
-        {
-            "C2"
-        }
-        // "" or null for a required field is no value (C1: "" means absent).
-        ("C1" | "C3" | "C7", p)
-            if create
-                && REQUIRED.contains(&p)
-                && value.is_some_and(|v| v.is_null() || v.as_str() == Some("")) =>
-        {
-            "C2"
-        }
-        // An optional field sent as "" is absent, and must be accepted (C1); null reads the same
-        // to most decoders (Go's, Java's).
-        (_, p)
-            if create
-                && value.is_some_and(|v| v.is_null() || v.as_str() == Some(""))
-                && !REQUIRED.contains(&p) =>
-        {
-            return None;
-        }
-        // `tron`, `EN `: the value the enum names, spelt otherwise — a lenient provider may
-        // take it; not what C3 calls unknown.
-        (_, _)
-            if create
-                && deviation.expected.starts_with("one of")
-                && value
-                    .and_then(Value::as_str)
-                    .is_some_and(|v| spelt_otherwise(&deviation.expected, v)) =>
-        {
-            return None;
-        }
-        ("C1" | "C3" | "C7", p) if create && C3_FIELDS.contains(&p) => "C3",
-        ("C4", _) => "C4",
-        _ => return None,
-    })
-}
-
-/// The required create fields, as pointers (C1).
-const REQUIRED: [&str; 7] = [
-    "/mch_id",
-    "/out_trade_no",
-    "/expire_second",
-    "/amount",
-    "/chain",
-    "/currency",
-    "/order_type",
-];
-
-/// `value` is one of the names `expected` (`one of TRON, ETHEREUM, BSC`) lists, but for case
-/// and surrounding blanks.
-fn spelt_otherwise(expected: &str, value: &str) -> bool {
-    let names = expected
-        .trim_start_matches("one of")
-        .split(',')
-        .map(str::trim);
-    let value = value.trim();
-    names.clone().all(|n| n != value)
-        && names
-            .map(|n| n.trim_matches('"'))
-            .any(|n| n.eq_ignore_ascii_case(value))
-}
-
-/// Q2 and X5, from the body: a query naming neither id, a close naming no transaction.
-fn id_refusal(endpoint: Endpoint, body: &Map<String, Value>) -> Option<(&'static str, String)> {
-    let named = |key: &str| {
-        body.get(key)
-            .and_then(Value::as_str)
-            .is_some_and(|v| !v.is_empty())
-    };
-    match endpoint {
-        Endpoint::Query if !named("out_trade_no") && !named("transaction_id") => Some((
-            "Q2",
-            "it names neither out_trade_no nor transaction_id".into(),
-        )),
-        Endpoint::Close if !named("transaction_id") => {
-            Some(("X5", "it names no transaction_id".into()))
-        }
-        _ => None,
-    }
 }
 
 /// The native coin of each chain: offered on its own chain only (C3, C7).
@@ -169,19 +59,13 @@ impl TtpayJudge {
                 p.method.to_string(),
             ));
         }
-        if !get_query {
-            let json = p
-                .request_header("content-type")
-                .and_then(|t| t.split(';').next())
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-            if !json {
-                out.push(dev(
-                    "T1",
-                    "(content-type)",
-                    "application/json",
-                    show_header(p.request_header("content-type")),
-                ));
-            }
+        if !get_query && !crate::http::is_json_type(p.request_header("content-type")) {
+            out.push(dev(
+                "T1",
+                "(content-type)",
+                "application/json",
+                show_header(p.request_header("content-type")),
+            ));
         }
         let auth = self.authorization(p, at, out);
         let body = if get_query {
@@ -206,39 +90,7 @@ impl TtpayJudge {
         if let Some(body) = &body {
             self.body(endpoint, body, auth.as_ref(), out);
         }
-        let mut refusals: Vec<(&'static str, String)> = Vec::new();
-        for deviation in out.iter() {
-            if let Some(rule) = refusal_rule(endpoint, deviation, body.as_ref())
-                && !refusals.iter().any(|(r, _)| *r == rule)
-            {
-                let why = format!(
-                    "{} {}: {}",
-                    deviation.pointer, deviation.expected, deviation.actual
-                );
-                refusals.push((rule, why));
-            }
-        }
-        if let Some(refusal) = body.as_ref().and_then(|b| id_refusal(endpoint, b)) {
-            refusals.push(refusal);
-        }
-        if let Some(auth) = &auth {
-            if self.all_merchants_known && self.merchant(&auth.app_id).is_none() {
-                refusals.push((
-                    "A5",
-                    format!("app_id {:?} is no merchant of the double", auth.app_id),
-                ));
-            }
-            if let Ok(ts) = auth.timestamp.trim().parse::<i64>() {
-                let ms = if (-SECONDS_BELOW..SECONDS_BELOW).contains(&ts) {
-                    ts.saturating_mul(1000)
-                } else {
-                    ts
-                };
-                if ms.saturating_sub(crate::world::now_ms()).abs() >= 3_600_000 {
-                    refusals.push(("A4", format!("its timestamp {ts} is an hour or more off")));
-                }
-            }
-        }
+        let refusals = self.refusals(endpoint, out, body.as_ref(), auth.as_ref());
         Some(Request {
             endpoint,
             body,

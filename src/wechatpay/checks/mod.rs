@@ -62,11 +62,7 @@ pub fn failure_shape(exchange: &Exchange) -> Vec<Found> {
         ));
         return out;
     }
-    let json_type = exchange
-        .content_type()
-        .and_then(|t| t.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-    if !json_type {
+    if !crate::http::is_json_type(exchange.content_type()) {
         out.push(found(
             "Content-Type",
             "application/json",

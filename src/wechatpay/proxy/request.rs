@@ -120,11 +120,7 @@ impl WxJudge {
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         };
-        let json_type = |v: Option<&str>| {
-            v.and_then(|t| t.split(';').next())
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
-        };
-        if p.method == http::Method::POST && !json_type(header("content-type")) {
+        if p.method == http::Method::POST && !crate::http::is_json_type(header("content-type")) {
             out.push(dev(
                 "W1",
                 "(content-type)",
