@@ -123,57 +123,6 @@ pub fn cases(
     Ok(Cases { sweep, random })
 }
 
-/// The body `case` sends once settled: its mutations applied to `settled`, serialized
-/// compactly (a duplicated key goes first, with its other value).
-pub fn body(case: &Case, settled: Map<String, Value>) -> Vec<u8> {
-    let mut root = Value::Object(settled);
-    let mut twice = Vec::new();
-    for mutation in &case.mutations {
-        match mutation {
-            Mutation::Raw { body, .. } => return body.clone().into_bytes(),
-            Mutation::Remove { field } => {
-                if let Some((parent, key)) = parent_of(&mut root, field) {
-                    parent.remove(&key);
-                }
-            }
-            Mutation::Set { field, value, .. } => {
-                if let Some((parent, key)) = parent_of(&mut root, field) {
-                    parent.insert(key, value.clone());
-                }
-            }
-            Mutation::Duplicate { field, value } => {
-                twice.push((field.trim_start_matches('/').to_owned(), value.clone()))
-            }
-        }
-    }
-    let Value::Object(map) = root else {
-        return Vec::new();
-    };
-    if twice.is_empty() {
-        return serde_json::to_vec(&map).unwrap_or_default();
-    }
-    let mut parts: Vec<String> = Vec::new();
-    let pair = |k: &str, v: &Value| format!("{}:{v}", Value::String(k.to_owned()));
-    for (k, v) in &twice {
-        parts.push(pair(k, v));
-    }
-    for (k, v) in &map {
-        parts.push(pair(k, v));
-    }
-    format!("{{{}}}", parts.join(",")).into_bytes()
-}
-
-/// The object holding `pointer`'s last token, and that token (objects only; `None` when a
-/// parent is missing or no object).
-fn parent_of<'a>(
-    root: &'a mut Value,
-    pointer: &str,
-) -> Option<(&'a mut Map<String, Value>, String)> {
-    let (parent, key) = pointer.rsplit_once('/')?;
-    let key = key.replace("~1", "/").replace("~0", "~");
-    root.pointer_mut(parent)?.as_object_mut().map(|m| (m, key))
-}
-
 pub(super) struct Walker<'a> {
     resolve: Resolve<'a>,
     /// The document `$ref`s are relative to (`acme/create_request`).

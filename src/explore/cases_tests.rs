@@ -1,5 +1,5 @@
 use super::*;
-use crate::explore::mutations::set;
+use crate::explore::mutations::{body, set};
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 

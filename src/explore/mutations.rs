@@ -1,12 +1,12 @@
 //! The wrong values of a request schema: for every property, missing, null, of each other JSON
 //! type, at and past its bounds, empty, blank, too long, unicode and control characters, an
 //! enum's outsiders and respellings; and of the body as a whole, an extra field, a field sent
-//! twice, bodies that are no JSON object.
+//! twice, bodies that are no JSON object; and the body a case sends, its changes applied.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::cases::{MAX_DEPTH, Walker, forbidden, types};
-use crate::explorer::Mutation;
+use crate::explorer::{Case, Mutation};
 
 impl Walker<'_> {
     /// The wrong values of every property of the object at `at`.
@@ -151,4 +151,55 @@ pub(super) fn set(pointer: &str, value: Value, what: &str) -> Mutation {
         value,
         what: what.to_owned(),
     }
+}
+
+/// The body `case` sends once settled: its mutations applied to `settled`, serialized
+/// compactly (a duplicated key goes first, with its other value).
+pub fn body(case: &Case, settled: Map<String, Value>) -> Vec<u8> {
+    let mut root = Value::Object(settled);
+    let mut twice = Vec::new();
+    for mutation in &case.mutations {
+        match mutation {
+            Mutation::Raw { body, .. } => return body.clone().into_bytes(),
+            Mutation::Remove { field } => {
+                if let Some((parent, key)) = parent_of(&mut root, field) {
+                    parent.remove(&key);
+                }
+            }
+            Mutation::Set { field, value, .. } => {
+                if let Some((parent, key)) = parent_of(&mut root, field) {
+                    parent.insert(key, value.clone());
+                }
+            }
+            Mutation::Duplicate { field, value } => {
+                twice.push((field.trim_start_matches('/').to_owned(), value.clone()))
+            }
+        }
+    }
+    let Value::Object(map) = root else {
+        return Vec::new();
+    };
+    if twice.is_empty() {
+        return serde_json::to_vec(&map).unwrap_or_default();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let pair = |k: &str, v: &Value| format!("{}:{v}", Value::String(k.to_owned()));
+    for (k, v) in &twice {
+        parts.push(pair(k, v));
+    }
+    for (k, v) in &map {
+        parts.push(pair(k, v));
+    }
+    format!("{{{}}}", parts.join(",")).into_bytes()
+}
+
+/// The object holding `pointer`'s last token, and that token (objects only; `None` when a
+/// parent is missing or no object).
+fn parent_of<'a>(
+    root: &'a mut Value,
+    pointer: &str,
+) -> Option<(&'a mut Map<String, Value>, String)> {
+    let (parent, key) = pointer.rsplit_once('/')?;
+    let key = key.replace("~1", "/").replace("~0", "~");
+    root.pointer_mut(parent)?.as_object_mut().map(|m| (m, key))
 }

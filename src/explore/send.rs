@@ -64,7 +64,7 @@ impl Session<'_> {
         let mut ran = Ran::default();
         let mut body = case.fields.clone();
         self.explorer.settle(case, &mut body);
-        let bytes = super::cases::body(case, body);
+        let bytes = super::mutations::body(case, body);
         let mut request = self.explorer.request(case, &bytes);
         case.alter(&mut request);
         ran.request = Some(request.clone());
