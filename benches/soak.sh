@@ -88,8 +88,12 @@ while [ "$done_requests" -lt "$want" ]; do
   fi
 done
 end_rss=$(rss)
-echo "rss after $requests_100k requests: $rss_100k KiB; after $done_requests: $end_rss KiB"
-python3 -c "import sys; a,b=int(sys.argv[1]),int(sys.argv[2]); print(f'growth {100*(b-a)/a:+.1f} % (limit +20 %)')" "$rss_100k" "$end_rss"
+if [ -n "$rss_100k" ]; then
+  echo "rss after $requests_100k requests: $rss_100k KiB; after $done_requests: $end_rss KiB"
+  python3 -c "import sys; a,b=int(sys.argv[1]),int(sys.argv[2]); print(f'growth {100*(b-a)/a:+.1f} % (limit +20 %)')" "$rss_100k" "$end_rss"
+else
+  echo "rss after $done_requests requests: $end_rss KiB (fewer than 100k: no growth figure)"
+fi
 curl -s "$url/_control/health" || true
 echo
 if [ "$via" = proxy ]; then

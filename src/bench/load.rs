@@ -131,7 +131,9 @@ pub async fn run(
     };
     let max = connections.iter().copied().max().unwrap_or(1);
     crate::http::install_crypto_provider();
+    // A model merchant's client: it names itself (W1 asks for a User-Agent).
     let client = reqwest::Client::builder()
+        .user_agent(concat!("pay-conformance-bench/", env!("CARGO_PKG_VERSION")))
         .timeout(REQUEST_TIMEOUT)
         .pool_max_idle_per_host(usize::try_from(max).unwrap_or(256))
         .build()

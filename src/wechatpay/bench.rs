@@ -73,6 +73,7 @@ impl PooledOrders for Generator {
             "appid": self.merchant.appid,
             "description": "pay-conformance bench",
             "out_trade_no": out_trade_no,
+            "notify_url": "https://merchant.example/pay-conformance-bench/notify",
             "amount": {"total": 1, "currency": "HKD"},
         });
         let body = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
