@@ -32,7 +32,6 @@ pub use options::{ProxyOptions, parse_upstream};
 pub use report::{MERCHANT_FINDINGS, exit_code};
 
 use crate::error::ConfigError;
-use crate::exchange::ExchangeRecord;
 use forward::{Counts, Event};
 use report::Traffic;
 use tally::{Failure, Tally};
@@ -197,15 +196,7 @@ fn take(judge: &mut dyn Judge, tally: &mut Tally, log: &mut Log, event: Event) {
         Event::Passed(exchange) => {
             let verdict = judge.judge(&exchange);
             if let Some(log) = log {
-                let endpoint = verdict
-                    .endpoint
-                    .clone()
-                    .unwrap_or_else(|| exchange.path.clone());
-                let record = ExchangeRecord::of(&exchange.exchange(
-                    &endpoint,
-                    verdict.request_id.clone(),
-                    crate::exchange::SignatureCheck::NotApplicable,
-                ));
+                let record = tally::record_of(&exchange, &verdict);
                 let line = serde_json::json!({
                     "seq": exchange.seq,
                     "exchange": record,

@@ -90,30 +90,38 @@ fn by_side<S: serde::Serializer>(
     seq.end()
 }
 
+/// The record of a judged exchange as the reports show it (redacted), under the endpoint the
+/// judge named.
+pub fn record_of(exchange: &Proxied, verdict: &Verdict) -> ExchangeRecord {
+    let endpoint = verdict.endpoint.as_deref().unwrap_or(&exchange.path);
+    ExchangeRecord::of(&exchange.exchange(
+        endpoint,
+        verdict.request_id.clone(),
+        crate::exchange::SignatureCheck::NotApplicable,
+    ))
+}
+
 impl Tally {
     /// Adds what the judge said of `exchange`; the findings that are new examples (for the
     /// console to show), the others only counted.
-    pub fn add(&mut self, exchange: &Proxied, verdict: Verdict) -> Vec<Example> {
+    pub fn add(&mut self, exchange: &Proxied, mut verdict: Verdict) -> Vec<Example> {
         self.judged += 1;
+        // The exchange's record (redacted), made once, when first needed.
+        let mut record: Option<ExchangeRecord> = None;
         if let Some(behaviour) = &mut self.behaviour {
-            let endpoint = verdict.endpoint.as_deref().unwrap_or(&exchange.path);
-            let record = ExchangeRecord::of(&exchange.exchange(
-                endpoint,
-                verdict.request_id.clone(),
-                crate::exchange::SignatureCheck::NotApplicable,
-            ));
+            let record = record.get_or_insert_with(|| record_of(exchange, &verdict));
             let provider: Vec<_> = verdict
                 .findings
                 .iter()
                 .filter(|f| f.side == Side::Provider)
                 .map(|f| &f.deviation)
                 .collect();
-            behaviour.note(&record, &provider);
+            behaviour.note(record, &provider);
         }
         if verdict.findings.is_empty() {
             self.clean += 1;
         }
-        for observation in verdict.observations {
+        for observation in std::mem::take(&mut verdict.observations) {
             let observed = self
                 .observations
                 .entry(observation.rule.to_string())
@@ -124,24 +132,17 @@ impl Tally {
             }
         }
         let mut new = Vec::new();
-        let endpoint = verdict
-            .endpoint
-            .clone()
-            .unwrap_or_else(|| exchange.path.clone());
-        for finding in verdict.findings {
+        for finding in std::mem::take(&mut verdict.findings) {
             let key = (finding.side, finding.deviation.rule.to_string());
             let tally = self.rules.entry(key.clone()).or_default();
             tally.count += 1;
             if tally.examples.len() < EXAMPLES {
-                let record = ExchangeRecord::of(&exchange.exchange(
-                    &endpoint,
-                    verdict.request_id.clone(),
-                    crate::exchange::SignatureCheck::NotApplicable,
-                ));
                 let example = Example {
                     seq: exchange.seq,
                     finding,
-                    exchange: record,
+                    exchange: record
+                        .get_or_insert_with(|| record_of(exchange, &verdict))
+                        .clone(),
                 };
                 new.push(example.clone());
                 tally.examples.push(example);
