@@ -223,7 +223,7 @@ fn marker_problem(text: &str) -> Option<String> {
             .min_by_key(|m| {
                 (
                     !m.starts_with(bare) && !bare.starts_with(*m),
-                    distance(bare, m),
+                    super::suggest::exact_distance(bare, m),
                 )
             })
             .copied()
@@ -234,22 +234,6 @@ fn marker_problem(text: &str) -> Option<String> {
         ));
     }
     None
-}
-
-/// Levenshtein distance, for "did you mean".
-pub fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// `Err` when the tag expression `text` selects no scenario of `features`: it names the
@@ -282,7 +266,7 @@ pub fn check_selection(
             continue;
         }
         let mut ranked: Vec<&String> = all.iter().collect();
-        ranked.sort_by_key(|t| distance(&word.to_lowercase(), &t.to_lowercase()));
+        ranked.sort_by_key(|t| super::suggest::distance(word, t));
         for tag in ranked.into_iter().take(3) {
             let tag = format!("@{tag}");
             if !closest.contains(&tag) {

@@ -2,14 +2,18 @@
 
 /// Levenshtein distance over characters, case-insensitive.
 pub fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
+    exact_distance(&a.to_lowercase(), &b.to_lowercase())
+}
+
+/// Levenshtein distance over characters, case counting.
+pub fn exact_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut row = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
+    for (i, ca) in a.chars().enumerate() {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != cb);
+            let substitute = prev[j] + usize::from(ca != *cb);
             row[j + 1] = substitute.min(prev[j + 1] + 1).min(row[j] + 1);
         }
         std::mem::swap(&mut prev, &mut row);
@@ -36,6 +40,7 @@ mod tests {
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("Same", "same"), 0);
+        assert_eq!(exact_distance("Same", "same"), 1);
         assert_eq!(
             closest(
                 "the order is CLOSD",
